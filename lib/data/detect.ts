@@ -1,0 +1,65 @@
+/**
+ * Detects which dataset format a file or folder holds, from its content (magic bytes, header
+ * line) first and its name second.
+ */
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { DataFormatError } from "./errors";
+import { findCifarBatches, isCifarBatchName } from "./cifar10";
+import { findIdxPair } from "./mnist";
+
+/** Formats `edgelab data inspect` understands. */
+export type DataFormat = "idx" | "cifar10" | "cicids2017";
+/** All formats, for CLI validation. */
+export const dataFormats: readonly DataFormat[] = ["idx", "cifar10", "cicids2017"];
+
+function head(path: string, n: number): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(n);
+    const got = readSync(fd, buf, 0, n, 0);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Detects the format of a file or folder; throws a DataFormatError naming the path when unknown. */
+export function detectFormat(path: string): DataFormat {
+  if (!existsSync(path)) throw new DataFormatError(path, "no such file or folder");
+  if (statSync(path).isDirectory()) {
+    if (findIdxPair(path, "train") || findIdxPair(path, "test")) return "idx";
+    if (findCifarBatches(path, "train") || findCifarBatches(path, "test")) return "cifar10";
+    const names = readdirSync(path);
+    if (names.some((n) => n.toLowerCase().endsWith(".csv"))) return "cicids2017";
+    if (names.some((n) => isCifarBatchName(n))) return "cifar10";
+    throw new DataFormatError(path, "cannot tell the format: no IDX pair, CIFAR-10 batches or CSV files inside");
+  }
+  const bytes = head(path, 4096);
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return "idx"; // gzipped IDX
+  if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08) return "idx";
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) return "cifar10"; // a pickle
+  if (isCifarBatchName(path)) return "cifar10";
+  const text = bytes.toString("latin1");
+  if (/Destination Port|Flow Duration/.test(text.split("\n")[0] ?? "")) return "cicids2017";
+  if (path.toLowerCase().endsWith(".csv")) return "cicids2017";
+  throw new DataFormatError(path, "cannot tell the format from its content (not IDX, a CIFAR-10 batch or a CICIDS2017 CSV); pass --format");
+}
+
+/** Lists the batch files a CIFAR path stands for (a batch file, or a folder of either layout). */
+export function cifarFilesAt(path: string): { layout: "binary" | "python"; files: string[] } {
+  if (statSync(path).isDirectory()) {
+    const train = findCifarBatches(path, "train");
+    const test = findCifarBatches(path, "test");
+    if (train || test) {
+      const layout = (train ?? test)!.layout;
+      return { layout, files: [...(train?.layout === layout ? train.files : []), ...(test?.layout === layout ? test.files : [])] };
+    }
+    const names = readdirSync(path).filter((n) => isCifarBatchName(n)).sort();
+    if (names.length === 0) throw new DataFormatError(path, "no CIFAR-10 batch files inside");
+    const layout = names[0].endsWith(".bin") ? "binary" : "python";
+    return { layout, files: names.filter((n) => n.endsWith(".bin") === (layout === "binary")).map((n) => join(path, n)) };
+  }
+  const bytes = head(path, 2);
+  return { layout: bytes[0] === 0x80 ? "python" : "binary", files: [path] };
+}

@@ -1,0 +1,16 @@
+/** Data loading in the real formats (IDX, CIFAR-10, CICIDS2017), synthetic stand-ins, splits and standardisation. */
+export * from "./cicids-schema";
+export * from "./cicids2017";
+export * from "./cifar10";
+export * from "./cifar10-write";
+export * from "./dataset";
+export * from "./detect";
+export * from "./errors";
+export * from "./idx";
+export * from "./inspect";
+export * from "./mnist";
+export * from "./pickle";
+export * from "./registry";
+export * from "./split";
+export * from "./standardize";
+export * from "./synthetic";

@@ -1,0 +1,371 @@
+/**
+ * A restricted unpickler for the data pickles of CIFAR-10/100 (`cifar-10-batches-py`): dicts,
+ * lists, tuples, strings, numbers and numpy uint8 arrays. It never executes anything: the only
+ * globals it accepts are the numpy array constructors and `_codecs.encode`, each implemented
+ * here as plain data construction. Any other opcode or global is rejected with its byte offset.
+ */
+import { DataFormatError } from "./errors";
+
+/** A numpy array decoded from a pickle (C or Fortran order as recorded). */
+export interface NdArray {
+  kind: "ndarray";
+  shape: number[];
+  /** numpy dtype string, e.g. "|u1" or "<i8". */
+  dtype: string;
+  fortranOrder: boolean;
+  /** The raw element bytes. */
+  data: Uint8Array;
+}
+
+/** Values a restricted pickle can hold. */
+export type PickleValue = null | boolean | number | bigint | string | Uint8Array | NdArray | PickleValue[] | PickleTuple | Map<PickleKey, PickleValue>;
+/** Dict keys: strings, bytes (as latin1 strings) or numbers. */
+export type PickleKey = string | number;
+/** A tuple, kept distinct from a list. */
+export interface PickleTuple {
+  kind: "tuple";
+  items: PickleValue[];
+}
+
+interface Global {
+  kind: "global";
+  name: string;
+}
+interface DtypeValue {
+  kind: "dtype";
+  code: string;
+  order: string;
+}
+type StackItem = PickleValue | Global | DtypeValue | typeof MARK;
+const MARK = Symbol("mark");
+
+const allowedGlobals = new Set([
+  "numpy.core.multiarray._reconstruct",
+  "numpy._core.multiarray._reconstruct",
+  "numpy.ndarray",
+  "numpy.dtype",
+  "_codecs.encode",
+]);
+
+const latin1 = new TextDecoder("latin1");
+const utf8 = new TextDecoder("utf-8");
+
+/**
+ * Decodes a pickle restricted to data. `file` names the source in errors.
+ * @throws DataFormatError "unsupported pickle content: …" for anything that could run code.
+ */
+export function unpickle(bytes: Uint8Array, file: string): PickleValue {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const stack: StackItem[] = [];
+  const memo = new Map<number, StackItem>();
+  let pos = 0;
+
+  const fail = (problem: string): never => {
+    throw new DataFormatError(file, problem);
+  };
+  const need = (n: number): void => {
+    if (pos + n > bytes.length) fail(`truncated at byte ${bytes.length}: pickle opcode at byte ${pos - 1} needs ${n} more bytes`);
+  };
+  const take = (n: number): Uint8Array => {
+    need(n);
+    const out = bytes.subarray(pos, pos + n);
+    pos += n;
+    return out;
+  };
+  const u8 = (): number => (need(1), bytes[pos++]);
+  const u16 = (): number => (need(2), (pos += 2), view.getUint16(pos - 2, true));
+  const i32 = (): number => (need(4), (pos += 4), view.getInt32(pos - 4, true));
+  const u32 = (): number => (need(4), (pos += 4), view.getUint32(pos - 4, true));
+  const u64 = (): number => {
+    need(8);
+    const v = view.getBigUint64(pos, true);
+    pos += 8;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail(`length ${v} at byte ${pos - 8} is too large`);
+    return Number(v);
+  };
+  const line = (): string => {
+    const end = bytes.indexOf(0x0a, pos);
+    if (end < 0) fail(`truncated at byte ${bytes.length}: unterminated text argument at byte ${pos}`);
+    const text = latin1.decode(bytes.subarray(pos, end));
+    pos = end + 1;
+    return text;
+  };
+  const pop = (): StackItem => (stack.length === 0 ? fail(`pickle stack underflow at byte ${pos - 1}`) : (stack.pop() as StackItem));
+  const popMark = (): StackItem[] => {
+    const at = stack.lastIndexOf(MARK);
+    if (at < 0) fail(`pickle MARK missing at byte ${pos - 1}`);
+    const items = stack.splice(at);
+    items.shift();
+    return items;
+  };
+  const asValue = (item: StackItem, what: string): PickleValue => {
+    if (item === MARK || (typeof item === "object" && item !== null && "kind" in item && (item.kind === "global" || item.kind === "dtype"))) {
+      return fail(`unsupported pickle content: ${what} at byte ${pos - 1}`);
+    }
+    return item as PickleValue;
+  };
+  const toKey = (item: StackItem): PickleKey => {
+    if (typeof item === "string" || typeof item === "number") return item;
+    if (item instanceof Uint8Array) return latin1.decode(item);
+    return fail(`unsupported pickle content: dict key of type ${describe(item)} at byte ${pos - 1}`);
+  };
+
+  for (;;) {
+    const at = pos;
+    if (pos >= bytes.length) fail(`truncated at byte ${bytes.length}: pickle ended without STOP`);
+    const op = bytes[pos++];
+    switch (op) {
+      case 0x80: // PROTO
+        if (u8() > 5) fail(`unsupported pickle protocol ${bytes[pos - 1]}`);
+        break;
+      case 0x95: // FRAME
+        u64();
+        break;
+      case 0x2e: // STOP
+        if (stack.length !== 1) fail(`pickle STOP at byte ${at} with ${stack.length} items on the stack`);
+        return asValue(stack[0], "a non-data value at the top level");
+      case 0x28: // MARK
+        stack.push(MARK);
+        break;
+      case 0x7d: // EMPTY_DICT
+        stack.push(new Map());
+        break;
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x29: // EMPTY_TUPLE
+        stack.push({ kind: "tuple", items: [] });
+        break;
+      case 0x74: // TUPLE
+        stack.push({ kind: "tuple", items: popMark().map((v) => v as PickleValue) });
+        break;
+      case 0x85: // TUPLE1
+      case 0x86: // TUPLE2
+      case 0x87: {
+        // TUPLE3
+        const n = op - 0x84;
+        if (stack.length < n) fail(`pickle stack underflow at byte ${at}`);
+        stack.push({ kind: "tuple", items: stack.splice(stack.length - n).map((v) => v as PickleValue) });
+        break;
+      }
+      case 0x4e: // NONE
+        stack.push(null);
+        break;
+      case 0x88: // NEWTRUE
+        stack.push(true);
+        break;
+      case 0x89: // NEWFALSE
+        stack.push(false);
+        break;
+      case 0x4b: // BININT1
+        stack.push(u8());
+        break;
+      case 0x4d: // BININT2
+        stack.push(u16());
+        break;
+      case 0x4a: // BININT
+        stack.push(i32());
+        break;
+      case 0x8a: {
+        // LONG1: little-endian two's complement
+        const n = u8();
+        const raw = take(n);
+        let v = 0n;
+        for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]);
+        if (n > 0 && raw[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+        stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+        break;
+      }
+      case 0x47: // BINFLOAT (big-endian double)
+        need(8);
+        stack.push(view.getFloat64(pos, false));
+        pos += 8;
+        break;
+      case 0x55: // SHORT_BINSTRING (python 2 str: bytes)
+        stack.push(take(u8()));
+        break;
+      case 0x54: // BINSTRING
+        stack.push(take(i32()));
+        break;
+      case 0x43: // SHORT_BINBYTES
+        stack.push(take(u8()));
+        break;
+      case 0x42: // BINBYTES
+        stack.push(take(u32()));
+        break;
+      case 0x8e: // BINBYTES8
+        stack.push(take(u64()));
+        break;
+      case 0x8c: // SHORT_BINUNICODE
+        stack.push(utf8.decode(take(u8())));
+        break;
+      case 0x58: // BINUNICODE
+        stack.push(utf8.decode(take(u32())));
+        break;
+      case 0x8d: // BINUNICODE8
+        stack.push(utf8.decode(take(u64())));
+        break;
+      case 0x71: // BINPUT
+        memo.set(u8(), stack[stack.length - 1]);
+        break;
+      case 0x72: // LONG_BINPUT
+        memo.set(u32(), stack[stack.length - 1]);
+        break;
+      case 0x94: // MEMOIZE
+        memo.set(memo.size, stack[stack.length - 1]);
+        break;
+      case 0x68: // BINGET
+      case 0x6a: {
+        // LONG_BINGET
+        const key = op === 0x68 ? u8() : u32();
+        if (!memo.has(key)) fail(`pickle memo key ${key} missing at byte ${at}`);
+        stack.push(memo.get(key) as StackItem);
+        break;
+      }
+      case 0x61: {
+        // APPEND
+        const value = pop();
+        const list = stack[stack.length - 1];
+        if (!Array.isArray(list)) fail(`pickle APPEND to a non-list at byte ${at}`);
+        (list as PickleValue[]).push(asValue(value, "a non-data list item"));
+        break;
+      }
+      case 0x65: {
+        // APPENDS
+        const items = popMark();
+        const list = stack[stack.length - 1];
+        if (!Array.isArray(list)) fail(`pickle APPENDS to a non-list at byte ${at}`);
+        for (const item of items) (list as PickleValue[]).push(asValue(item, "a non-data list item"));
+        break;
+      }
+      case 0x73: {
+        // SETITEM
+        const value = pop();
+        const key = pop();
+        const dict = stack[stack.length - 1];
+        if (!(dict instanceof Map)) fail(`pickle SETITEM on a non-dict at byte ${at}`);
+        (dict as Map<PickleKey, PickleValue>).set(toKey(key), asValue(value, "a non-data dict value"));
+        break;
+      }
+      case 0x75: {
+        // SETITEMS
+        const items = popMark();
+        const dict = stack[stack.length - 1];
+        if (!(dict instanceof Map) || items.length % 2 !== 0) fail(`pickle SETITEMS malformed at byte ${at}`);
+        for (let i = 0; i < items.length; i += 2) (dict as Map<PickleKey, PickleValue>).set(toKey(items[i]), asValue(items[i + 1], "a non-data dict value"));
+        break;
+      }
+      case 0x63: {
+        // GLOBAL "module\nname\n"
+        const name = `${line()}.${line()}`;
+        if (!allowedGlobals.has(name)) fail(`unsupported pickle content: global ${name} at byte ${at} (only numpy arrays and plain data are accepted; nothing was executed)`);
+        stack.push({ kind: "global", name });
+        break;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        const full = `${String(module)}.${String(name)}`;
+        if (typeof name !== "string" || typeof module !== "string" || !allowedGlobals.has(full)) {
+          fail(`unsupported pickle content: global ${full} at byte ${at} (only numpy arrays and plain data are accepted; nothing was executed)`);
+        }
+        stack.push({ kind: "global", name: full });
+        break;
+      }
+      case 0x52: {
+        // REDUCE: callable(*args), for the allow-listed globals only
+        const args = pop();
+        const callable = pop();
+        if (!isGlobal(callable) || !isTuple(args)) fail(`unsupported pickle content: REDUCE of ${describe(callable)} at byte ${at}`);
+        stack.push(reduce((callable as Global).name, (args as PickleTuple).items, fail, at));
+        break;
+      }
+      case 0x62: {
+        // BUILD: obj.__setstate__(state), for ndarray and dtype only
+        const state = pop();
+        const target = stack[stack.length - 1];
+        build(target, state, fail, at);
+        break;
+      }
+      default:
+        fail(`unsupported pickle content: opcode 0x${op.toString(16).padStart(2, "0")} (${JSON.stringify(String.fromCharCode(op))}) at byte ${at}`);
+    }
+  }
+}
+
+function isGlobal(v: StackItem): v is Global {
+  return typeof v === "object" && v !== null && !(v instanceof Uint8Array) && !Array.isArray(v) && !(v instanceof Map) && "kind" in v && v.kind === "global";
+}
+function isTuple(v: StackItem): v is PickleTuple {
+  return typeof v === "object" && v !== null && !(v instanceof Uint8Array) && !Array.isArray(v) && !(v instanceof Map) && "kind" in v && v.kind === "tuple";
+}
+function describe(v: StackItem): string {
+  if (v === MARK) return "MARK";
+  if (v === null) return "None";
+  if (v instanceof Uint8Array) return "bytes";
+  if (Array.isArray(v)) return "list";
+  if (v instanceof Map) return "dict";
+  if (typeof v === "object") return v.kind === "global" ? `global ${v.name}` : v.kind;
+  return typeof v;
+}
+
+function reduce(name: string, args: PickleValue[], fail: (p: string) => never, at: number): StackItem {
+  if (name === "_codecs.encode") {
+    // Python 3 pickles bytes at protocol 2 as _codecs.encode(str, "latin1").
+    const [text, encoding] = args;
+    if (typeof text !== "string" || (encoding !== "latin1" && encoding !== "latin-1")) fail(`unsupported pickle content: _codecs.encode with ${String(encoding)} at byte ${at}`);
+    const out = new Uint8Array((text as string).length);
+    for (let i = 0; i < out.length; i++) out[i] = (text as string).charCodeAt(i) & 0xff;
+    return out;
+  }
+  if (name.endsWith("._reconstruct")) {
+    const cls = args[0] as StackItem;
+    if (!isGlobal(cls) || cls.name !== "numpy.ndarray") fail(`unsupported pickle content: _reconstruct of ${describe(cls)} at byte ${at}`);
+    const empty: NdArray = { kind: "ndarray", shape: [], dtype: "", fortranOrder: false, data: new Uint8Array(0) };
+    return empty;
+  }
+  if (name === "numpy.dtype") {
+    const code = args[0];
+    const spec = code instanceof Uint8Array ? latin1.decode(code) : code;
+    if (typeof spec !== "string") fail(`unsupported pickle content: numpy.dtype of ${typeof spec} at byte ${at}`);
+    const dtype: DtypeValue = { kind: "dtype", code: spec as string, order: "|" };
+    return dtype as unknown as PickleValue;
+  }
+  return fail(`unsupported pickle content: REDUCE of ${name} at byte ${at}`);
+}
+
+function build(target: StackItem, state: StackItem, fail: (p: string) => never, at: number): void {
+  if (typeof target !== "object" || target === null || target instanceof Uint8Array || Array.isArray(target) || target instanceof Map || !("kind" in target)) {
+    fail(`unsupported pickle content: BUILD on ${describe(target)} at byte ${at}`);
+  }
+  const t = target as NdArray | DtypeValue;
+  if (!isTuple(state)) fail(`unsupported pickle content: BUILD state of ${describe(state)} at byte ${at}`);
+  const items = (state as PickleTuple).items;
+  if (t.kind === "dtype") {
+    // (version, byteorder, subdescr, names, fields, elsize, alignment, flags)
+    if (typeof items[1] === "string") t.order = items[1];
+    else if (items[1] instanceof Uint8Array) t.order = latin1.decode(items[1]);
+    return;
+  }
+  if (t.kind === "ndarray") {
+    // (version, shape, dtype, is_fortran, data)
+    const [, shape, dtype, fortran, data] = items as unknown as [number, PickleTuple, DtypeValue, boolean, Uint8Array | string];
+    if (!isTuple(shape as StackItem) || !shape.items.every((d) => typeof d === "number")) fail(`unsupported pickle content: ndarray shape at byte ${at}`);
+    if (typeof dtype !== "object" || dtype === null || (dtype as DtypeValue).kind !== "dtype") fail(`unsupported pickle content: ndarray dtype at byte ${at}`);
+    t.shape = shape.items as number[];
+    const d = dtype as DtypeValue;
+    t.dtype = `${d.order === "=" ? "<" : d.order}${d.code}`;
+    t.fortranOrder = fortran === true;
+    if (data instanceof Uint8Array) t.data = data;
+    else if (typeof data === "string") t.data = Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff);
+    else fail(`unsupported pickle content: ndarray data of ${describe(data as StackItem)} (object arrays are refused) at byte ${at}`);
+    return;
+  }
+  fail(`unsupported pickle content: BUILD at byte ${at}`);
+}
+
+/** Looks a key up in a decoded pickle dict, accepting `b"key"` (python 2) or `"key"`. */
+export function dictGet(dict: PickleValue, key: string): PickleValue | undefined {
+  return dict instanceof Map ? dict.get(key) : undefined;
+}

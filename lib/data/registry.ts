@@ -1,0 +1,124 @@
+/**
+ * Datasets by name, as the CLI and notebooks ask for them. A registry is plain data: each entry
+ * says what it is and how to load its train and test parts.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ImageDataset, TabularDataset } from "./dataset";
+import { selectRows } from "./dataset";
+import { DataFormatError } from "./errors";
+import { loadCicids2017, type CicidsCleaningOptions } from "./cicids2017";
+import { loadCifar10 } from "./cifar10";
+import { debianFashionMnistDir, fashionMnistClasses, findIdxPair, loadMnistLike } from "./mnist";
+import { trainValTestSplit } from "./split";
+import { syntheticCicids, syntheticImages } from "./synthetic";
+
+/** Options every named dataset accepts. */
+export interface DatasetRequest {
+  /** Folder with the real files (CIFAR-10, CICIDS2017, MNIST); Fashion-MNIST defaults to Debian's. */
+  dataDir?: string;
+  /** Sample count for synthetic sets (train + test). */
+  syntheticSize?: number;
+  seed?: number;
+  cleaning?: Partial<CicidsCleaningOptions>;
+}
+
+/** Train and test parts of a named dataset. */
+export type LoadedDataset =
+  | { kind: "image"; name: string; train: ImageDataset; test: ImageDataset; synthetic: boolean }
+  | { kind: "tabular"; name: string; train: TabularDataset; test: TabularDataset; synthetic: boolean };
+
+function splitTabular(name: string, ds: TabularDataset, seed: number, synthetic: boolean): LoadedDataset {
+  const parts = trainValTestSplit(ds.labels, { train: 0.8, val: 0, test: 0.2 }, seed);
+  return { kind: "tabular", name, train: selectRows(ds, parts.train), test: selectRows(ds, parts.test), synthetic };
+}
+
+function splitImages(name: string, ds: ImageDataset, trainCount: number): LoadedDataset {
+  const [, h, w, c] = ds.shape;
+  const size = h * w * c;
+  const cut = (from: number, to: number): ImageDataset => ({
+    ...ds,
+    images: ds.images.slice(from * size, to * size),
+    labels: ds.labels.slice(from, to),
+    shape: [to - from, h, w, c],
+  });
+  return { kind: "image", name, train: cut(0, trainCount), test: cut(trainCount, ds.labels.length), synthetic: true };
+}
+
+/** The named datasets. */
+export const datasetRegistry: Record<string, { description: string; load: (req: DatasetRequest) => LoadedDataset }> = {
+  "fashion-mnist": {
+    description: "Fashion-MNIST, 60000 train / 10000 test 28×28 grey images (Debian dataset-fashion-mnist, or --data DIR)",
+    load: (req) => {
+      const dir = req.dataDir ?? debianFashionMnistDir;
+      return { kind: "image", name: "fashion-mnist", train: loadMnistLike({ dir, split: "train" }), test: loadMnistLike({ dir, split: "test" }), synthetic: false };
+    },
+  },
+  mnist: {
+    description: "MNIST digits from IDX files in --data DIR",
+    load: (req) => {
+      if (!req.dataDir) throw new DataFormatError("mnist", "needs --data DIR with the four IDX files (data/fetch.sh mnist)");
+      return { kind: "image", name: "mnist", train: loadMnistLike({ dir: req.dataDir, split: "train", name: "mnist" }), test: loadMnistLike({ dir: req.dataDir, split: "test", name: "mnist" }), synthetic: false };
+    },
+  },
+  cifar10: {
+    description: "CIFAR-10, binary or python layout, in --data DIR",
+    load: (req) => {
+      if (!req.dataDir) throw new DataFormatError("cifar10", "needs --data DIR holding cifar-10-batches-bin or cifar-10-batches-py (data/fetch.sh cifar10)");
+      return { kind: "image", name: "cifar10", train: loadCifar10({ dir: req.dataDir, split: "train" }), test: loadCifar10({ dir: req.dataDir, split: "test" }), synthetic: false };
+    },
+  },
+  cicids2017: {
+    description: "CICIDS2017 MachineLearningCVE CSVs in --data DIR (cleaned; stratified 80/20 split)",
+    load: (req) => {
+      if (!req.dataDir) throw new DataFormatError("cicids2017", "needs --data DIR with the MachineLearningCVE CSVs (data/fetch.sh cicids2017)");
+      const { dataset } = loadCicids2017(req.dataDir, { cleaning: req.cleaning });
+      return splitTabular("cicids2017", dataset, req.seed ?? 0, false);
+    },
+  },
+  "synthetic-cicids": {
+    description: "SYNTHETIC flows with the exact CICIDS2017 schema and class imbalance",
+    load: (req) => splitTabular("synthetic-cicids", syntheticCicids({ rows: req.syntheticSize ?? 20000, seed: req.seed }), req.seed ?? 0, true),
+  },
+  "synthetic-cifar": {
+    description: "SYNTHETIC CIFAR-shaped 32×32×3 images, 10 balanced classes",
+    load: (req) => {
+      const total = req.syntheticSize ?? 6000;
+      return splitImages("synthetic-cifar", syntheticImages({ count: total, seed: req.seed }), Math.round(total * (5 / 6)));
+    },
+  },
+  "synthetic-fashion": {
+    description: "SYNTHETIC Fashion-MNIST-shaped 28×28×1 images (used when dataset-fashion-mnist is absent)",
+    load: (req) => {
+      const total = req.syntheticSize ?? 7000;
+      const ds = syntheticImages({ count: total, seed: req.seed, height: 28, width: 28, channels: 1, name: "synthetic-fashion", classNames: fashionMnistClasses });
+      return splitImages("synthetic-fashion", ds, Math.round(total * (6 / 7)));
+    },
+  },
+};
+
+/** Names of the registered datasets. */
+export const datasetNames = Object.keys(datasetRegistry);
+
+/**
+ * Loads a dataset by registered name, or a path (format detected: an IDX folder, a CIFAR-10
+ * folder or CICIDS2017 CSVs).
+ */
+export function loadDataset(nameOrPath: string, req: DatasetRequest = {}): LoadedDataset {
+  const entry = datasetRegistry[nameOrPath];
+  if (entry) return entry.load(req);
+  if (!existsSync(nameOrPath)) {
+    throw new DataFormatError(nameOrPath, `unknown dataset (not a path either); choose one of ${datasetNames.join(", ")}`);
+  }
+  if (findIdxPair(nameOrPath, "train")) return datasetRegistry["fashion-mnist"].load({ ...req, dataDir: nameOrPath });
+  if (existsSync(join(nameOrPath, "cifar-10-batches-bin")) || existsSync(join(nameOrPath, "cifar-10-batches-py")) || existsSync(join(nameOrPath, "data_batch_1")) || existsSync(join(nameOrPath, "data_batch_1.bin"))) {
+    return datasetRegistry.cifar10.load({ ...req, dataDir: nameOrPath });
+  }
+  return datasetRegistry.cicids2017.load({ ...req, dataDir: nameOrPath });
+}
+
+/** Fashion-MNIST when Debian's package (or `dataDir`) has it, else the synthetic stand-in, labelled. */
+export function fashionMnistOrSynthetic(req: DatasetRequest = {}): LoadedDataset {
+  const dir = req.dataDir ?? debianFashionMnistDir;
+  return findIdxPair(dir, "train") && findIdxPair(dir, "test") ? datasetRegistry["fashion-mnist"].load({ ...req, dataDir: dir }) : datasetRegistry["synthetic-fashion"].load(req);
+}

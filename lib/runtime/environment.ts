@@ -1,0 +1,74 @@
+/**
+ * The environment report: every fact edgelab needs about this machine, detected once per
+ * process. `edgelab info` prints it; notebooks show it; everything else asks it.
+ */
+import { detectBackends, preferredBackend, type BackendName, type BackendStatus } from "./backends";
+import { readDevice, type DeviceInfo } from "./device";
+import { packageVersion, probeLibrary } from "./libraries";
+import { threadConfig, type ThreadConfig } from "./threads";
+
+/** Everything `edgelab info` reports. */
+export interface Environment {
+  node: string;
+  edgelab: string;
+  /** The tfjs backend edgelab uses. */
+  backend: BackendName;
+  backends: Record<BackendName, BackendStatus>;
+  threads: ThreadConfig;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  arch: string;
+  platform: string;
+  /** Raspberry Pi model, or null. */
+  pi: string | null;
+  /** Loaded MPI library soname, or null. */
+  mpi: string | null;
+  /** Loaded BLAS library soname, or null. */
+  blas: string | null;
+  /** Loaded libxgboost soname, or null. */
+  xgboost: string | null;
+  /** onnxruntime-node version, or null. */
+  onnxruntime: string | null;
+  /** Why optional pieces are missing, keyed by feature. */
+  notes: Record<string, string>;
+  device: DeviceInfo;
+}
+
+let cached: Promise<Environment> | null = null;
+
+/** Detects the environment (once per process). */
+export function environment(): Promise<Environment> {
+  cached ??= (async () => {
+    const device = readDevice();
+    const mpi = probeLibrary("mpi");
+    const blas = probeLibrary("blas");
+    const xgboost = probeLibrary("xgboost");
+    const notes: Record<string, string> = {};
+    if (mpi.reason) notes.mpi = `distributed training disabled: ${mpi.reason}`;
+    if (blas.reason) notes.blas = `native BLAS kernels disabled: ${blas.reason}`;
+    if (xgboost.reason) notes.xgboost = `XGBoost baseline disabled: ${xgboost.reason}`;
+    const onnxruntime = packageVersion("onnxruntime-node");
+    if (onnxruntime === null) notes.onnxruntime = "onnxruntime-node is not installed: run npm ci";
+    return {
+      node: process.version,
+      edgelab: packageVersion("edgelab") ?? "dev",
+      backend: await preferredBackend(),
+      backends: await detectBackends(),
+      threads: threadConfig(),
+      cpu: device.cpu,
+      cores: device.cores,
+      memoryGiB: device.memoryGiB,
+      arch: device.arch,
+      platform: device.platform,
+      pi: device.pi,
+      mpi: mpi.library,
+      blas: blas.library,
+      xgboost: xgboost.library,
+      onnxruntime,
+      notes,
+      device,
+    };
+  })();
+  return cached;
+}

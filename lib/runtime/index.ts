@@ -1,0 +1,6 @@
+/** Environment detection, backend selection and thread configuration: detected once, asked everywhere. */
+export * from "./backends";
+export * from "./device";
+export * from "./environment";
+export * from "./libraries";
+export * from "./threads";

@@ -1,0 +1,67 @@
+/**
+ * Finds the native libraries edgelab can call through FFI (koffi): MPI, BLAS, XGBoost.
+ * Each probe tries the sonames Debian / Pi OS install and reports the first that loads.
+ */
+import { createRequire } from "node:module";
+
+const requireHere = createRequire(__filename);
+
+/** A native library that was found (or why it was not). */
+export interface LibraryProbe {
+  /** Soname or path that loaded, or null. */
+  library: string | null;
+  /** Why it is unavailable, when `library` is null. */
+  reason: string | null;
+}
+
+/** Known sonames per library family, most preferred first. */
+export const librarySonames = {
+  mpi: ["libmpich.so.12", "libmpi.so.40", "libmpi.so.12", "libmpi.so"],
+  blas: ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"],
+  xgboost: ["libxgboost.so", "libxgboost.so.0"],
+} as const;
+
+/** The Debian package that provides each family, for messages. */
+export const libraryPackages: Record<keyof typeof librarySonames, string> = {
+  mpi: "mpich (or openmpi-bin)",
+  blas: "libopenblas0-pthread",
+  xgboost: "libxgboost0",
+};
+
+type Koffi = { load(path: string): unknown };
+
+function loadKoffi(): Koffi | null {
+  try {
+    return requireHere("koffi") as Koffi;
+  } catch {
+    return null;
+  }
+}
+
+/** Tries to dlopen each candidate; returns the first that loads. Extra candidates go first. */
+export function probeLibrary(family: keyof typeof librarySonames, extra: readonly string[] = []): LibraryProbe {
+  const koffi = loadKoffi();
+  if (koffi === null) return { library: null, reason: "koffi (FFI) is not installed: run npm ci" };
+  const candidates = [...extra, ...librarySonames[family]];
+  for (const name of candidates) {
+    try {
+      koffi.load(name);
+      return { library: name, reason: null };
+    } catch {
+      // try the next soname
+    }
+  }
+  return {
+    library: null,
+    reason: `none of ${candidates.join(", ")} could be loaded; install ${libraryPackages[family]} (npm run setup)`,
+  };
+}
+
+/** Version of an installed npm package, or null when it is not installed. */
+export function packageVersion(name: string): string | null {
+  try {
+    return (requireHere(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
