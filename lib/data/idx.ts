@@ -28,7 +28,8 @@ export function decodeIdx(raw: Uint8Array, file: string): IdxArray {
     try {
       bytes = gunzipSync(raw);
     } catch (err) {
-      throw new DataFormatError(file, `corrupt gzip stream (${(err as Error).message})`);
+      const message = (err as Error).message;
+      throw new DataFormatError(file, /unexpected end/i.test(message) ? `truncated at byte ${raw.length}: the gzip stream ends early` : `corrupt gzip stream (${message})`);
     }
   }
   if (bytes.length < 4) throw new DataFormatError(file, `truncated at byte ${bytes.length}: an IDX header needs 4 bytes`);

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The `edgelab` command line: mirrors the notebooks. With `--json` a command prints exactly one
+ * JSON object on stdout. Bad input prints one line naming the file and the problem (exit 1);
+ * a usage error prints one line (exit 2). Never a stack trace for bad input.
+ */
+import { DataFormatError } from "../data/errors";
+import { UsageError } from "./args";
+import { dataCommand } from "./data";
+import { infoCommand } from "./info";
+
+const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+  info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
+  data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
+};
+
+function help(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `edgelab — train, scale and deploy small networks on Raspberry Pi-class devices\n\nusage: edgelab <command> [options] [--json]\n\ncommands:\n${lines.join("\n")}\n\nRun "edgelab <command> --help" for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(help());
+    return 0;
+  }
+  if (name === "--version") {
+    console.log((require("../../../package.json") as { version: string }).version);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(", ")}`);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(`edgelab ${name}: ${command.summary}`);
+    return 0;
+  }
+  await command.run(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`edgelab: ${err.message}`);
+      process.exitCode = 2;
+    } else if (err instanceof DataFormatError) {
+      console.error(`edgelab: ${err.message}`);
+      process.exitCode = 1;
+    } else {
+      const e = err as NodeJS.ErrnoException;
+      console.error(`edgelab: ${e.path ? `${e.path}: ` : ""}${e.message ?? String(err)}`);
+      if (process.env.EDGELAB_DEBUG) console.error(e.stack);
+      process.exitCode = 1;
+    }
+  },
+);

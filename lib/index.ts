@@ -1,0 +1,12 @@
+/**
+ * edgelab: train, scale and deploy small neural networks on Raspberry Pi-class devices.
+ * Each domain is a namespace: `import { data, metrics, report } from "edgelab"`.
+ */
+export * as data from "./data";
+export * as metrics from "./metrics";
+export * as models from "./models";
+export * as random from "./random";
+export * as report from "./report";
+export * as runtime from "./runtime";
+export * as shard from "./shard";
+export * as train from "./train";

@@ -1,0 +1,2 @@
+/** Models with typed configs and parameter counts. */
+export * from "./mlp";
