@@ -5,6 +5,7 @@
 export * as data from "./data";
 export * as metrics from "./metrics";
 export * as models from "./models";
+export * as notebooks from "./notebooks";
 export * as random from "./random";
 export * as report from "./report";
 export * as runtime from "./runtime";

@@ -23,17 +23,31 @@ export interface DatasetRequest {
   cleaning?: Partial<CicidsCleaningOptions>;
 }
 
+/** Train and test parts of an image dataset. */
+export interface LoadedImages {
+  kind: "image";
+  name: string;
+  train: ImageDataset;
+  test: ImageDataset;
+  synthetic: boolean;
+}
+/** Train and test parts of a tabular dataset. */
+export interface LoadedTable {
+  kind: "tabular";
+  name: string;
+  train: TabularDataset;
+  test: TabularDataset;
+  synthetic: boolean;
+}
 /** Train and test parts of a named dataset. */
-export type LoadedDataset =
-  | { kind: "image"; name: string; train: ImageDataset; test: ImageDataset; synthetic: boolean }
-  | { kind: "tabular"; name: string; train: TabularDataset; test: TabularDataset; synthetic: boolean };
+export type LoadedDataset = LoadedImages | LoadedTable;
 
 function splitTabular(name: string, ds: TabularDataset, seed: number, synthetic: boolean): LoadedDataset {
   const parts = trainValTestSplit(ds.labels, { train: 0.8, val: 0, test: 0.2 }, seed);
   return { kind: "tabular", name, train: selectRows(ds, parts.train), test: selectRows(ds, parts.test), synthetic };
 }
 
-function splitImages(name: string, ds: ImageDataset, trainCount: number): LoadedDataset {
+function splitImages(name: string, ds: ImageDataset, trainCount: number): LoadedImages {
   const [, h, w, c] = ds.shape;
   const size = h * w * c;
   const cut = (from: number, to: number): ImageDataset => ({
@@ -118,7 +132,12 @@ export function loadDataset(nameOrPath: string, req: DatasetRequest = {}): Loade
 }
 
 /** Fashion-MNIST when Debian's package (or `dataDir`) has it, else the synthetic stand-in, labelled. */
-export function fashionMnistOrSynthetic(req: DatasetRequest = {}): LoadedDataset {
+export function fashionMnistOrSynthetic(req: DatasetRequest = {}): LoadedImages {
   const dir = req.dataDir ?? debianFashionMnistDir;
-  return findIdxPair(dir, "train") && findIdxPair(dir, "test") ? datasetRegistry["fashion-mnist"].load({ ...req, dataDir: dir }) : datasetRegistry["synthetic-fashion"].load(req);
+  if (findIdxPair(dir, "train") && findIdxPair(dir, "test")) {
+    return { kind: "image", name: "fashion-mnist", train: loadMnistLike({ dir, split: "train" }), test: loadMnistLike({ dir, split: "test" }), synthetic: false };
+  }
+  const total = req.syntheticSize ?? 7000;
+  const ds = syntheticImages({ count: total, seed: req.seed, height: 28, width: 28, channels: 1, name: "synthetic-fashion", classNames: fashionMnistClasses });
+  return splitImages("synthetic-fashion", ds, Math.round(total * (6 / 7)));
 }

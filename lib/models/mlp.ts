@@ -28,13 +28,24 @@ export const defaultMlpConfig: Readonly<MlpConfig> = Object.freeze({ inputShape:
 export function buildMlp(overrides: Partial<MlpConfig> = {}): tfl.LayersModel {
   const config: MlpConfig = { ...defaultMlpConfig, ...overrides };
   const model = tfl.sequential({ name: "baseline_mlp" });
-  model.add(tfl.layers.flatten({ inputShape: config.inputShape }));
+  const seedOf = (k: number): number => layerSeed(config.seed, k);
+  // Dense layers need rank-2 input: flatten images, feed feature vectors straight in.
+  if (config.inputShape.length > 1) model.add(tfl.layers.flatten({ inputShape: config.inputShape }));
+  else model.add(tfl.layers.inputLayer({ inputShape: config.inputShape }));
   config.hidden.forEach((units, i) => {
-    model.add(tfl.layers.dense({ units, activation: "relu", kernelInitializer: tfl.initializers.heNormal({ seed: config.seed + i }), name: `dense_${i}` }));
-    if (config.dropout > 0) model.add(tfl.layers.dropout({ rate: config.dropout, seed: config.seed + 100 + i }));
+    model.add(tfl.layers.dense({ units, activation: "relu", kernelInitializer: tfl.initializers.heNormal({ seed: seedOf(i) }), name: `dense_${i}` }));
+    if (config.dropout > 0) model.add(tfl.layers.dropout({ rate: config.dropout, seed: seedOf(100 + i) }));
   });
-  model.add(tfl.layers.dense({ units: config.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: config.seed + 999 }), name: "logits" }));
+  model.add(tfl.layers.dense({ units: config.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seedOf(999) }), name: "logits" }));
   return model;
+}
+
+/**
+ * A per-layer initialiser seed derived from the model seed. Never 0: tfjs treats a seed of 0 as
+ * "unseeded" (`seed ? seed : Math.random()`), which silently breaks reproducibility.
+ */
+export function layerSeed(modelSeed: number, layer: number): number {
+  return ((modelSeed * 7919 + layer * 104729 + 1) % 2147483646) + 1;
 }
 
 /** Trainable parameter count of a model. */

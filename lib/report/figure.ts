@@ -87,7 +87,8 @@ export function confusionHeatmap(matrix: number[][], classNames: string[], title
         text: matrix.map((row) => row.map(String)),
         texttemplate: "%{text}",
         hovertemplate: "true %{y}<br>predicted %{x}<br>count %{text}<br>row rate %{z:.3f}<extra></extra>",
-        colorscale: "Blues",
+        // Explicit light→dark scale: Plotly's named "Blues" runs dark→light.
+        colorscale: [[0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"]],
         zmin: 0,
         zmax: 1,
         colorbar: { title: { text: "recall" } },

@@ -28,19 +28,23 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/<\//g, "<\\/").replace(/<!--/g, "<\\!--");
 }
 
-/** A `<div>` plus the script that draws the figure into it (expects `window.Plotly`). */
-export function figureFragment(fig: Figure, id: string): string {
-  return `<div id="${id}" class="edgelab-figure"></div>\n<script>(function(){var f=${scriptJson(fig)};Plotly.newPlot(${JSON.stringify(id)},f.data,f.layout,{responsive:true,displaylogo:false});})();</script>`;
+/**
+ * A `<div>` plus the script that draws the figure into it (expects `window.Plotly`).
+ * `staticPlot` renders without the interactive mode bar (for PNG export).
+ */
+export function figureFragment(fig: Figure, id: string, staticPlot = false): string {
+  const config = staticPlot ? { staticPlot: true } : { responsive: true, displaylogo: false };
+  return `<div id="${id}" class="edgelab-figure"></div>\n<script>(function(){var f=${scriptJson(fig)};Plotly.newPlot(${JSON.stringify(id)},f.data,f.layout,${JSON.stringify(config)});})();</script>`;
 }
 
 /** How the HTML gets plotly.js. */
 export type PlotlyMode = "inline" | "sibling";
 
 /** A complete HTML page for one figure. */
-export function figureHtml(fig: Figure, mode: PlotlyMode = "inline", siblingName = "plotly.min.js"): string {
+export function figureHtml(fig: Figure, mode: PlotlyMode = "inline", siblingName = "plotly.min.js", staticPlot = false): string {
   const title = String((fig.layout.title as { text?: string } | undefined)?.text ?? "edgelab figure");
   const plotly = mode === "inline" ? `<script>${plotlyScript()}</script>` : `<script src="${siblingName}"></script>`;
-  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title.replace(/</g, "&lt;")}</title>${plotly}</head>\n<body>\n${figureFragment(fig, "figure")}\n</body></html>\n`;
+  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title.replace(/</g, "&lt;")}</title>${plotly}</head>\n<body>\n${figureFragment(fig, "figure", staticPlot)}\n</body></html>\n`;
 }
 
 /**

@@ -32,7 +32,7 @@ export function saveFigurePng(fig: Figure, path: string): boolean {
   try {
     const page = join(dir, "figure.html");
     const shot = join(dir, "figure.png");
-    writeFileSync(page, figureHtml({ ...fig, layout: { ...fig.layout, width, height } }, "inline").replace("<body>", '<body style="margin:0">'));
+    writeFileSync(page, figureHtml({ ...fig, layout: { ...fig.layout, width, height } }, "inline", undefined, true).replace("<body>", '<body style="margin:0">'));
     execFileSync(
       chromium,
       [

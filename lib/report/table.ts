@@ -4,8 +4,11 @@
  */
 import { writeFileAtomic } from "./atomic";
 
-/** A table row: column name → value. */
-export type Row = Record<string, string | number | boolean | null | undefined>;
+/** A table row: any plain object; its own enumerable keys are the columns. */
+export type Row = object;
+
+type Cell = unknown;
+const cell = (row: Row, column: string): Cell => (row as Record<string, unknown>)[column];
 
 /** Columns in first-seen order across all rows. */
 export function columnsOf(rows: readonly Row[]): string[] {
@@ -16,8 +19,10 @@ export function columnsOf(rows: readonly Row[]): string[] {
 }
 
 /** Formats a cell for display: integers as is, other numbers to `digits` significant places. */
-export function formatCell(value: Row[string], digits = 4): string {
+export function formatCell(value: Cell, digits = 4): string {
   if (value === null || value === undefined) return "";
+  if (Array.isArray(value)) return value.map((v) => formatCell(v, digits)).join(" ");
+  if (typeof value === "object") return JSON.stringify(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return String(value);
     if (Number.isInteger(value)) return String(value);
@@ -26,14 +31,14 @@ export function formatCell(value: Row[string], digits = 4): string {
   return String(value);
 }
 
-function csvField(value: Row[string]): string {
-  const text = value === null || value === undefined ? "" : typeof value === "number" ? String(value) : String(value);
+function csvField(value: Cell): string {
+  const text = value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** Full-precision CSV text (header + rows). */
 export function toCsv(rows: readonly Row[], columns = columnsOf(rows)): string {
-  return [columns.map(csvField).join(","), ...rows.map((r) => columns.map((c) => csvField(r[c])).join(","))].join("\n") + "\n";
+  return [columns.map(csvField).join(","), ...rows.map((r) => columns.map((c) => csvField(cell(r, c))).join(","))].join("\n") + "\n";
 }
 
 /** Writes rows as CSV atomically. */
@@ -49,7 +54,7 @@ function escapeHtml(text: string): string {
 export function toHtmlTable(rows: readonly Row[], caption?: string, columns = columnsOf(rows)): string {
   const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
   const body = rows
-    .map((r) => `<tr>${columns.map((c) => `<td style="text-align:${typeof r[c] === "number" ? "right" : "left"}">${escapeHtml(formatCell(r[c]))}</td>`).join("")}</tr>`)
+    .map((r) => `<tr>${columns.map((c) => `<td style="text-align:${typeof cell(r, c) === "number" ? "right" : "left"}">${escapeHtml(formatCell(cell(r, c)))}</td>`).join("")}</tr>`)
     .join("\n");
   const cap = caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(caption)}</caption>` : "";
   return `<table class="edgelab-table">${cap}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
@@ -57,7 +62,7 @@ export function toHtmlTable(rows: readonly Row[], caption?: string, columns = co
 
 /** A fixed-width text table for terminals. */
 export function toTextTable(rows: readonly Row[], columns = columnsOf(rows)): string {
-  const cells = rows.map((r) => columns.map((c) => formatCell(r[c])));
+  const cells = rows.map((r) => columns.map((c) => formatCell(cell(r, c))));
   const widths = columns.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j].length)));
   const line = (values: string[]): string => values.map((v, j) => v.padEnd(widths[j])).join("  ").trimEnd();
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");

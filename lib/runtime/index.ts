@@ -4,3 +4,4 @@ export * from "./device";
 export * from "./environment";
 export * from "./libraries";
 export * from "./threads";
+export * from "./paths";

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import type { ImageDataset, TabularDataset } from "../data/dataset";
 import { Rng } from "../random/rng";
 import { argmaxRows, classificationReport, type ClassificationReport } from "../metrics/classification";
 
@@ -14,6 +15,11 @@ export interface ArrayData {
   y: Uint8Array;
   /** Per-sample shape, e.g. [28, 28, 1]. */
   sampleShape: number[];
+}
+
+/** Training arrays from an image dataset (NHWC) or a tabular one (rows of features). */
+export function toArrayData(ds: ImageDataset | TabularDataset): ArrayData {
+  return "images" in ds ? { x: ds.images, y: ds.labels, sampleShape: ds.shape.slice(1) } : { x: ds.features, y: ds.labels, sampleShape: [ds.featureNames.length] };
 }
 
 /** Training hyperparameters. */

@@ -1,0 +1,110 @@
+/**
+ * Executes notebooks headlessly with Jupyter's nbconvert and the tslab kernel, writing the
+ * executed copies (and static HTML exports) under results/notebooks/ so the committed notebooks
+ * stay output-free. A failing cell fails the run with that cell's error.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { Profile } from "../runtime/paths";
+
+/** How to run the notebooks. */
+export interface ExecuteOptions {
+  notebooksDir: string;
+  outDir: string;
+  profile: Profile;
+  /** Only notebooks whose file name contains one of these. */
+  only?: string[];
+  /** Seconds a single cell may run. */
+  cellTimeout?: number;
+  /** Also export static HTML (figures kept, plotly inlined). Default true. */
+  html?: boolean;
+  /** Extra environment for the kernels. */
+  env?: Record<string, string>;
+}
+
+/** Outcome of one notebook. */
+export interface NotebookRun {
+  notebook: string;
+  ok: boolean;
+  seconds: number;
+  executed: string;
+  html: string | null;
+  /** The failing cell's error, when !ok. */
+  error: string | null;
+}
+
+/**
+ * The Python that runs nbconvert: `EDGELAB_PYTHON`, else Debian's /usr/bin/python3 (where
+ * `npm run setup` installs Jupyter and registers the kernel), else `python3` on PATH.
+ */
+export function notebookPython(): string {
+  return process.env.EDGELAB_PYTHON ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+}
+
+/** The notebooks of a folder, in name order. */
+export function listNotebooks(dir: string, only?: string[]): string[] {
+  return readdirSync(dir)
+    .filter((n) => n.endsWith(".ipynb") && !n.startsWith("."))
+    .filter((n) => !only || only.length === 0 || only.some((o) => n.includes(o)))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+type NotebookJson = {
+  cells: { cell_type: string; source: string | string[]; outputs?: { output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string; traceback?: string[] }[] }[];
+};
+
+/**
+ * The first failing cell of an executed notebook: its error (tslab reports type errors on the
+ * cell's stderr with an empty error name), and the start of its source. Null when none failed.
+ */
+export function firstCellError(executedPath: string): string | null {
+  if (!existsSync(executedPath)) return null;
+  const nb = JSON.parse(readFileSync(executedPath, "utf8")) as NotebookJson;
+  const join = (t: string | string[] | undefined): string => (Array.isArray(t) ? t.join("") : (t ?? ""));
+  for (const [i, cell] of nb.cells.entries()) {
+    const error = (cell.outputs ?? []).find((o) => o.output_type === "error");
+    if (!error) continue;
+    const stderr = (cell.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stderr").map((o) => join(o.text)).join("");
+    const message = [error.ename, error.evalue].filter(Boolean).join(": ");
+    const detail = stripAnsi([message, stderr.trim(), error.traceback?.length ? error.traceback.join("\n") : ""].filter(Boolean).join("\n"));
+    return `cell ${i + 1}: ${detail || "error"}\n--- cell source ---\n${join(cell.source).slice(0, 800)}`;
+  }
+  return null;
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, "");
+}
+
+/** Executes one notebook. */
+export function executeNotebook(path: string, options: ExecuteOptions): NotebookRun {
+  mkdirSync(options.outDir, { recursive: true });
+  const name = basename(path, ".ipynb");
+  const executed = join(options.outDir, `${name}.ipynb`);
+  const env = { ...process.env, ...options.env, EDGELAB_PROFILE: options.profile };
+  const t0 = performance.now();
+  const python = notebookPython();
+  const run = spawnSync(
+    python,
+    ["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--ExecutePreprocessor.kernel_name=tslab", `--ExecutePreprocessor.timeout=${options.cellTimeout ?? 1800}`, "--output-dir", options.outDir, "--output", `${name}.ipynb`, path],
+    { env, encoding: "utf8", maxBuffer: 64 << 20 },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (run.error) return { notebook: path, ok: false, seconds, executed, html: null, error: `cannot run ${python}: ${run.error.message} (npm run setup installs Jupyter)` };
+  if (run.status !== 0) {
+    const stderr = stripAnsi(run.stderr ?? "");
+    if (/No module named nbconvert/.test(stderr)) return { notebook: path, ok: false, seconds, executed, html: null, error: `${python} has no nbconvert: run npm run setup (or set EDGELAB_PYTHON)` };
+    const cellError = /CellExecutionError[\s\S]*$/.exec(stderr)?.[0] ?? stderr.split("\n").slice(-40).join("\n");
+    return { notebook: path, ok: false, seconds, executed, html: null, error: cellError.trim() };
+  }
+  const cellError = firstCellError(executed);
+  if (cellError) return { notebook: path, ok: false, seconds, executed, html: null, error: cellError };
+  let html: string | null = null;
+  if (options.html !== false) {
+    const exp = spawnSync(python, ["-m", "nbconvert", "--to", "html", "--output-dir", options.outDir, executed], { env, encoding: "utf8" });
+    html = exp.status === 0 ? join(options.outDir, `${name}.html`) : null;
+  }
+  return { notebook: path, ok: true, seconds, executed, html, error: null };
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# edgelab set-up for Debian bookworm / Raspberry Pi OS (amd64, arm64). Idempotent.
+#   npm run setup            system packages + npm ci + build + Jupyter kernel
+#   npm run setup -- --peers also the Python peers used only by benchmarks and fixture export
+# Works as root or through sudo; says what it could not install and which features that disables.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+peers=0
+for arg in "$@"; do
+  case "$arg" in
+    --peers) peers=1 ;;
+    *) echo "setup: unknown option $arg (use --peers)"; exit 2 ;;
+  esac
+done
+[ "${EDGELAB_PEERS:-0}" = "1" ] && peers=1
+
+# package → feature it enables (shown when the package cannot be installed)
+declare -A feature=(
+  [jupyter-notebook]="executing notebooks (npm start, notebook tests)"
+  [python3-nbconvert]="executing notebooks (npm start, notebook tests)"
+  [python3-nbclient]="executing notebooks (npm start, notebook tests)"
+  [python3-ipykernel]="executing notebooks (npm start, notebook tests)"
+  [mpich]="MPI distributed training (mpiexec)"
+  [libmpich-dev]="MPI distributed training (libmpich.so)"
+  [libopenblas0-pthread]="native BLAS kernels (fast CPU training)"
+  [libxgboost0]="the XGBoost baseline"
+  [dataset-fashion-mnist]="real Fashion-MNIST offline (synthetic stand-in used instead)"
+  [chromium]="PNG export of figures (HTML still written)"
+  [fonts-liberation]="readable text in PNG figures"
+  [python3-torch]="PyTorch peer in benchmarks"
+  [python3-torchvision]="PyTorch peer in benchmarks"
+  [python3-pandas]="pandas peer in the ingest benchmark"
+  [python3-sklearn]="scikit-learn metric parity checks"
+  [python3-xgboost]="python-xgboost parity checks"
+)
+packages=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel mpich libmpich-dev
+  libopenblas0-pthread libxgboost0 dataset-fashion-mnist chromium fonts-liberation)
+[ "$peers" = 1 ] && packages+=(python3-torch python3-torchvision python3-pandas python3-sklearn python3-xgboost)
+
+missing_features=()
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="none"; fi
+  need=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+  done
+  if [ ${#need[@]} -eq 0 ]; then
+    echo "setup: system packages already installed"
+  elif [ "$sudo" = none ]; then
+    echo "setup: not root and no sudo: cannot install ${need[*]}"
+    for p in "${need[@]}"; do missing_features+=("$p → ${feature[$p]}"); done
+  else
+    echo "setup: installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -q >/dev/null || echo "setup: apt-get update failed; trying with the existing package lists"
+    if ! $sudo apt-get install -y -q --no-install-recommends "${need[@]}" >/tmp/edgelab-apt.log 2>&1; then
+      # Install one by one so one unavailable package does not block the rest.
+      for p in "${need[@]}"; do
+        $sudo apt-get install -y -q --no-install-recommends "$p" >>/tmp/edgelab-apt.log 2>&1 || missing_features+=("$p → ${feature[$p]}")
+      done
+    fi
+  fi
+else
+  echo "setup: no apt-get (not Debian / Pi OS): install Jupyter, MPICH, OpenBLAS, libxgboost and Chromium with your package manager"
+  for p in "${packages[@]}"; do missing_features+=("$p → ${feature[$p]}"); done
+fi
+
+# npm: onnxruntime-node's install script (npm <= 10 runs it) would download CUDA binaries; the CPU
+# binaries ship in the package, so it is skipped. npm ci only when the lockfile changed.
+export ONNXRUNTIME_NODE_INSTALL=skip
+stamp=node_modules/.edgelab-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo "setup: node_modules up to date"
+else
+  npm ci --no-fund --no-audit || { echo "setup: npm ci failed"; exit 1; }
+  echo "$want" > "$stamp"
+fi
+npm run build --silent || { echo "setup: build failed"; exit 1; }
+
+# The tslab kernel, registered with Debian's Python (or $EDGELAB_PYTHON), pointing at this checkout.
+py="${EDGELAB_PYTHON:-/usr/bin/python3}"
+[ -x "$py" ] || py=python3
+if "$py" -c "import jupyter_client" >/dev/null 2>&1; then
+  "$root/node_modules/.bin/tslab" install --python="$py" --binary="$root/node_modules/.bin/tslab" --user >/dev/null \
+    && echo "setup: tslab kernel registered ($py)" || missing_features+=("tslab kernel → executing notebooks")
+else
+  missing_features+=("jupyter_client for $py → executing notebooks")
+fi
+
+if [ ${#missing_features[@]} -gt 0 ]; then
+  echo "setup: finished with features disabled:"
+  printf '  - %s\n' "${missing_features[@]}"
+else
+  echo "setup: done. Try: npx edgelab info   then   npm start"
+fi
+exit 0
