@@ -297,6 +297,10 @@ export function loadCicids2017(path: string, options: CicidsOptions = {}): { dat
                   scale += eneg ? e : -e;
                 }
                 if (digits === 0 || (c !== 44 && q < stop)) {
+                  // A short or long row shifts the label into a number column: say "ragged" first.
+                  let fields = 1;
+                  for (let k = p; k < stop; k++) if (buf[k] === 44) fields++;
+                  if (fields !== FIELDS) throw new DataFormatError(file, `line ${lineNo}: ragged row: expected ${FIELDS} fields, got ${fields}`);
                   let fieldEnd = q;
                   while (fieldEnd < stop && buf[fieldEnd] !== 44) fieldEnd++;
                   const fieldStart = buf.lastIndexOf(44, q - 1) + 1;
