@@ -1,0 +1,91 @@
+/**
+ * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
+ * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
+ *   npm run bench                       all benchmarks
+ *   npm run bench -- --only ingest      one of: ingest, mlp
+ *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { writeSyntheticCicidsCsv } from "../lib/data/synthetic";
+import { debianFashionMnistDir } from "../lib/data/mnist";
+import { readDevice } from "../lib/runtime/device";
+import { detectBackends, backendNames } from "../lib/runtime/backends";
+import { projectRoot } from "../lib/runtime/paths";
+import { defaultThreadConfig } from "../lib/runtime/threads";
+
+type Json = Record<string, unknown>;
+const root = projectRoot();
+const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+function runJson(cmd: string, args: string[]): Json | { error: string } {
+  const run = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env } });
+  const line = (run.stdout ?? "").trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line) as Json;
+  } catch {
+    return { error: (run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").slice(-3).join(" | ") };
+  }
+}
+
+function pythonHas(module: string): boolean {
+  return spawnSync(python, ["-c", `import ${module}`], { stdio: "ignore" }).status === 0;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function ingest(rows: number): Json {
+  const dir = join(root, "data", "cache");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bench-synthetic-cicids-${rows}.csv`);
+  if (!existsSync(file)) {
+    process.stderr.write(`bench: writing ${file} (SYNTHETIC, CICIDS schema) …\n`);
+    writeSyntheticCicidsCsv(file, { rows, seed: 17 });
+  }
+  const sizeMB = statSync(file).size / 1e6;
+  const runs = [0, 1, 2].map(() => runJson(process.execPath, [join(root, "build", "bench", "ingest.js"), file]));
+  const ok = runs.filter((r): r is Json => !("error" in r));
+  const edgelab = ok.length ? { ...ok[0], seconds: median(ok.map((r) => Number(r.seconds))), mbPerSec: sizeMB / median(ok.map((r) => Number(r.seconds))), runs: ok.length } : runs[0];
+  let peer: Json | null = null;
+  if (pythonHas("pandas")) {
+    const p = runJson(python, [join(root, "bench", "peers", "pandas_ingest.py"), file]);
+    peer = "error" in p ? p : { ...p, mbPerSec: sizeMB / Number(p.seconds) };
+  }
+  const ratio = peer && "seconds" in peer && "seconds" in edgelab ? Number(peer.seconds) / Number(edgelab.seconds) : null;
+  return { benchmark: "cicids-ingest", synthetic: true, file, sizeMB, rows, edgelab, peer, ratio, goal: "ratio ≥ 2 (edgelab at least twice pandas' speed, cleaning included)" };
+}
+
+async function mlp(samples: number): Promise<Json[]> {
+  const status = await detectBackends();
+  const threads = defaultThreadConfig().intraOp;
+  let peer: Json | null = null;
+  if (pythonHas("torch") && existsSync(debianFashionMnistDir)) {
+    const p = runJson(python, [join(root, "bench", "peers", "torch_mlp.py"), debianFashionMnistDir, String(threads), String(samples)]);
+    peer = "error" in p ? p : p;
+  }
+  return backendNames
+    .filter((b) => status[b].available)
+    .map((backend) => {
+      process.stderr.write(`bench: MLP training on ${backend} …\n`);
+      const edgelab = runJson(process.execPath, [join(root, "build", "bench", "mlp.js"), backend, String(samples)]);
+      const ratio = peer && "samplesPerSec" in peer && "samplesPerSec" in edgelab ? Number(edgelab.samplesPerSec) / Number(peer.samplesPerSec) : null;
+      return { benchmark: "mlp-train", model: "mlp 784-128-10", batch: 64, backend, threads, samples, edgelab, peer, ratio };
+    });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" } }, strict: true });
+  const only = values.only?.split(",");
+  const want = (name: string): boolean => !only || only.includes(name);
+  const results: Json[] = [];
+  if (want("ingest")) results.push(ingest(Number(values.rows ?? 300000)));
+  if (want("mlp")) results.push(...(await mlp(Number(values.samples ?? 20000))));
+  const device = readDevice();
+  console.log(JSON.stringify({ machine: { cpu: device.cpu, cores: device.cores, memoryGiB: device.memoryGiB, arch: device.arch, pi: device.pi }, node: process.version, results }, null, 2));
+}
+void main();

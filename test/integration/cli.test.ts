@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { debianFashionMnistDir, encodeIdx, nhwcToChw, syntheticCifar, writeCifarBinary, writeCifarPickle, writeIdx, writeSyntheticCicidsCsv } from "../../lib/data";
+import { fixture, repoRoot, tempDir } from "../helpers/paths";
+
+const cli = join(repoRoot, "build", "lib", "cli", "main.js");
+function edgelab(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: repoRoot });
+  return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+}
+/** A --json command prints exactly one JSON object. */
+function json(...args: string[]): Record<string, any> {
+  const run = edgelab(...args, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.trim().split("\n").length, 1, "one line of output");
+  return JSON.parse(run.stdout);
+}
+/** A failing command prints one line naming the file, and no stack trace. */
+function fails(pattern: RegExp, ...args: string[]): void {
+  const run = edgelab(...args);
+  assert.notEqual(run.code, 0);
+  assert.equal(run.stdout, "");
+  const lines = run.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `one line, got:\n${run.stderr}`);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(run.stderr, /^\s+at /m);
+}
+
+const dir = tempDir();
+
+test("edgelab info --json has the contract keys", () => {
+  const info = json("info");
+  for (const key of ["node", "backend", "backends", "threads", "cpu", "cores", "memoryGiB", "mpi", "onnxruntime", "blas", "pi"]) assert.ok(key in info, key);
+  assert.ok(["tensorflow", "wasm", "cpu"].includes(info.backend));
+  for (const status of Object.values(info.backends) as { available: boolean; reason: string | null }[]) assert.equal(typeof status.available, "boolean");
+  assert.equal(info.onnxruntime, JSON.parse(readFileSync(join(repoRoot, "node_modules/onnxruntime-node/package.json"), "utf8")).version);
+  assert.ok(edgelab("--help").stdout.includes("data inspect"));
+});
+
+test("data inspect: the real Fashion-MNIST files (60000 train / 10000 test, 6000 per class)", { skip: !existsSync(debianFashionMnistDir) && "dataset-fashion-mnist is not installed" }, () => {
+  const s = json("data", "inspect", debianFashionMnistDir);
+  assert.equal(s.format, "idx");
+  assert.equal(s.splits.train.samples, 60000);
+  assert.equal(s.splits.test.samples, 10000);
+  assert.ok(Object.values(s.splits.train.labelCounts).every((c) => c === 6000));
+  assert.deepEqual(s.shape, [28, 28, 1]);
+  assert.equal(json("data", "inspect", join(debianFashionMnistDir, "t10k-labels-idx1-ubyte.gz")).samples, 10000);
+});
+
+test("data inspect: CIFAR-10 in both layouts, format detected", () => {
+  const ds = syntheticCifar({ count: 70, seed: 4 });
+  const chw = nhwcToChw(ds.images, 70);
+  const bin = join(dir, "cifar", "cifar-10-batches-bin");
+  const py = join(dir, "cifar-py");
+  mkdirSync(bin, { recursive: true });
+  mkdirSync(py, { recursive: true });
+  for (let b = 0; b < 5; b++) {
+    writeCifarBinary(join(bin, `data_batch_${b + 1}.bin`), chw.subarray(b * 10 * 3072, (b + 1) * 10 * 3072), ds.labels.subarray(b * 10, (b + 1) * 10));
+    writeCifarPickle(join(py, `data_batch_${b + 1}`), chw.subarray(b * 10 * 3072, (b + 1) * 10 * 3072), ds.labels.subarray(b * 10, (b + 1) * 10));
+  }
+  writeCifarBinary(join(bin, "test_batch.bin"), chw.subarray(50 * 3072), ds.labels.subarray(50));
+  writeCifarPickle(join(py, "test_batch"), chw.subarray(50 * 3072), ds.labels.subarray(50));
+  for (const path of [join(dir, "cifar"), py]) {
+    const s = json("data", "inspect", path);
+    assert.equal(s.format, "cifar10");
+    assert.equal(s.samples, 70);
+    assert.equal(s.splits.train.samples, 50);
+    assert.equal(s.splits.test.samples, 20);
+    assert.equal(s.labelCounts.airplane, 7);
+    assert.deepEqual(s.shape, [32, 32, 3]);
+  }
+  assert.equal(json("data", "inspect", join(py, "test_batch"), "--format", "cifar10").samples, 20);
+});
+
+test("data inspect: CICIDS2017 folder with the cleaning report", () => {
+  const folder = join(dir, "MachineLearningCVE");
+  mkdirSync(folder);
+  const q = writeSyntheticCicidsCsv(join(folder, "Monday-WorkingHours.pcap_ISCX.csv"), { rows: 2000, seed: 9 });
+  const s = json("data", "inspect", folder);
+  assert.equal(s.format, "cicids2017");
+  assert.equal(s.featureCount, 78);
+  assert.equal(s.cleaning.rawRows, 2000);
+  assert.equal(s.cleaning.nonFiniteRows, q.infinityRows + q.nanRows);
+  assert.equal(s.cleaning.duplicateRows, q.duplicateRows);
+  assert.equal(s.cleaning.cleanRows, s.samples);
+  assert.equal(Object.values(s.labelCounts as Record<string, number>).reduce((a, b) => a + b, 0), s.samples);
+  const kept = json("data", "inspect", folder, "--keep-duplicates", "--keep-non-finite");
+  assert.equal(kept.samples, 2000);
+});
+
+test("bad input: one clear line naming the file, non-zero exit, nothing executed", () => {
+  const idx = encodeIdx({ shape: [10, 28, 28], data: new Uint8Array(7840) });
+  writeFileSync(join(dir, "cut-images-idx3-ubyte"), idx.subarray(0, 3000));
+  fails(/cut-images-idx3-ubyte: truncated at byte 3000: shape \[10, 28, 28\] needs 7856 bytes/, "data", "inspect", join(dir, "cut-images-idx3-ubyte"));
+  writeFileSync(join(dir, "noise.bin"), Buffer.from("hello world, not a dataset"));
+  fails(/noise\.bin: cannot tell the format/, "data", "inspect", join(dir, "noise.bin"));
+  copyFileSync(fixture("evil-reduce.pkl"), join(dir, "data_batch_1"));
+  fails(/data_batch_1: unsupported pickle content: global posix\.system/, "data", "inspect", join(dir, "data_batch_1"));
+  assert.equal(existsSync("/tmp/edgelab-pwned"), false);
+  writeIdx(join(dir, "labels-idx1-ubyte"), { shape: [3], data: Uint8Array.from([1, 2, 3]) });
+  fails(/missing: no such file or folder/, "data", "inspect", join(dir, "missing"));
+  fails(/--format must be one of idx, cifar10, cicids2017/, "data", "inspect", dir, "--format", "csv");
+  fails(/unknown command "frobnicate"/, "frobnicate");
+  assert.equal(edgelab("frobnicate").code, 2);
+});
