@@ -4,8 +4,9 @@
  * stay output-free. A failing cell fails the run with that cell's error.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, dirname, join } from "node:path";
 import type { Profile } from "../runtime/paths";
 
 /** How to run the notebooks. */
@@ -40,6 +41,19 @@ export interface NotebookRun {
  */
 export function notebookPython(): string {
   return process.env.EDGELAB_PYTHON ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+}
+
+/**
+ * Writes a kernel spec named `tslab` that runs this checkout's tslab with this Node, under
+ * `<dir>/kernels/tslab`, and returns `dir` for `JUPYTER_PATH`. Jupyter searches JUPYTER_PATH
+ * first, so headless runs never pick up another checkout's user-level registration.
+ */
+export function writeProjectKernel(dir: string): string {
+  const tslabMain = join(dirname(createRequire(__filename).resolve("tslab/package.json")), "bin", "tslab");
+  const spec = { argv: [process.execPath, tslabMain, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" };
+  mkdirSync(join(dir, "kernels", "tslab"), { recursive: true });
+  writeFileSync(join(dir, "kernels", "tslab", "kernel.json"), JSON.stringify(spec));
+  return dir;
 }
 
 /** The notebooks of a folder, in name order. */
@@ -83,7 +97,8 @@ export function executeNotebook(path: string, options: ExecuteOptions): Notebook
   mkdirSync(options.outDir, { recursive: true });
   const name = basename(path, ".ipynb");
   const executed = join(options.outDir, `${name}.ipynb`);
-  const env = { ...process.env, ...options.env, EDGELAB_PROFILE: options.profile };
+  const jupyterPath = writeProjectKernel(join(options.outDir, ".jupyter"));
+  const env = { ...process.env, ...options.env, EDGELAB_PROFILE: options.profile, JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(":") };
   const t0 = performance.now();
   const python = notebookPython();
   const run = spawnSync(
