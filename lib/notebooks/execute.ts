@@ -111,8 +111,13 @@ export function executeNotebook(path: string, options: ExecuteOptions): Notebook
   if (run.status !== 0) {
     const stderr = stripAnsi(run.stderr ?? "");
     if (/No module named nbconvert/.test(stderr)) return { notebook: path, ok: false, seconds, executed, html: null, error: `${python} has no nbconvert: run npm run setup (or set EDGELAB_PYTHON)` };
-    const cellError = /CellExecutionError[\s\S]*$/.exec(stderr)?.[0] ?? stderr.split("\n").slice(-40).join("\n");
-    return { notebook: path, ok: false, seconds, executed, html: null, error: cellError.trim() };
+    // A dead kernel's own last words come before nbconvert's traceback: keep both.
+    const lines = stderr.split("\n");
+    const traceback = lines.findIndex((l) => l.startsWith("Traceback"));
+    const kernelOutput = (traceback > 0 ? lines.slice(0, traceback) : []).filter((l) => !l.startsWith("[NbConvertApp]")).slice(-30);
+    const tail = lines.slice(-12);
+    const message = [...(kernelOutput.length ? ["--- kernel output ---", ...kernelOutput, "--- nbconvert ---"] : []), ...tail].join("\n");
+    return { notebook: path, ok: false, seconds, executed, html: null, error: message.trim() };
   }
   const cellError = firstCellError(executed);
   if (cellError) return { notebook: path, ok: false, seconds, executed, html: null, error: cellError };
