@@ -1,2 +1,6 @@
-/** Models with typed configs and parameter counts. */
+/** Models with typed configs, parameter counts and a registry by name. */
+export * from "./dropout";
 export * from "./mlp";
+export * from "./registry";
+export * from "./sentinelnet";
+export * from "./squeezenet";

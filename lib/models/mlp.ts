@@ -3,7 +3,9 @@
  * classification (~100 K parameters with the default hidden sizes on 78 features), and the
  * quickstart's Fashion-MNIST classifier.
  */
+import "../runtime/tfjs";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { StepDropout } from "./dropout";
 
 /** MLP hyperparameters. */
 export interface MlpConfig {
@@ -34,7 +36,7 @@ export function buildMlp(overrides: Partial<MlpConfig> = {}): tfl.LayersModel {
   else model.add(tfl.layers.inputLayer({ inputShape: config.inputShape }));
   config.hidden.forEach((units, i) => {
     model.add(tfl.layers.dense({ units, activation: "relu", kernelInitializer: tfl.initializers.heNormal({ seed: seedOf(i) }), name: `dense_${i}` }));
-    if (config.dropout > 0) model.add(tfl.layers.dropout({ rate: config.dropout, seed: seedOf(100 + i) }));
+    if (config.dropout > 0) model.add(new StepDropout({ rate: config.dropout, seed: seedOf(100 + i), name: `dropout_${i}` }));
   });
   model.add(tfl.layers.dense({ units: config.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seedOf(999) }), name: "logits" }));
   return model;

@@ -28,11 +28,27 @@ export function inNotebook(): boolean {
   return tslabWriter() !== null;
 }
 
-function send(data: Record<string, unknown>): boolean {
+function send(data: Record<string, unknown>, displayId?: string, update = false): boolean {
   const write = tslabWriter();
   if (!write) return false;
-  write({ data, metadata: {}, transient: {} }, false);
+  write({ data, metadata: {}, transient: displayId ? { display_id: displayId } : {} }, update);
   return true;
+}
+
+/**
+ * A display that is replaced in place on each update (a live progress line in a notebook).
+ * Returns null outside a notebook.
+ */
+export function liveDisplay(): { update(text: string): void } | null {
+  if (!inNotebook()) return null;
+  const id = `edgelab-live-${randomBytes(6).toString("hex")}`;
+  let shown = false;
+  return {
+    update(text: string): void {
+      send({ "text/plain": text }, id, shown);
+      shown = true;
+    },
+  };
 }
 
 let plotlySent = false;

@@ -4,7 +4,7 @@
  * `EDGELAB_BACKEND` overrides the choice. Each backend is really initialised, not guessed.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
+import "./tfjs";
 import { createRequire } from "node:module";
 
 const requireHere = createRequire(__filename);

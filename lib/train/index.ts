@@ -1,2 +1,9 @@
-/** Training loops. */
-export * from "./classifier";
+/** Training: the engine, batches, evaluation, schedules, class weights, checkpoints, projections. */
+export * from "./batches";
+export * from "./checkpoint";
+export * from "./class-weights";
+export * from "./engine";
+export * from "./evaluate";
+export * from "./progress";
+export * from "./projection";
+export * from "./schedule";

@@ -1,0 +1,306 @@
+/**
+ * The training engine: one `train(model, data, config)` used by notebooks, the CLI and (later) the
+ * distributed trainer. Deterministic (epoch orders from (seed, epoch), dropout from (seed, step)),
+ * Adam or SGD with schedules and warm-up, class weights, gradient clipping, per-epoch train/val
+ * loss, accuracy and macro-F1, early stopping, a CSV log and a checkpoint every epoch, and a resume
+ * that ends with exactly the weights of an uninterrupted run on the same backend.
+ */
+import "../runtime/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { join } from "node:path";
+import { argmaxRows, classificationReport, type ClassificationReport } from "../metrics/classification";
+import { latencyStats } from "../metrics/latency";
+import { ResourceSampler } from "../metrics/sampler";
+import { dropoutClock } from "../models/dropout";
+import { writeCsv } from "../report/table";
+import { batchTensors, epochOrder, type ArrayData } from "./batches";
+import { hasCheckpoint, loadCheckpoint, restoreOptimizerExtraState, saveCheckpoint } from "./checkpoint";
+import { balancedClassWeights } from "./class-weights";
+import { evaluate } from "./evaluate";
+import { autoProgress, silentProgress, type ProgressReporter } from "./progress";
+import { learningRateAt, type Schedule } from "./schedule";
+
+/** Training hyperparameters and run options. */
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  optimizer: "adam" | "sgd";
+  learningRate: number;
+  /** SGD momentum (ignored by Adam). */
+  momentum: number;
+  schedule: Schedule;
+  /** Linear warm-up steps (Goyal et al. 2017). */
+  warmupSteps: number;
+  /** "balanced" = n / (k · count); or explicit per-class weights. */
+  classWeights: "none" | "balanced" | number[];
+  /** Clip gradients to this global L2 norm; null disables. */
+  clipNorm: number | null;
+  /** Stop when `metric` has not improved for `patience` epochs. */
+  earlyStopping: { metric: "valLoss" | "valMacroF1"; patience: number } | null;
+  seed: number;
+  /** Folder for history.csv and checkpoints/; null keeps nothing on disk. */
+  outDir: string | null;
+  /** Epoch checkpoints kept. */
+  keepCheckpoints: number;
+  /** Resume from outDir's latest checkpoint when one exists (true), or from this folder. */
+  resume: boolean | string;
+  /** Progress display. */
+  progress: "auto" | "none";
+  /** Called after every step (cheap). Throwing aborts training: used to test crash safety. */
+  onStep?: (step: number, loss: number) => void;
+  /** Called after every epoch with its log. */
+  onEpoch?: (log: EpochLog) => void;
+}
+
+/** Defaults: Adam, lr 1e-3, batch 32, 1 epoch, no class weights, no clipping. */
+export const defaultTrainConfig: Readonly<Omit<TrainConfig, "onStep" | "onEpoch">> = Object.freeze({
+  epochs: 1, batchSize: 32, optimizer: "adam", learningRate: 1e-3, momentum: 0.9, schedule: { kind: "constant" } as Schedule, warmupSteps: 0,
+  classWeights: "none", clipNorm: null, earlyStopping: null, seed: 0, outDir: null, keepCheckpoints: 2, resume: false, progress: "auto",
+});
+
+/** Metrics of one epoch (one row of history.csv). */
+export interface EpochLog {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  trainMacroF1: number;
+  valLoss: number;
+  valAccuracy: number;
+  valMacroF1: number;
+  learningRate: number;
+  seconds: number;
+  samplesPerSec: number;
+  meanStepSeconds: number;
+  peakRssMB: number;
+  cpuPercent: number;
+}
+
+/** Data for `train`: train and validation arrays plus class names. */
+export interface TrainData {
+  train: ArrayData;
+  val: ArrayData;
+  classNames: string[];
+}
+
+/** What training produced. */
+export interface TrainResult {
+  history: EpochLog[];
+  /** Validation report after the last epoch. */
+  report: ClassificationReport;
+  predictions: Int32Array;
+  /** Mean training throughput over the epochs run in this call. */
+  samplesPerSec: number;
+  secondsPerEpoch: number;
+  /** Step wall times of this call (seconds), for projections. */
+  stepSeconds: number[];
+  stepStats: { meanMs: number; p50Ms: number; p95Ms: number } | null;
+  peakRssMB: number;
+  meanCpuPercent: number;
+  stoppedEarly: boolean;
+  /** Epochs already done in the checkpoint resumed from (0 for a fresh run). */
+  resumedFromEpoch: number;
+  checkpointDir: string | null;
+}
+
+/** Identifies the model in checkpoints, so a resume rebuilds the same one. */
+export interface ModelIdentity {
+  name: string;
+  config: unknown;
+}
+
+function makeOptimizer(config: TrainConfig): tf.Optimizer {
+  return config.optimizer === "adam" ? tf.train.adam(config.learningRate) : tf.train.momentum(config.learningRate, config.momentum);
+}
+
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  // tfjs keeps the rate in a protected field that applyGradients reads on every step.
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}
+
+function stepLoss(model: tfl.LayersModel, xs: tf.Tensor, ys: tf.Tensor1D, classes: number, weights: tf.Tensor1D | null): { loss: tf.Scalar; logits: tf.Tensor } {
+  const logits = model.apply(xs, { training: true }) as tf.Tensor;
+  const perSample = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, classes), logits, undefined, 0, tf.Reduction.NONE);
+  if (!weights) return { loss: tf.mean(perSample) as tf.Scalar, logits };
+  const w = tf.gather(weights, ys);
+  // PyTorch's weighted cross-entropy: Σ w_i·l_i / Σ w_i.
+  return { loss: tf.div(tf.sum(tf.mul(perSample, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar, logits };
+}
+
+/**
+ * Trains `model` on `data.train`, evaluating on `data.val` after every epoch.
+ * @example
+ * const result = await train(buildMlp({ inputShape: [78], classes: 15 }), data, { epochs: 5, outDir: "runs/mlp" })
+ */
+export async function train(model: tfl.LayersModel, data: TrainData, overrides: Partial<TrainConfig> = {}, identity: ModelIdentity = { name: model.name, config: null }): Promise<TrainResult> {
+  const config: TrainConfig = { ...defaultTrainConfig, ...overrides };
+  if (!(config.batchSize >= 1) || !Number.isInteger(config.batchSize)) throw new Error(`batch size must be a positive integer, got ${config.batchSize}`);
+  if (!(config.epochs >= 0) || !Number.isInteger(config.epochs)) throw new Error(`epochs must be a non-negative integer, got ${config.epochs}`);
+  const classes = data.classNames.length;
+  const n = data.train.y.length;
+  if (n === 0) throw new Error("the training set is empty");
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = makeOptimizer(config);
+  const checkpointDir = config.outDir ? join(config.outDir, "checkpoints") : null;
+  const progress: ProgressReporter = config.progress === "auto" ? autoProgress() : silentProgress;
+
+  let history: EpochLog[] = [];
+  let startEpoch = 0;
+  let step = 0;
+  let best: { value: number; epoch: number; waited: number } | null = null;
+  const resumeDir = typeof config.resume === "string" ? config.resume : config.resume && checkpointDir && hasCheckpoint(checkpointDir) ? checkpointDir : null;
+  if (resumeDir) {
+    const ckpt = loadCheckpoint(resumeDir);
+    if (ckpt.state.model.name !== identity.name || JSON.stringify(ckpt.state.model.config) !== JSON.stringify(identity.config)) {
+      throw new Error(`${ckpt.dir}: checkpoint is for model ${ckpt.state.model.name} ${JSON.stringify(ckpt.state.model.config)}, not ${identity.name} ${JSON.stringify(identity.config)}`);
+    }
+    const expected = model.getWeights();
+    if (expected.length !== ckpt.weights.length || expected.some((w, i) => w.shape.join() !== ckpt.weights[i].shape.join())) {
+      throw new Error(`${ckpt.dir}: checkpoint weights do not match the model's (${ckpt.weights.length} tensors vs ${expected.length})`);
+    }
+    model.setWeights(ckpt.weights);
+    tf.dispose(ckpt.weights);
+    await optimizer.setWeights(ckpt.optimizer);
+    restoreOptimizerExtraState(optimizer, ckpt.state.optimizerExtra);
+    history = ckpt.state.history as EpochLog[];
+    startEpoch = ckpt.state.epoch;
+    step = ckpt.state.step;
+    best = ckpt.state.best;
+  }
+  const resumedFromEpoch = startEpoch;
+
+  const weightsArray = config.classWeights === "none" ? null : config.classWeights === "balanced" ? balancedClassWeights(data.train.y, classes) : config.classWeights;
+  if (weightsArray && weightsArray.length !== classes) throw new Error(`class weights has ${weightsArray.length} entries for ${classes} classes`);
+  const classWeights = weightsArray ? tf.tensor1d(weightsArray) : null;
+
+  const sampler = new ResourceSampler(500).start();
+  const stepSeconds: number[] = [];
+  let stoppedEarly = false;
+  let report: ClassificationReport | null = null;
+  let predictions = new Int32Array(0);
+  const stepsPerEpoch = Math.ceil(n / config.batchSize);
+  const totalSteps = config.epochs * stepsPerEpoch;
+
+  try {
+    for (let epoch = startEpoch + 1; epoch <= config.epochs; epoch++) {
+      const epochSampler = new ResourceSampler(500).start();
+      const order = epochOrder(n, config.seed, epoch);
+      const t0 = performance.now();
+      let lossSum = 0;
+      let weightSum = 0;
+      const trainPred = new Int32Array(n);
+      const trainTrue = new Uint8Array(n);
+      let lr = config.learningRate;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const ts = performance.now();
+        const idx = order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
+        lr = learningRateAt(config.schedule.kind === "cosine" && config.schedule.totalSteps <= 0 ? { ...config.schedule, totalSteps } : config.schedule, config.learningRate, step, config.warmupSteps);
+        setLearningRate(optimizer, lr);
+        dropoutClock.step = step;
+        const { xs, ys } = batchTensors(data.train, idx);
+        let logitsData: Float32Array | Int32Array | Uint8Array = new Float32Array(0);
+        const { value, grads } = tf.variableGrads(() => {
+          const { loss, logits } = stepLoss(model, xs, ys, classes, classWeights);
+          logitsData = logits.dataSync();
+          return loss;
+        }, variables);
+        let toApply = grads;
+        if (config.clipNorm !== null) {
+          const clip = config.clipNorm;
+          toApply = tf.tidy(() => {
+            const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+            const scale = tf.minimum(1, tf.div(clip, tf.maximum(norm, 1e-12)));
+            return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)]));
+          });
+          tf.dispose(Object.values(grads));
+        }
+        optimizer.applyGradients(toApply);
+        const loss = (await value.data())[0];
+        tf.dispose([value, xs, ys, ...Object.values(toApply)]);
+        const predicted = argmaxRows(logitsData, classes);
+        for (let i = 0; i < idx.length; i++) {
+          trainPred[s * config.batchSize + i] = predicted[i];
+          trainTrue[s * config.batchSize + i] = data.train.y[idx[i]];
+        }
+        const batchWeight = weightsArray ? idx.reduce((sum, k) => sum + weightsArray[data.train.y[k]], 0) : idx.length;
+        lossSum += loss * batchWeight;
+        weightSum += batchWeight;
+        step++;
+        stepSeconds.push((performance.now() - ts) / 1000);
+        const elapsed = (performance.now() - t0) / 1000;
+        progress.step({ epoch, epochs: config.epochs, step: s + 1, steps: stepsPerEpoch, loss, samplesPerSec: Math.min(n, (s + 1) * config.batchSize) / elapsed });
+        config.onStep?.(step, loss);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const evaluation = evaluate(model, data.val, classes);
+      predictions = evaluation.predictions;
+      report = classificationReport(data.val.y, predictions, data.classNames);
+      const trainReport = classificationReport(trainTrue, trainPred, data.classNames);
+      const resources = epochSampler.stop();
+      const log: EpochLog = {
+        epoch,
+        trainLoss: lossSum / weightSum,
+        trainAccuracy: trainReport.accuracy,
+        trainMacroF1: trainReport.macro.f1,
+        valLoss: evaluation.loss,
+        valAccuracy: report.accuracy,
+        valMacroF1: report.macro.f1,
+        learningRate: lr,
+        seconds,
+        samplesPerSec: n / seconds,
+        meanStepSeconds: seconds / stepsPerEpoch,
+        peakRssMB: resources.peakRssMB,
+        cpuPercent: resources.meanCpuPercent,
+      };
+      history.push(log);
+      progress.epochEnd(`epoch ${epoch}/${config.epochs} loss ${log.trainLoss.toFixed(4)} acc ${log.trainAccuracy.toFixed(4)} | val loss ${log.valLoss.toFixed(4)} acc ${log.valAccuracy.toFixed(4)} macro-F1 ${log.valMacroF1.toFixed(4)} | ${seconds.toFixed(1)} s`);
+      config.onEpoch?.(log);
+
+      if (config.earlyStopping) {
+        const value = config.earlyStopping.metric === "valLoss" ? -log.valLoss : log.valMacroF1;
+        if (!best || value > best.value) best = { value, epoch, waited: 0 };
+        else best = { ...best, waited: best.waited + 1 };
+      }
+      if (config.outDir) writeCsv(join(config.outDir, "history.csv"), history);
+      if (checkpointDir) {
+        await saveCheckpoint(
+          checkpointDir,
+          model.trainableWeights.map((w, i) => ({ name: w.name, tensor: variables[i] })),
+          optimizer,
+          { model: identity, epoch, step, rng: { seed: config.seed, epoch, step }, trainConfig: { ...config, onStep: undefined, onEpoch: undefined }, history, best },
+          config.keepCheckpoints,
+        );
+      }
+      if (config.earlyStopping && best && best.waited >= config.earlyStopping.patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+  } finally {
+    classWeights?.dispose();
+    optimizer.dispose();
+  }
+  if (!report) {
+    const evaluation = evaluate(model, data.val, classes);
+    predictions = evaluation.predictions;
+    report = classificationReport(data.val.y, predictions, data.classNames);
+  }
+  const resources = sampler.stop();
+  const ran = history.slice(resumedFromEpoch);
+  const trainSeconds = ran.reduce((s, h) => s + h.seconds, 0);
+  const stats = stepSeconds.length ? latencyStats(stepSeconds.map((s) => s * 1000)) : null;
+  return {
+    history,
+    report,
+    predictions,
+    samplesPerSec: trainSeconds > 0 ? (ran.length * n) / trainSeconds : 0,
+    secondsPerEpoch: ran.length ? trainSeconds / ran.length : 0,
+    stepSeconds,
+    stepStats: stats ? { meanMs: stats.meanMs, p50Ms: stats.p50Ms, p95Ms: stats.p95Ms } : null,
+    peakRssMB: Math.max(resources.peakRssMB, ...ran.map((h) => h.peakRssMB)),
+    meanCpuPercent: resources.meanCpuPercent,
+    stoppedEarly,
+    resumedFromEpoch,
+    checkpointDir,
+  };
+}
