@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "./tfjs";
 import { createRequire } from "node:module";
+import { registerWasmKernels } from "../kernels/wasm";
 
 const requireHere = createRequire(__filename);
 
@@ -44,9 +45,10 @@ async function tryWasm(): Promise<BackendStatus> {
     return { available: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${err instanceof Error ? err.message : String(err)}` };
   }
   const ok = await tf.setBackend("wasm").catch(() => false);
-  return ok
-    ? { available: true, reason: "single-threaded in Node; lacks conv training kernels (Conv2DBackpropFilter)" }
-    : { available: false, reason: "the wasm backend did not initialise (WebAssembly unavailable?)" };
+  if (!ok) return { available: false, reason: "the wasm backend did not initialise (WebAssembly unavailable?)" };
+  const added = registerWasmKernels();
+  const filled = added.registered.length ? `; edgelab adds ${added.registered.join(", ")} (GEMM: ${added.gemm})` : "";
+  return { available: true, reason: `SIMD, single-threaded in Node${filled}` };
 }
 
 let detection: Promise<Record<BackendName, BackendStatus>> | null = null;
@@ -94,4 +96,22 @@ export async function useBackend(name?: BackendName): Promise<BackendName> {
   await tf.setBackend(chosen);
   await tf.ready();
   return chosen;
+}
+
+/**
+ * The backend to train a model on: the preferred one if it has every kernel the model's training
+ * needs, else the next available that does (wasm lacks Conv2DBackpropFilter, so convolutional
+ * models fall back to cpu until native kernels fill the gap). Returns the choice and why.
+ */
+export async function trainingBackend(requiredKernels: readonly string[]): Promise<{ backend: BackendName; reason: string | null }> {
+  const status = await detectBackends();
+  const preferred = await preferredBackend();
+  const lacking = (name: BackendName): string[] => requiredKernels.filter((k) => !tf.getKernel(k, name));
+  if (lacking(preferred).length === 0) return { backend: preferred, reason: null };
+  if (process.env.EDGELAB_BACKEND) {
+    throw new Error(`EDGELAB_BACKEND=${preferred} cannot train this model: it lacks ${lacking(preferred).join(", ")}`);
+  }
+  const fallback = backendNames.find((name) => status[name].available && lacking(name).length === 0);
+  if (!fallback) throw new Error(`no available backend has ${requiredKernels.join(", ")}`);
+  return { backend: fallback, reason: `${preferred} lacks ${lacking(preferred).join(", ")}; training on ${fallback}` };
 }

@@ -7,3 +7,5 @@ export * from "./evaluate";
 export * from "./progress";
 export * from "./projection";
 export * from "./schedule";
+export * from "./run";
+export * from "./debug-run";

@@ -1,0 +1,54 @@
+/**
+ * OpenBLAS through koffi (FFI): `cblas_sgemm` on typed arrays, zero-copy. Loaded lazily; null when
+ * koffi or libopenblas is missing (callers fall back to the JS GEMM).
+ */
+import { createRequire } from "node:module";
+import { librarySonames } from "../runtime/libraries";
+
+const requireHere = createRequire(__filename);
+
+/** C = alpha · op(A) · op(B) + beta · C, row-major float32. */
+export type Sgemm = (transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number) => void;
+
+const RowMajor = 101;
+const NoTrans = 111;
+const Trans = 112;
+
+interface Koffi {
+  load(path: string): { func(signature: string): (...args: unknown[]) => unknown };
+}
+
+let cached: { sgemm: Sgemm; setThreads: (n: number) => void; library: string } | null | undefined;
+
+/** The OpenBLAS binding, or null (with no error) when it cannot be loaded. */
+export function openBlas(): { sgemm: Sgemm; setThreads: (n: number) => void; library: string } | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  let koffi: Koffi;
+  try {
+    koffi = requireHere("koffi") as Koffi;
+  } catch {
+    return cached;
+  }
+  for (const name of librarySonames.blas) {
+    try {
+      const lib = koffi.load(name);
+      const raw = lib.func("void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, _Inout_ float *, int)");
+      let setThreads: (n: number) => void = () => undefined;
+      try {
+        const fn = lib.func("void openblas_set_num_threads(int)");
+        setThreads = (n) => void fn(n);
+      } catch {
+        // a generic libblas has no thread control
+      }
+      const sgemm: Sgemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+        raw(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      };
+      cached = { sgemm, setThreads, library: name };
+      return cached;
+    } catch {
+      // try the next soname
+    }
+  }
+  return cached;
+}

@@ -1,0 +1,126 @@
+/**
+ * One training run from names, as `edgelab train` and the notebooks ask for it: load the dataset,
+ * standardise tabular features (statistics fitted on the training rows and saved beside the
+ * model), take a stratified subset, pick a backend that has the model's training kernels, train
+ * with checkpoints, and write the run's artefacts.
+ */
+import "../runtime/tfjs";
+import { join } from "node:path";
+import { selectImages, selectRows, type ImageDataset, type TabularDataset } from "../data/dataset";
+import { DataFormatError } from "../data/errors";
+import { loadDataset } from "../data/registry";
+import { stratifiedSubset } from "../data/split";
+import { applyStandardizer, fitStandardizer, type Standardizer } from "../data/standardize";
+import { modelEntry, parameterCount } from "../models";
+import { writeJsonAtomic } from "../report/atomic";
+import { writeCsv } from "../report/table";
+import { useBackend, trainingBackend, type BackendName } from "../runtime/backends";
+import { configureThreads } from "../runtime/threads";
+import { hasCheckpoint } from "./checkpoint";
+import { toArrayData } from "./batches";
+import { train, type TrainConfig, type TrainResult } from "./engine";
+
+/** A training run described by names and numbers (what the CLI flags map to). */
+export interface RunSpec {
+  model: string;
+  /** A registered dataset name or a path. */
+  dataset: string;
+  /** Folder with the real data (CIFAR-10, CICIDS2017, MNIST). */
+  dataDir?: string;
+  /** Train on a stratified subset of this many samples (the seed's Pi debug run: 100). */
+  subset?: number;
+  /** Evaluate on at most this many test samples (stratified); default max(1000, subset). */
+  testSubset?: number;
+  threads?: number;
+  /** Where history, checkpoints and the summary go. */
+  outDir: string;
+  /** Resume from `outDir`'s latest checkpoint (it must exist). */
+  resume?: boolean;
+  seed?: number;
+  train?: Partial<TrainConfig>;
+}
+
+/** What a run reports (`edgelab train --json` prints this). */
+export interface RunSummary {
+  model: string;
+  dataset: string;
+  synthetic: boolean;
+  backend: BackendName;
+  backendNote: string | null;
+  parameters: number;
+  trainSamples: number;
+  testSamples: number;
+  epochs: number;
+  samplesPerSec: number;
+  secondsPerEpoch: number;
+  testAccuracy: number;
+  testMacroF1: number;
+  testWeightedF1: number;
+  peakRssMB: number;
+  resumedFromEpoch: number;
+  stoppedEarly: boolean;
+  outDir: string;
+}
+
+function subsetOf<T extends ImageDataset | TabularDataset>(ds: T, size: number | undefined, seed: number): T {
+  if (size === undefined || size >= ds.labels.length) return ds;
+  const idx = stratifiedSubset(ds.labels, size, seed);
+  return ("images" in ds ? selectImages(ds, idx) : selectRows(ds as TabularDataset, idx)) as T;
+}
+
+/** Runs one training job; returns the summary and the engine's full result. */
+export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
+  const entry = modelEntry(spec.model);
+  const seed = spec.seed ?? 0;
+  if (spec.resume && !hasCheckpoint(join(spec.outDir, "checkpoints"))) throw new DataFormatError(spec.outDir, "no checkpoint to resume from (expected checkpoints/latest.json)");
+  configureThreads(spec.threads ? { intraOp: spec.threads } : {});
+  const loaded = loadDataset(spec.dataset, { dataDir: spec.dataDir, seed });
+  if (entry.input === "image" && loaded.kind !== "image") throw new Error(`model ${spec.model} takes images; dataset ${loaded.name} is tabular`);
+  if (entry.input === "tabular" && loaded.kind !== "tabular") throw new Error(`model ${spec.model} takes flow features; dataset ${loaded.name} holds images`);
+
+  let standardizer: Standardizer | null = null;
+  let trainSet: ImageDataset | TabularDataset = subsetOf(loaded.train, spec.subset, seed);
+  let testSet: ImageDataset | TabularDataset = subsetOf(loaded.test, spec.testSubset ?? Math.max(1000, spec.subset ?? 0), seed + 1);
+  if (loaded.kind === "tabular") {
+    const tr = trainSet as TabularDataset;
+    standardizer = fitStandardizer(tr.features, tr.featureNames);
+    trainSet = { ...tr, features: applyStandardizer(standardizer, tr.features) };
+    testSet = { ...(testSet as TabularDataset), features: applyStandardizer(standardizer, (testSet as TabularDataset).features) };
+    writeJsonAtomic(join(spec.outDir, "standardizer.json"), standardizer);
+  }
+  const { backend, reason } = await trainingBackend(entry.trainingKernels);
+  await useBackend(backend);
+  const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];
+  const shape = { inputShape, classes: trainSet.classNames.length, seed };
+  const model = entry.build(shape);
+  const result = await train(
+    model,
+    { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames },
+    { seed, ...spec.train, outDir: spec.outDir, resume: spec.resume === true },
+    { name: spec.model, config: shape },
+  );
+  const summary: RunSummary = {
+    model: spec.model,
+    dataset: loaded.name,
+    synthetic: loaded.synthetic,
+    backend,
+    backendNote: reason,
+    parameters: parameterCount(model),
+    trainSamples: trainSet.labels.length,
+    testSamples: testSet.labels.length,
+    epochs: result.history.length,
+    samplesPerSec: result.samplesPerSec,
+    secondsPerEpoch: result.secondsPerEpoch,
+    testAccuracy: result.report.accuracy,
+    testMacroF1: result.report.macro.f1,
+    testWeightedF1: result.report.weighted.f1,
+    peakRssMB: result.peakRssMB,
+    resumedFromEpoch: result.resumedFromEpoch,
+    stoppedEarly: result.stoppedEarly,
+    outDir: spec.outDir,
+  };
+  writeJsonAtomic(join(spec.outDir, "summary.json"), summary);
+  writeCsv(join(spec.outDir, "per-class.csv"), result.report.perClass);
+  model.dispose();
+  return { summary, result, standardizer };
+}

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as tf from "@tensorflow/tfjs-core";
+import "../../lib/runtime/tfjs";
+import { jsGemm, registerWasmKernels } from "../../lib/kernels";
+import { buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig } from "../../lib/models";
+import { openBlas } from "../../lib/native/openblas";
+import { Rng } from "../../lib/random";
+import { useBackend } from "../../lib/runtime";
+
+const rng = new Rng(99);
+const random = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
+const maxAbs = (a: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+};
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+/** dL/dW of sum(conv2d(x, w) * probe) on a backend. */
+async function filterGrad(backend: "cpu" | "wasm", x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], strides: number, pad: "same" | "valid"): Promise<Float32Array> {
+  await useBackend(backend);
+  return tf.tidy(() => {
+    const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
+    const g = tf.grad((wt: tf.Tensor) => {
+      const y = tf.conv2d(xt, wt as tf.Tensor4D, strides, pad);
+      return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
+    });
+    return g(tf.tensor4d(w, wShape as [number, number, number, number])).dataSync() as Float32Array;
+  });
+}
+
+test("wasm Conv2DBackpropFilter matches tfjs' cpu kernel on random shapes", async () => {
+  await useBackend("wasm");
+  assert.ok(tf.getKernel("Conv2DBackpropFilter", "wasm"), "registered on wasm");
+  const cases: { x: number[]; w: number[]; s: number; pad: "same" | "valid" }[] = [
+    { x: [1, 7, 9, 3], w: [3, 3, 3, 5], s: 1, pad: "same" }, // batch 1, odd sizes
+    { x: [2, 8, 8, 4], w: [3, 3, 4, 6], s: 2, pad: "same" },
+    { x: [3, 9, 7, 2], w: [3, 2, 2, 4], s: 2, pad: "valid" }, // non-square filter, odd input, stride 2
+    { x: [2, 5, 5, 8], w: [1, 1, 8, 3], s: 1, pad: "valid" }, // pointwise (no im2col)
+    { x: [4, 1, 78, 1], w: [1, 3, 1, 16], s: 1, pad: "same" }, // SentinelNet's Conv1D as Conv2D
+    { x: [2, 32, 32, 3], w: [3, 3, 3, 64], s: 2, pad: "same" }, // SqueezeNet conv1
+  ];
+  for (const c of cases) {
+    const x = random(c.x.reduce((a, b) => a * b, 1));
+    const w = random(c.w.reduce((a, b) => a * b, 1));
+    const reference = await filterGrad("cpu", x, c.x, w, c.w, c.s, c.pad);
+    const ours = await filterGrad("wasm", x, c.x, w, c.w, c.s, c.pad);
+    const scale = Math.max(1, maxAbs(reference));
+    assert.ok(maxAbsDiff(reference, ours) / scale < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+  }
+});
+
+test("OpenBLAS sgemm agrees with the JS GEMM (all transpose combinations)", { skip: openBlas() === null && "libopenblas is not installed" }, () => {
+  const blas = openBlas()!;
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const [m, n, k] = [5, 7, 3];
+    const a = random(m * k);
+    const b = random(k * n);
+    const c1 = random(m * n);
+    const c2 = Float32Array.from(c1);
+    jsGemm.sgemm(ta, tb, m, n, k, 0.5, a, ta ? m : k, b, tb ? k : n, 2, c1, n);
+    blas.sgemm(ta, tb, m, n, k, 0.5, a, ta ? m : k, b, tb ? k : n, 2, c2, n);
+    assert.ok(maxAbsDiff(c1, c2) < 1e-5, `trans ${ta}/${tb}`);
+  }
+  // subarray views are passed at their offset
+  const big = random(40);
+  const out = new Float32Array(4);
+  blas.sgemm(false, false, 2, 2, 2, 1, big.subarray(10, 14), 2, big.subarray(20, 24), 2, 0, out, 2);
+  const ref = new Float32Array(4);
+  jsGemm.sgemm(false, false, 2, 2, 2, 1, big.subarray(10, 14), 2, big.subarray(20, 24), 2, 0, ref, 2);
+  assert.ok(maxAbsDiff(out, ref) < 1e-6);
+});
+
+test("whole-model gradients on wasm match the cpu backend (SqueezeNet, SentinelNet)", async () => {
+  registerWasmKernels();
+  const check = async (build: () => ReturnType<typeof buildSqueezeNet>, shape: number[], classes: number): Promise<void> => {
+    const x = random(shape.reduce((a, b) => a * b, 1));
+    const labels = Int32Array.from({ length: shape[0] }, (_, i) => i % classes);
+    const grads: Float32Array[][] = [];
+    for (const backend of ["cpu", "wasm"] as const) {
+      await useBackend(backend);
+      const model = build();
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads: g, value } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, "int32"), classes), model.apply(tf.tensor(x, shape), { training: false }) as tf.Tensor) as tf.Scalar, vars);
+      grads.push(Object.values(g).map((t) => t.dataSync() as Float32Array));
+      tf.dispose([value, ...Object.values(g)]);
+      model.dispose();
+    }
+    grads[0].forEach((ref, i) => {
+      const scale = Math.max(1e-3, maxAbs(ref));
+      assert.ok(maxAbsDiff(ref, grads[1][i]) / scale < 1e-3, `tensor ${i}: ${maxAbsDiff(ref, grads[1][i])} (scale ${scale})`);
+    });
+  };
+  await check(() => buildSqueezeNet({ seed: 5 }), [2, 32, 32, 3], 10);
+  await check(() => buildSentinelNet({ ...sentinelNetDebugConfig, seed: 5 }), [3, 78], 15);
+});
