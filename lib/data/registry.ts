@@ -7,11 +7,12 @@ import { join } from "node:path";
 import type { ImageDataset, TabularDataset } from "./dataset";
 import { selectRows } from "./dataset";
 import { DataFormatError } from "./errors";
-import { loadCicids2017, type CicidsCleaningOptions } from "./cicids2017";
+import { loadCicids2017, type CicidsCleaningOptions, type CicidsCleaningReport } from "./cicids2017";
 import { loadCifar10 } from "./cifar10";
 import { debianFashionMnistDir, fashionMnistClasses, findIdxPair, loadMnistLike } from "./mnist";
 import { trainValTestSplit } from "./split";
 import { syntheticCicids, syntheticImages } from "./synthetic";
+import { readdirSync } from "node:fs";
 
 /** Options every named dataset accepts. */
 export interface DatasetRequest {
@@ -140,4 +141,26 @@ export function fashionMnistOrSynthetic(req: DatasetRequest = {}): LoadedImages 
   const total = req.syntheticSize ?? 7000;
   const ds = syntheticImages({ count: total, seed: req.seed, height: 28, width: 28, channels: 1, name: "synthetic-fashion", classNames: fashionMnistClasses });
   return splitImages("synthetic-fashion", ds, Math.round(total * (6 / 7)));
+}
+
+/** Where real CICIDS2017 CSVs are looked for: `EDGELAB_CICIDS_DIR`, else data/cicids2017 under `root`. */
+export function defaultCicidsDir(root: string): string {
+  return process.env.EDGELAB_CICIDS_DIR ?? join(root, "data", "cicids2017");
+}
+
+/**
+ * The real CICIDS2017 CSVs in `dataDir` when it holds any (cleaned, with the report), else a
+ * synthetic set with the same schema and imbalance, labelled synthetic.
+ */
+export function cicidsOrSynthetic(req: { dataDir: string; syntheticRows?: number; seed?: number; cleaning?: Partial<CicidsCleaningOptions>; maxRows?: number }): {
+  dataset: TabularDataset;
+  cleaning: CicidsCleaningReport | null;
+  synthetic: boolean;
+} {
+  const hasCsv = existsSync(req.dataDir) && readdirSync(req.dataDir).some((n) => n.toLowerCase().endsWith(".csv"));
+  if (hasCsv) {
+    const { dataset, report } = loadCicids2017(req.dataDir, { cleaning: req.cleaning, maxRows: req.maxRows });
+    return { dataset, cleaning: report, synthetic: false };
+  }
+  return { dataset: syntheticCicids({ rows: req.syntheticRows ?? 20000, seed: req.seed }), cleaning: null, synthetic: true };
 }

@@ -7,7 +7,6 @@ import "../runtime/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
 import { cicidsFullRows } from "../data/cicids-schema";
 import { modelEntry, parameterCount } from "../models";
-import { peakRssMBFromKernel } from "../metrics/sampler";
 import { trainingBackend, useBackend, type BackendName } from "../runtime/backends";
 import type { ArrayData } from "./batches";
 import { train } from "./engine";
@@ -42,7 +41,7 @@ export interface DebugRunRow {
   samplesPerSec: number;
   meanStepMs: number;
   trainLoss: number;
-  /** The process's lifetime peak RSS after this model (MB). */
+  /** Peak RSS sampled while this model trained (MB). */
   peakRssMB: number;
   projection: EpochProjection;
 }
@@ -75,10 +74,18 @@ export async function piDebugRun(overrides: Partial<DebugRunConfig> & Pick<Debug
       samplesPerSec: result.samplesPerSec,
       meanStepMs: result.stepStats?.meanMs ?? NaN,
       trainLoss: result.history[result.history.length - 1]?.trainLoss ?? NaN,
-      peakRssMB: peakRssMBFromKernel() ?? result.peakRssMB,
+      peakRssMB: result.peakRssMB,
       projection: projectEpoch(result.stepSeconds, config.batchSize, config.targetSamples),
     });
     model.dispose();
   }
   return rows;
 }
+
+/** The seed's projection table ("Pi 5 Training Feasibility Notes"), for side-by-side display. */
+export const seedEpochEstimates: readonly { model: string; params: string; dataset: string; estimate: string; platform: string }[] = [
+  { model: "CNN+BiLSTM", params: "2-5M", dataset: "100 samples (debug)", estimate: "~30 sec", platform: "Pi 5" },
+  { model: "CNN+BiLSTM", params: "2-5M", dataset: "2.8M flows (full)", estimate: "2-4 hours", platform: "Pi 5" },
+  { model: "CNN+BiLSTM", params: "2-5M", dataset: "2.8M flows (full)", estimate: "~5-10 min", platform: "Colab T4" },
+  { model: "TabNet", params: "1-5M", dataset: "2.8M flows (full)", estimate: "30-60 min", platform: "Pi 5" },
+];

@@ -106,3 +106,31 @@ test("bad input: one clear line naming the file, non-zero exit, nothing executed
   fails(/unknown command "frobnicate"/, "frobnicate");
   assert.equal(edgelab("frobnicate").code, 2);
 });
+
+test("edgelab train: the --json contract, checkpoints, and a CLI resume equal to a straight run", () => {
+  const args = ["train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "400", "--batch", "40", "--seed", "3"];
+  const straight = json(...args, "--epochs", "2", "--out", join(dir, "straight"));
+  for (const key of ["model", "dataset", "epochs", "samplesPerSec", "testAccuracy", "testMacroF1", "peakRssMB", "secondsPerEpoch", "outDir"]) assert.ok(key in straight, key);
+  assert.equal(straight.model, "mlp");
+  assert.equal(straight.synthetic, true);
+  assert.equal(straight.epochs, 2);
+  assert.ok(existsSync(join(dir, "straight", "checkpoints", "latest.json")));
+  assert.ok(existsSync(join(dir, "straight", "standardizer.json")));
+  json(...args, "--epochs", "1", "--out", join(dir, "split"));
+  const resumed = json(...args, "--epochs", "2", "--resume", join(dir, "split"));
+  assert.equal(resumed.resumedFromEpoch, 1);
+  assert.deepEqual(resumed.history.map((h: { trainLoss: number }) => h.trainLoss), straight.history.map((h: { trainLoss: number }) => h.trainLoss));
+  assert.equal(resumed.testAccuracy, straight.testAccuracy);
+});
+
+test("edgelab train: bad input is one clear line", () => {
+  fails(/unknown model "resnet"; choose one of mlp, sentinelnet, sentinelnet-debug, squeezenet/, "train", "--model", "resnet", "--dataset", "synthetic-cicids");
+  fails(/cifar10: needs --data DIR/, "train", "--model", "squeezenet", "--dataset", "cifar10");
+  fails(/\/nonexistent: unknown dataset/, "train", "--model", "mlp", "--dataset", "/nonexistent");
+  fails(/model squeezenet takes images; dataset synthetic-cicids is tabular/, "train", "--model", "squeezenet", "--dataset", "synthetic-cicids", "--out", join(dir, "x"));
+  fails(/no checkpoint to resume from/, "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--resume", join(dir, "empty"));
+  fails(/--epochs must be a positive integer/, "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--epochs", "two");
+  const state = join(dir, "straight", "checkpoints", "latest.json");
+  writeFileSync(state, "garbage");
+  fails(/latest\.json: corrupted checkpoint pointer/, "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "400", "--batch", "40", "--seed", "3", "--epochs", "3", "--resume", join(dir, "straight"));
+});
