@@ -2,7 +2,7 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      one of: ingest, mlp
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  */
 import { spawnSync } from "node:child_process";
@@ -78,13 +78,36 @@ async function mlp(samples: number): Promise<Json[]> {
     });
 }
 
+async function squeezenet(batches: number[], steps: number): Promise<Json[]> {
+  const status = await detectBackends();
+  const threads = defaultThreadConfig().intraOp;
+  const rows: Json[] = [];
+  for (const batch of batches) {
+    const peerRun = pythonHas("torch") ? runJson(python, [join(root, "bench", "peers", "torch_squeezenet.py"), String(batch), String(steps), String(threads)]) : null;
+    // The pure-JS cpu backend trains at ~2 img/s: measured at batch 24 only, with few steps.
+    for (const backend of backendNames.filter((b) => status[b].available && (b !== "cpu" || batch === 24))) {
+      process.stderr.write(`bench: SqueezeNet-32 training, ${backend}, batch ${batch} …\n`);
+      const edgelab = runJson(process.execPath, [join(root, "build", "bench", "squeezenet.js"), backend, String(batch), String(backend === "cpu" ? 2 : steps)]);
+      const peer = peerRun && !("error" in peerRun) ? { name: peerRun.name, imgPerSec: peerRun.imgPerSec, peakRssMB: peerRun.peakRssMB } : null;
+      const imgPerSec = "imgPerSec" in edgelab ? Number(edgelab.imgPerSec) : null;
+      rows.push({
+        benchmark: "squeezenet-train", model: "squeezenet", batch, backend, threads, imgPerSec, peakRssMB: "peakRssMB" in edgelab ? edgelab.peakRssMB : null,
+        peer, ratio: peer && imgPerSec !== null ? imgPerSec / Number(peer.imgPerSec) : null, edgelab,
+        targets: "ratio ≥ 0.5 (issue 3), peak RSS ≤ 400 MB",
+      });
+    }
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" } }, strict: true });
   const only = values.only?.split(",");
   const want = (name: string): boolean => !only || only.includes(name);
   const results: Json[] = [];
   if (want("ingest")) results.push(ingest(Number(values.rows ?? 300000)));
   if (want("mlp")) results.push(...(await mlp(Number(values.samples ?? 20000))));
+  if (want("squeezenet")) results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20))));
   const device = readDevice();
   console.log(JSON.stringify({ machine: { cpu: device.cpu, cores: device.cores, memoryGiB: device.memoryGiB, arch: device.arch, pi: device.pi }, node: process.version, results }, null, 2));
 }

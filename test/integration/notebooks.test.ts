@@ -25,10 +25,24 @@ for (const notebook of listNotebooks(join(repoRoot, "notebooks"))) {
   });
 }
 
+test("the Pi debug run wrote its table with a projection per model", () => {
+  const lines = readFileSync(join(results, "pi-debug", "debug-run.csv"), "utf8").trim().split("\n");
+  const header = lines[0].split(",");
+  const models = lines.slice(1).map((l) => l.split(",")[header.indexOf("model")]);
+  assert.deepEqual(models, ["mlp", "sentinelnet-debug", "sentinelnet", "squeezenet"]);
+  for (const l of lines.slice(1)) {
+    const row = l.split(",");
+    assert.equal(row[header.indexOf("forwardOk")], "true");
+    assert.ok(Number(row[header.indexOf("projectedMidS")]) > 0);
+  }
+});
+
 test("the quickstart wrote its CSVs and figures", () => {
   for (const name of ["history.csv", "per-class.csv", "confusion.csv", "environment.json", "confusion.html", "f1-per-class.html"]) {
     assert.ok(existsSync(join(results, "quickstart", name)), name);
   }
-  const history = readFileSync(join(results, "quickstart", "history.csv"), "utf8").split("\n");
-  assert.match(history[0], /^epoch,trainLoss,trainAccuracy,valLoss,valAccuracy,valMacroF1/);
+  const header = readFileSync(join(results, "quickstart", "history.csv"), "utf8").split("\n")[0].split(",");
+  for (const column of ["epoch", "trainLoss", "trainAccuracy", "trainMacroF1", "valLoss", "valAccuracy", "valMacroF1", "seconds", "samplesPerSec", "dataset", "synthetic"]) {
+    assert.ok(header.includes(column), `history.csv has ${column}`);
+  }
 });
