@@ -7,21 +7,14 @@ import { readDevice, type DeviceInfo } from "./device";
 import { packageVersion, probeLibrary } from "./libraries";
 import { threadConfig, type ThreadConfig } from "./threads";
 
-/** Everything `edgelab info` reports. */
-export interface Environment {
+/** Everything `edgelab info` reports: the device facts flat at the top level, plus the software. */
+export interface Environment extends DeviceInfo {
   node: string;
   edgelab: string;
   /** The tfjs backend edgelab uses. */
   backend: BackendName;
   backends: Record<BackendName, BackendStatus>;
   threads: ThreadConfig;
-  cpu: string;
-  cores: number;
-  memoryGiB: number;
-  arch: string;
-  platform: string;
-  /** Raspberry Pi model, or null. */
-  pi: string | null;
   /** Loaded MPI library soname, or null. */
   mpi: string | null;
   /** Loaded BLAS library soname, or null. */
@@ -32,7 +25,6 @@ export interface Environment {
   onnxruntime: string | null;
   /** Why optional pieces are missing, keyed by feature. */
   notes: Record<string, string>;
-  device: DeviceInfo;
 }
 
 let cached: Promise<Environment> | null = null;
@@ -51,23 +43,17 @@ export function environment(): Promise<Environment> {
     const onnxruntime = packageVersion("onnxruntime-node");
     if (onnxruntime === null) notes.onnxruntime = "onnxruntime-node is not installed: run npm ci";
     return {
+      ...device,
       node: process.version,
       edgelab: packageVersion("edgelab") ?? "dev",
       backend: await preferredBackend(),
       backends: await detectBackends(),
       threads: threadConfig(),
-      cpu: device.cpu,
-      cores: device.cores,
-      memoryGiB: device.memoryGiB,
-      arch: device.arch,
-      platform: device.platform,
-      pi: device.pi,
       mpi: mpi.library,
       blas: blas.library,
       xgboost: xgboost.library,
       onnxruntime,
       notes,
-      device,
     };
   })();
   return cached;
