@@ -3,6 +3,7 @@
  * Each domain is a namespace: `import { data, metrics, report } from "edgelab"`.
  */
 export * as data from "./data";
+export * as dist from "./dist";
 export * as kernels from "./kernels";
 export * as metrics from "./metrics";
 export * as models from "./models";

@@ -21,6 +21,25 @@ import { evaluate } from "./evaluate";
 import { autoProgress, silentProgress, type ProgressReporter } from "./progress";
 import { learningRateAt, type Schedule } from "./schedule";
 
+/**
+ * Plug-in points for synchronisation across ranks (see lib/dist). Every hook is optional; without
+ * them training is the single-process loop.
+ */
+export interface SyncHooks {
+  /** Steps per epoch (default ceil(n / batchSize)). Must agree across ranks that synchronise per step. */
+  stepsPerEpoch?(n: number, batchSize: number): number;
+  /** The indices this rank trains on at step `s` of an epoch with sample order `order`. */
+  batchIndices?(order: Int32Array, s: number, batchSize: number): Int32Array;
+  /** Transforms gradients before they are applied (e.g. averages them over ranks). */
+  gradients?(grads: tf.NamedTensorMap, batch: number): tf.NamedTensorMap;
+  /** The step's loss as reported (e.g. the mean over ranks). */
+  loss?(loss: number, batch: number): number;
+  /** After each optimiser step (e.g. local SGD averaging every k steps). */
+  afterStep?(step: number, variables: tf.Variable[]): void;
+  /** After each epoch's last step, before evaluation (e.g. the paper's epoch-end weight averaging). */
+  afterEpoch?(epoch: number, variables: tf.Variable[]): void;
+}
+
 /** Training hyperparameters and run options. */
 export interface TrainConfig {
   epochs: number;
@@ -51,10 +70,12 @@ export interface TrainConfig {
   onStep?: (step: number, loss: number) => void;
   /** Called after every epoch with its log. */
   onEpoch?: (log: EpochLog) => void;
+  /** Synchronisation hooks (distributed training). */
+  sync?: SyncHooks;
 }
 
 /** Defaults: Adam, lr 1e-3, batch 32, 1 epoch, no class weights, no clipping. */
-export const defaultTrainConfig: Readonly<Omit<TrainConfig, "onStep" | "onEpoch">> = Object.freeze({
+export const defaultTrainConfig: Readonly<Omit<TrainConfig, "onStep" | "onEpoch" | "sync">> = Object.freeze({
   epochs: 1, batchSize: 32, optimizer: "adam", learningRate: 1e-3, momentum: 0.9, schedule: { kind: "constant" } as Schedule, warmupSteps: 0,
   classWeights: "none", clipNorm: null, earlyStopping: null, seed: 0, outDir: null, keepCheckpoints: 2, resume: false, progress: "auto",
 });
@@ -178,7 +199,8 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
   let stoppedEarly = false;
   let report: ClassificationReport | null = null;
   let predictions = new Int32Array(0);
-  const stepsPerEpoch = Math.ceil(n / config.batchSize);
+  const hooks: SyncHooks = config.sync ?? {};
+  const stepsPerEpoch = hooks.stepsPerEpoch?.(n, config.batchSize) ?? Math.ceil(n / config.batchSize);
   const totalSteps = config.epochs * stepsPerEpoch;
 
   try {
@@ -188,12 +210,12 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
       const t0 = performance.now();
       let lossSum = 0;
       let weightSum = 0;
-      const trainPred = new Int32Array(n);
-      const trainTrue = new Uint8Array(n);
+      const trainPred: number[] = [];
+      const trainTrue: number[] = [];
       let lr = config.learningRate;
       for (let s = 0; s < stepsPerEpoch; s++) {
         const ts = performance.now();
-        const idx = order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
+        const idx = hooks.batchIndices?.(order, s, config.batchSize) ?? order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
         lr = learningRateAt(config.schedule.kind === "cosine" && config.schedule.totalSteps <= 0 ? { ...config.schedule, totalSteps } : config.schedule, config.learningRate, step, config.warmupSteps);
         setLearningRate(optimizer, lr);
         dropoutClock.step = step;
@@ -205,32 +227,40 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
           return loss;
         }, variables);
         let toApply = grads;
+        if (hooks.gradients) {
+          toApply = hooks.gradients(grads, idx.length);
+          if (toApply !== grads) tf.dispose(Object.values(grads));
+        }
         if (config.clipNorm !== null) {
+          const unclipped = toApply;
           const clip = config.clipNorm;
           toApply = tf.tidy(() => {
-            const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+            const norm = tf.sqrt(tf.addN(Object.values(unclipped).map((g) => tf.sum(tf.square(g)))));
             const scale = tf.minimum(1, tf.div(clip, tf.maximum(norm, 1e-12)));
-            return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)]));
+            return Object.fromEntries(Object.entries(unclipped).map(([k, g]) => [k, tf.mul(g, scale)]));
           });
-          tf.dispose(Object.values(grads));
+          tf.dispose(Object.values(unclipped));
         }
         optimizer.applyGradients(toApply);
-        const loss = (await value.data())[0];
+        const rawLoss = (await value.data())[0];
+        const loss = hooks.loss ? hooks.loss(rawLoss, idx.length) : rawLoss;
         tf.dispose([value, xs, ys, ...Object.values(toApply)]);
         const predicted = argmaxRows(logitsData, classes);
         for (let i = 0; i < idx.length; i++) {
-          trainPred[s * config.batchSize + i] = predicted[i];
-          trainTrue[s * config.batchSize + i] = data.train.y[idx[i]];
+          trainPred.push(predicted[i]);
+          trainTrue.push(data.train.y[idx[i]]);
         }
         const batchWeight = weightsArray ? idx.reduce((sum, k) => sum + weightsArray[data.train.y[k]], 0) : idx.length;
-        lossSum += loss * batchWeight;
+        lossSum += rawLoss * batchWeight;
         weightSum += batchWeight;
         step++;
+        hooks.afterStep?.(step, variables);
         stepSeconds.push((performance.now() - ts) / 1000);
         const elapsed = (performance.now() - t0) / 1000;
-        progress.step({ epoch, epochs: config.epochs, step: s + 1, steps: stepsPerEpoch, loss, samplesPerSec: Math.min(n, (s + 1) * config.batchSize) / elapsed });
+        progress.step({ epoch, epochs: config.epochs, step: s + 1, steps: stepsPerEpoch, loss, samplesPerSec: trainTrue.length / elapsed });
         config.onStep?.(step, loss);
       }
+      hooks.afterEpoch?.(epoch, variables);
       const seconds = (performance.now() - t0) / 1000;
       const evaluation = evaluate(model, data.val, classes);
       predictions = evaluation.predictions;
@@ -247,7 +277,7 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
         valMacroF1: report.macro.f1,
         learningRate: lr,
         seconds,
-        samplesPerSec: n / seconds,
+        samplesPerSec: trainTrue.length / seconds,
         meanStepSeconds: seconds / stepsPerEpoch,
         peakRssMB: resources.peakRssMB,
         cpuPercent: resources.meanCpuPercent,
@@ -293,7 +323,7 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
     history,
     report,
     predictions,
-    samplesPerSec: trainSeconds > 0 ? (ran.length * n) / trainSeconds : 0,
+    samplesPerSec: trainSeconds > 0 ? ran.reduce((sum, h) => sum + h.samplesPerSec * h.seconds, 0) / trainSeconds : 0,
     secondsPerEpoch: ran.length ? trainSeconds / ran.length : 0,
     stepSeconds,
     stepStats: stats ? { meanMs: stats.meanMs, p50Ms: stats.p50Ms, p95Ms: stats.p95Ms } : null,

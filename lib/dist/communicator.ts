@@ -1,0 +1,91 @@
+/**
+ * A communicator over ranks: MPI when the process was launched by mpiexec, otherwise a world of
+ * one with the same interface, so single-process and distributed runs are one code path.
+ */
+import { bindMpi, launchedByMpi, type MpiBinding } from "../native/mpi";
+
+/** The collectives the trainers use (float32 buffers, in place where MPI allows). */
+export interface Communicator {
+  readonly rank: number;
+  readonly size: number;
+  /** "mpi (libmpich.so.12)" or "self". */
+  readonly kind: string;
+  /** Element-wise sum over ranks, in place. */
+  allreduceSum(buf: Float32Array): void;
+  /** Element-wise mean over ranks, in place. */
+  allreduceMean(buf: Float32Array): void;
+  /** Element-wise max over ranks (e.g. the slowest rank's time), in place. */
+  allreduceMax(buf: Float64Array): void;
+  /** Copies root's buffer to every rank. */
+  bcast(buf: Float32Array | Int32Array, root?: number): void;
+  /** Concatenates every rank's buffer (same length) on root; null elsewhere. */
+  gather(send: Float32Array, root?: number): Float32Array | null;
+  barrier(): void;
+  /** Ends MPI (no-op for a world of one). */
+  finalize(): void;
+}
+
+/** A world of one rank: collectives are identities. */
+export class SelfCommunicator implements Communicator {
+  readonly rank = 0;
+  readonly size = 1;
+  readonly kind = "self";
+  allreduceSum(): void {}
+  allreduceMean(): void {}
+  allreduceMax(): void {}
+  bcast(): void {}
+  gather(send: Float32Array): Float32Array {
+    return Float32Array.from(send);
+  }
+  barrier(): void {}
+  finalize(): void {}
+}
+
+/** MPI_COMM_WORLD through the MPICH binding. */
+export class MpiCommunicator implements Communicator {
+  readonly rank: number;
+  readonly size: number;
+  readonly kind: string;
+  private finalized = false;
+
+  constructor(private readonly mpi: MpiBinding = bindMpi()) {
+    if (!mpi.initialized()) mpi.init();
+    this.rank = mpi.rank();
+    this.size = mpi.size();
+    this.kind = `mpi (${mpi.library})`;
+  }
+  allreduceSum(buf: Float32Array): void {
+    this.mpi.allreduceInPlace(buf, "sum");
+  }
+  allreduceMean(buf: Float32Array): void {
+    this.mpi.allreduceInPlace(buf, "sum");
+    const inv = 1 / this.size;
+    for (let i = 0; i < buf.length; i++) buf[i] *= inv;
+  }
+  allreduceMax(buf: Float64Array): void {
+    this.mpi.allreduceInPlace(buf, "max");
+  }
+  bcast(buf: Float32Array | Int32Array, root = 0): void {
+    this.mpi.bcast(buf, root);
+  }
+  gather(send: Float32Array, root = 0): Float32Array | null {
+    const recv = this.rank === root ? new Float32Array(send.length * this.size) : null;
+    this.mpi.gather(send, recv, root);
+    return recv;
+  }
+  barrier(): void {
+    this.mpi.barrier();
+  }
+  finalize(): void {
+    if (!this.finalized) this.mpi.finalize();
+    this.finalized = true;
+  }
+}
+
+let world: Communicator | null = null;
+
+/** The process's communicator: MPI under mpiexec (error if no MPI library), else a world of one. */
+export function worldCommunicator(): Communicator {
+  world ??= launchedByMpi() ? new MpiCommunicator() : new SelfCommunicator();
+  return world;
+}

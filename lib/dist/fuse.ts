@@ -1,0 +1,30 @@
+/**
+ * Fused buffers: many tensors' values packed into one Float32Array so a collective moves them in
+ * one call (one allreduce per step instead of one per tensor), and unpacked back. Pure.
+ */
+
+/** Total length of a list of arrays. */
+export function fusedLength(parts: readonly ArrayLike<number>[]): number {
+  return parts.reduce((s, p) => s + p.length, 0);
+}
+
+/** Copies `parts` end to end into `out` (allocated when not given). */
+export function fuse(parts: readonly ArrayLike<number>[], out = new Float32Array(fusedLength(parts))): Float32Array {
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Splits a fused buffer back into views of the given lengths. */
+export function unfuse(buf: Float32Array, lengths: readonly number[]): Float32Array[] {
+  const out: Float32Array[] = [];
+  let at = 0;
+  for (const n of lengths) {
+    out.push(buf.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+}

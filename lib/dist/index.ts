@@ -1,0 +1,6 @@
+/** Distributed training on MPI: communicator, fused buffers, synchronisation strategies, data-parallel driver. */
+export * from "./communicator";
+export * from "./data-parallel";
+export * from "./fuse";
+export * from "./shard-data";
+export * from "./strategies";

@@ -1,0 +1,114 @@
+/**
+ * Synchronisation strategies for data-parallel training, as engine hooks over a Communicator:
+ * - `allreduceGradients`: synchronous SGD. Every step each rank takes its strided share of the same
+ *   global batch, and the gradients (fused into one buffer, weighted by each rank's share) are
+ *   summed over ranks in one allreduce. Equivalent to one process training on the global batch.
+ * - `epochAverage`: the paper's method. Ranks train alone on their shard for a whole epoch; at its
+ *   end the weights are gathered to the root, averaged and broadcast back.
+ * - `localSgd(k)`: weights averaged (one allreduce) every k steps.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { SyncHooks } from "../train/engine";
+import type { Communicator } from "./communicator";
+import { fuse, fusedLength, unfuse } from "./fuse";
+
+/** A strategy as plain config (what `--sync` parses to). */
+export type SyncStrategy = { kind: "allreduce" } | { kind: "epoch-average" } | { kind: "local-sgd"; k: number };
+
+/** Parses `allreduce`, `epoch-average` or `local-sgd[:k]` (k defaults to 8). */
+export function parseSync(text: string): SyncStrategy {
+  if (text === "allreduce") return { kind: "allreduce" };
+  if (text === "epoch-average") return { kind: "epoch-average" };
+  const m = /^local-sgd(?::(\d+))?$/.exec(text);
+  if (m) {
+    const k = m[1] ? Number(m[1]) : 8;
+    if (k < 1) throw new Error(`local-sgd needs k ≥ 1, got ${k}`);
+    return { kind: "local-sgd", k };
+  }
+  throw new Error(`unknown --sync "${text}"; use allreduce, epoch-average or local-sgd[:k]`);
+}
+
+/** Copies the variables' values into one fused buffer. */
+export function fuseVariables(variables: tf.Variable[], out?: Float32Array): Float32Array {
+  return fuse(variables.map((v) => v.dataSync() as Float32Array), out);
+}
+
+/** Writes a fused buffer back into the variables. */
+export function assignFused(variables: tf.Variable[], buf: Float32Array): void {
+  const parts = unfuse(buf, variables.map((v) => v.size));
+  variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(parts[i], v.shape))));
+}
+
+/** Makes every rank start from root's weights. */
+export function broadcastVariables(comm: Communicator, variables: tf.Variable[]): void {
+  if (comm.size === 1) return;
+  const buf = fuseVariables(variables);
+  comm.bcast(buf, 0);
+  assignFused(variables, buf);
+}
+
+/** Synchronous SGD: strided shares of each global batch, one fused allreduce of weighted gradients per step. */
+export function allreduceGradients(comm: Communicator): SyncHooks {
+  let fused: Float32Array | null = null;
+  const lossBuf = new Float32Array(2);
+  return {
+    batchIndices(order, s, batchSize) {
+      const global = order.subarray(s * batchSize, Math.min(order.length, (s + 1) * batchSize));
+      const share: number[] = [];
+      for (let i = comm.rank; i < global.length; i += comm.size) share.push(global[i]);
+      return Int32Array.from(share);
+    },
+    gradients(grads, batch) {
+      const names = Object.keys(grads);
+      const values = names.map((k) => grads[k].dataSync() as Float32Array);
+      const length = fusedLength(values) + 1;
+      if (!fused || fused.length !== length) fused = new Float32Array(length);
+      fuse(values, fused);
+      // Each rank's gradient is a mean over its share; weight by the share to get the global mean.
+      for (let i = 0; i < length - 1; i++) fused[i] *= batch;
+      fused[length - 1] = batch;
+      comm.allreduceSum(fused);
+      const total = fused[length - 1];
+      const parts = unfuse(fused, values.map((v) => v.length));
+      return Object.fromEntries(names.map((k, i) => [k, tf.tidy(() => tf.div(tf.tensor(parts[i], grads[k].shape), total))]));
+    },
+    loss(loss, batch) {
+      lossBuf[0] = loss * batch;
+      lossBuf[1] = batch;
+      comm.allreduceSum(lossBuf);
+      return lossBuf[0] / lossBuf[1];
+    },
+  };
+}
+
+/** The paper's epoch-end weight averaging, literally: gather to root, average there, broadcast. */
+export function epochAverage(comm: Communicator): SyncHooks {
+  return {
+    afterEpoch(_epoch, variables) {
+      if (comm.size === 1) return;
+      const mine = fuseVariables(variables);
+      const all = comm.gather(mine, 0);
+      const avg = new Float32Array(mine.length);
+      if (all) {
+        for (let r = 0; r < comm.size; r++) for (let i = 0; i < avg.length; i++) avg[i] += all[r * avg.length + i];
+        for (let i = 0; i < avg.length; i++) avg[i] /= comm.size;
+      }
+      comm.bcast(avg, 0);
+      assignFused(variables, avg);
+    },
+  };
+}
+
+/** Local SGD: weights averaged over ranks every `k` steps (steps per epoch agreed across ranks). */
+export function localSgd(comm: Communicator, k: number, stepsPerEpoch: number): SyncHooks {
+  let buf: Float32Array | null = null;
+  return {
+    stepsPerEpoch: () => stepsPerEpoch,
+    afterStep(step, variables) {
+      if (comm.size === 1 || step % k !== 0) return;
+      buf = fuseVariables(variables, buf && buf.length === fusedLength(variables.map((v) => ({ length: v.size }))) ? buf : undefined);
+      comm.allreduceMean(buf);
+      assignFused(variables, buf);
+    },
+  };
+}
