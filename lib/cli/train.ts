@@ -7,10 +7,12 @@ import { datasetNames } from "../data/registry";
 import { modelNames, modelRegistry } from "../models/registry";
 import { resultsDir } from "../runtime/paths";
 import { toTextTable } from "../report/table";
+import { worldCommunicator } from "../dist/communicator";
+import { parseSync } from "../dist/strategies";
 import { runTraining } from "../train/run";
 import { parse, UsageError } from "./args";
 
-const usage = `usage: edgelab train --model ${modelNames.join("|")} --dataset NAME|PATH [--data DIR] [--subset N] [--epochs E] [--batch B] [--lr X] [--threads T] [--out DIR] [--resume DIR] [--seed S] [--class-weights balanced] [--json]
+const usage = `usage: edgelab train --model ${modelNames.join("|")} --dataset NAME|PATH [--data DIR] [--subset N] [--epochs E] [--batch B] [--lr X] [--threads T] [--out DIR] [--resume DIR] [--seed S] [--class-weights balanced] [--distributed --sync allreduce|epoch-average|local-sgd[:k] [--ranks-per-node R]] [--json]
 datasets: ${datasetNames.join(", ")} (or a path)`;
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -26,6 +28,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     model: { type: "string" }, dataset: { type: "string" }, data: { type: "string" }, subset: { type: "string" }, epochs: { type: "string" },
     batch: { type: "string" }, lr: { type: "string" }, threads: { type: "string" }, out: { type: "string" }, resume: { type: "string" },
     seed: { type: "string" }, "class-weights": { type: "string" }, json: { type: "boolean" },
+    distributed: { type: "boolean" }, sync: { type: "string" }, "ranks-per-node": { type: "string" },
   } as const;
   const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "train");
   if (positionals.length > 0) throw new UsageError(`train: unexpected argument "${positionals[0]}"\n${usage}`);
@@ -36,6 +39,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (values["class-weights"] && values["class-weights"] !== "balanced" && values["class-weights"] !== "none") throw new UsageError(`train: --class-weights must be balanced or none`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`train: --seed must be an integer, got "${values.seed}"`);
+  if (values.sync && !values.distributed) throw new UsageError("train: --sync needs --distributed");
+  let sync;
+  try {
+    sync = values.distributed ? parseSync(values.sync ?? "allreduce") : undefined;
+  } catch (err) {
+    throw new UsageError(`train: ${(err as Error).message}`);
+  }
   const outDir = values.resume ?? values.out ?? resultsDir("runs", `${values.model}-${values.dataset.replace(/[^\w.-]+/g, "_")}`);
   const { summary, result } = await runTraining({
     model: values.model,
@@ -53,7 +63,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
       classWeights: (values["class-weights"] as "balanced" | "none" | undefined) ?? "none",
       progress: values.json ? "none" : "auto",
     },
+    distributed: sync ? { sync, ranksPerNode: positiveInt(values["ranks-per-node"], "--ranks-per-node") ?? 2 } : undefined,
   });
+  if (sync) worldCommunicator().finalize();
+  if (summary.rank !== 0) return; // only root prints: mpiexec merges every rank's stdout
   if (values.json) {
     console.log(JSON.stringify({ ...summary, history: result.history }));
     return;

@@ -16,6 +16,9 @@ import { writeJsonAtomic } from "../report/atomic";
 import { writeCsv } from "../report/table";
 import { useBackend, trainingBackend, type BackendName } from "../runtime/backends";
 import { configureThreads } from "../runtime/threads";
+import { worldCommunicator } from "../dist/communicator";
+import { trainDataParallel, type DataParallelRow } from "../dist/data-parallel";
+import type { SyncStrategy } from "../dist/strategies";
 import { hasCheckpoint } from "./checkpoint";
 import { toArrayData } from "./batches";
 import { train, type TrainConfig, type TrainResult } from "./engine";
@@ -38,6 +41,8 @@ export interface RunSpec {
   resume?: boolean;
   seed?: number;
   train?: Partial<TrainConfig>;
+  /** Data-parallel over MPI (launch with mpiexec); `train.batchSize` is the global batch for allreduce, per rank otherwise. */
+  distributed?: { sync: SyncStrategy; ranksPerNode: number };
 }
 
 /** What a run reports (`edgelab train --json` prints this). */
@@ -60,6 +65,11 @@ export interface RunSummary {
   resumedFromEpoch: number;
   stoppedEarly: boolean;
   outDir: string;
+  /** MPI rank of this process (0 without mpiexec) and world size. */
+  rank: number;
+  world: number;
+  /** The paper's Table 2 row (distributed runs, root only). */
+  distributed: DataParallelRow | null;
 }
 
 function subsetOf<T extends ImageDataset | TabularDataset>(ds: T, size: number | undefined, seed: number): T {
@@ -93,12 +103,18 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
   const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];
   const shape = { inputShape, classes: trainSet.classNames.length, seed };
   const model = entry.build(shape);
-  const result = await train(
-    model,
-    { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames },
-    { seed, ...spec.train, outDir: spec.outDir, resume: spec.resume === true },
-    { name: spec.model, config: shape },
-  );
+  const data = { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames };
+  const trainConfig: Partial<TrainConfig> = { seed, ...spec.train, outDir: spec.outDir, resume: spec.resume === true };
+  const comm = spec.distributed ? worldCommunicator() : null;
+  let row: DataParallelRow | null = null;
+  let result;
+  if (comm && spec.distributed) {
+    const run = await trainDataParallel(model, data, { sync: spec.distributed.sync, batchSize: trainConfig.batchSize ?? 32, ranksPerNode: spec.distributed.ranksPerNode, train: trainConfig }, comm, { name: spec.model, config: shape });
+    result = run.result;
+    row = run.row;
+  } else {
+    result = await train(model, data, trainConfig, { name: spec.model, config: shape });
+  }
   const summary: RunSummary = {
     model: spec.model,
     dataset: loaded.name,
@@ -118,9 +134,14 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
     resumedFromEpoch: result.resumedFromEpoch,
     stoppedEarly: result.stoppedEarly,
     outDir: spec.outDir,
+    rank: comm?.rank ?? 0,
+    world: comm?.size ?? 1,
+    distributed: row,
   };
-  writeJsonAtomic(join(spec.outDir, "summary.json"), summary);
-  writeCsv(join(spec.outDir, "per-class.csv"), result.report.perClass);
+  if (summary.rank === 0) {
+    writeJsonAtomic(join(spec.outDir, "summary.json"), summary);
+    writeCsv(join(spec.outDir, "per-class.csv"), result.report.perClass);
+  }
   model.dispose();
   return { summary, result, standardizer };
 }

@@ -53,3 +53,18 @@ test("epochAverage (the paper's gather → average → bcast) leaves every rank 
   assert.equal(l0.stepDigests[2], l1.stepDigests[2], "local SGD averages at step 3");
   assert.notEqual(l0.stepDigests[0], l1.stepDigests[0]);
 });
+
+test("mpiexec -n 2 edgelab train --distributed: one JSON object from root with the paper's columns", { skip: !haveMpi && "MPICH is not installed" }, () => {
+  const cli = join(repoRoot, "build", "lib", "cli", "main.js");
+  const child = spawnSync("mpiexec", ["-n", "2", process.execPath, cli, "train", "--distributed", "--sync", "allreduce", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "600", "--epochs", "1", "--batch", "24", "--out", join(dir, "cli-run"), "--json"], { encoding: "utf8", timeout: 180_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const lines = child.stdout.trim().split("\n");
+  assert.equal(lines.length, 1, "only root prints");
+  const summary = JSON.parse(lines[0]);
+  assert.equal(summary.world, 2);
+  for (const key of ["world", "epochs", "batchPerNode", "batchPerRank", "meanTrainLoss", "meanTrainAccuracy", "testLoss", "testAccuracy", "globalSeconds"]) assert.ok(key in summary.distributed, key);
+  assert.equal(summary.distributed.batchPerRank, 12);
+  const bad = spawnSync(process.execPath, [cli, "train", "--distributed", "--sync", "ring", "--model", "mlp", "--dataset", "synthetic-cicids"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown --sync "ring"; use allreduce, epoch-average or local-sgd\[:k\]/);
+});
