@@ -8,11 +8,13 @@ import { DataFormatError } from "../data/errors";
 import { UsageError } from "./args";
 import { dataCommand } from "./data";
 import { infoCommand } from "./info";
+import { simulateCommand } from "./simulate";
 import { trainCommand } from "./train";
 
 const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
   data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
+  "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", run: simulateCommand },
   train: { summary: "train a model (mlp, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", run: trainCommand },
 };
 

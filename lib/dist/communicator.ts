@@ -4,23 +4,27 @@
  */
 import { bindMpi, launchedByMpi, type MpiBinding } from "../native/mpi";
 
-/** The collectives the trainers use (float32 buffers, in place where MPI allows). */
+/**
+ * The collectives the trainers use (float32 buffers, in place where MPI allows). MPI's are
+ * blocking and return when done; the virtual ranks of the scaling simulator return promises that
+ * settle when every rank has arrived. Callers always `await`.
+ */
 export interface Communicator {
   readonly rank: number;
   readonly size: number;
-  /** "mpi (libmpich.so.12)" or "self". */
+  /** "mpi (libmpich.so.12)", "self" or "virtual". */
   readonly kind: string;
   /** Element-wise sum over ranks, in place. */
-  allreduceSum(buf: Float32Array): void;
+  allreduceSum(buf: Float32Array): void | Promise<void>;
   /** Element-wise mean over ranks, in place. */
-  allreduceMean(buf: Float32Array): void;
+  allreduceMean(buf: Float32Array): void | Promise<void>;
   /** Element-wise max over ranks (e.g. the slowest rank's time), in place. */
-  allreduceMax(buf: Float64Array): void;
+  allreduceMax(buf: Float64Array): void | Promise<void>;
   /** Copies root's buffer to every rank. */
-  bcast(buf: Float32Array | Int32Array, root?: number): void;
+  bcast(buf: Float32Array | Int32Array, root?: number): void | Promise<void>;
   /** Concatenates every rank's buffer (same length) on root; null elsewhere. */
-  gather(send: Float32Array, root?: number): Float32Array | null;
-  barrier(): void;
+  gather(send: Float32Array, root?: number): Float32Array | null | Promise<Float32Array | null>;
+  barrier(): void | Promise<void>;
   /** Ends MPI (no-op for a world of one). */
   finalize(): void;
 }

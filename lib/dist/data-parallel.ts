@@ -44,7 +44,7 @@ const empty = (like: ArrayData): ArrayData => ({ x: new Float32Array(0), y: new 
 /** Trains `model` data-parallel; every rank calls it. Returns the rank's result and, on root, the row. */
 export async function trainDataParallel(model: tfl.LayersModel, data: TrainData, config: DataParallelConfig, comm: Communicator, identity?: ModelIdentity): Promise<{ result: TrainResult; row: DataParallelRow | null }> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  broadcastVariables(comm, variables);
+  await broadcastVariables(comm, variables);
   const n = data.train.y.length;
   let trainSet = data.train;
   let sync;
@@ -64,10 +64,10 @@ export async function trainDataParallel(model: tfl.LayersModel, data: TrainData,
     identity,
   );
   const seconds = new Float64Array([(performance.now() - t0) / 1000]);
-  comm.allreduceMax(seconds);
+  await comm.allreduceMax(seconds);
   const last = result.history[result.history.length - 1];
   const mine = Float32Array.from([last?.trainLoss ?? NaN, last?.trainAccuracy ?? NaN]);
-  const all = comm.gather(mine, 0);
+  const all = await comm.gather(mine, 0);
   if (!isRoot || !all) return { result, row: null };
   let loss = 0;
   let acc = 0;

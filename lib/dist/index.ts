@@ -4,3 +4,5 @@ export * from "./data-parallel";
 export * from "./fuse";
 export * from "./shard-data";
 export * from "./strategies";
+export * from "./simulate";
+export * from "./virtual";

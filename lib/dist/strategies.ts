@@ -40,17 +40,16 @@ export function assignFused(variables: tf.Variable[], buf: Float32Array): void {
 }
 
 /** Makes every rank start from root's weights. */
-export function broadcastVariables(comm: Communicator, variables: tf.Variable[]): void {
+export async function broadcastVariables(comm: Communicator, variables: tf.Variable[]): Promise<void> {
   if (comm.size === 1) return;
   const buf = fuseVariables(variables);
-  comm.bcast(buf, 0);
+  await comm.bcast(buf, 0);
   assignFused(variables, buf);
 }
 
 /** Synchronous SGD: strided shares of each global batch, one fused allreduce of weighted gradients per step. */
 export function allreduceGradients(comm: Communicator): SyncHooks {
   let fused: Float32Array | null = null;
-  const lossBuf = new Float32Array(2);
   return {
     batchIndices(order, s, batchSize) {
       const global = order.subarray(s * batchSize, Math.min(order.length, (s + 1) * batchSize));
@@ -58,7 +57,7 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
       for (let i = comm.rank; i < global.length; i += comm.size) share.push(global[i]);
       return Int32Array.from(share);
     },
-    gradients(grads, batch) {
+    async gradients(grads, batch) {
       const names = Object.keys(grads);
       const values = names.map((k) => grads[k].dataSync() as Float32Array);
       const length = fusedLength(values) + 1;
@@ -67,16 +66,15 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
       // Each rank's gradient is a mean over its share; weight by the share to get the global mean.
       for (let i = 0; i < length - 1; i++) fused[i] *= batch;
       fused[length - 1] = batch;
-      comm.allreduceSum(fused);
+      await comm.allreduceSum(fused);
       const total = fused[length - 1];
       const parts = unfuse(fused, values.map((v) => v.length));
       return Object.fromEntries(names.map((k, i) => [k, tf.tidy(() => tf.div(tf.tensor(parts[i], grads[k].shape), total))]));
     },
-    loss(loss, batch) {
-      lossBuf[0] = loss * batch;
-      lossBuf[1] = batch;
-      comm.allreduceSum(lossBuf);
-      return lossBuf[0] / lossBuf[1];
+    async loss(loss, batch) {
+      const buf = Float32Array.from([loss * batch, batch]);
+      await comm.allreduceSum(buf);
+      return buf[0] / buf[1];
     },
   };
 }
@@ -84,16 +82,16 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
 /** The paper's epoch-end weight averaging, literally: gather to root, average there, broadcast. */
 export function epochAverage(comm: Communicator): SyncHooks {
   return {
-    afterEpoch(_epoch, variables) {
+    async afterEpoch(_epoch, variables) {
       if (comm.size === 1) return;
       const mine = fuseVariables(variables);
-      const all = comm.gather(mine, 0);
+      const all = await comm.gather(mine, 0);
       const avg = new Float32Array(mine.length);
       if (all) {
         for (let r = 0; r < comm.size; r++) for (let i = 0; i < avg.length; i++) avg[i] += all[r * avg.length + i];
         for (let i = 0; i < avg.length; i++) avg[i] /= comm.size;
       }
-      comm.bcast(avg, 0);
+      await comm.bcast(avg, 0);
       assignFused(variables, avg);
     },
   };
@@ -104,10 +102,10 @@ export function localSgd(comm: Communicator, k: number, stepsPerEpoch: number): 
   let buf: Float32Array | null = null;
   return {
     stepsPerEpoch: () => stepsPerEpoch,
-    afterStep(step, variables) {
+    async afterStep(step, variables) {
       if (comm.size === 1 || step % k !== 0) return;
       buf = fuseVariables(variables, buf && buf.length === fusedLength(variables.map((v) => ({ length: v.size }))) ? buf : undefined);
-      comm.allreduceMean(buf);
+      await comm.allreduceMean(buf);
       assignFused(variables, buf);
     },
   };

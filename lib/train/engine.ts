@@ -31,13 +31,13 @@ export interface SyncHooks {
   /** The indices this rank trains on at step `s` of an epoch with sample order `order`. */
   batchIndices?(order: Int32Array, s: number, batchSize: number): Int32Array;
   /** Transforms gradients before they are applied (e.g. averages them over ranks). */
-  gradients?(grads: tf.NamedTensorMap, batch: number): tf.NamedTensorMap;
+  gradients?(grads: tf.NamedTensorMap, batch: number): tf.NamedTensorMap | Promise<tf.NamedTensorMap>;
   /** The step's loss as reported (e.g. the mean over ranks). */
-  loss?(loss: number, batch: number): number;
+  loss?(loss: number, batch: number): number | Promise<number>;
   /** After each optimiser step (e.g. local SGD averaging every k steps). */
-  afterStep?(step: number, variables: tf.Variable[]): void;
+  afterStep?(step: number, variables: tf.Variable[]): void | Promise<void>;
   /** After each epoch's last step, before evaluation (e.g. the paper's epoch-end weight averaging). */
-  afterEpoch?(epoch: number, variables: tf.Variable[]): void;
+  afterEpoch?(epoch: number, variables: tf.Variable[]): void | Promise<void>;
 }
 
 /** Training hyperparameters and run options. */
@@ -228,7 +228,7 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
         }, variables);
         let toApply = grads;
         if (hooks.gradients) {
-          toApply = hooks.gradients(grads, idx.length);
+          toApply = await hooks.gradients(grads, idx.length);
           if (toApply !== grads) tf.dispose(Object.values(grads));
         }
         if (config.clipNorm !== null) {
@@ -243,7 +243,7 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
         }
         optimizer.applyGradients(toApply);
         const rawLoss = (await value.data())[0];
-        const loss = hooks.loss ? hooks.loss(rawLoss, idx.length) : rawLoss;
+        const loss = hooks.loss ? await hooks.loss(rawLoss, idx.length) : rawLoss;
         tf.dispose([value, xs, ys, ...Object.values(toApply)]);
         const predicted = argmaxRows(logitsData, classes);
         for (let i = 0; i < idx.length; i++) {
@@ -254,13 +254,13 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
         lossSum += rawLoss * batchWeight;
         weightSum += batchWeight;
         step++;
-        hooks.afterStep?.(step, variables);
+        await hooks.afterStep?.(step, variables);
         stepSeconds.push((performance.now() - ts) / 1000);
         const elapsed = (performance.now() - t0) / 1000;
         progress.step({ epoch, epochs: config.epochs, step: s + 1, steps: stepsPerEpoch, loss, samplesPerSec: trainTrue.length / elapsed });
         config.onStep?.(step, loss);
       }
-      hooks.afterEpoch?.(epoch, variables);
+      await hooks.afterEpoch?.(epoch, variables);
       const seconds = (performance.now() - t0) / 1000;
       const evaluation = evaluate(model, data.val, classes);
       predictions = evaluation.predictions;

@@ -68,3 +68,21 @@ test("mpiexec -n 2 edgelab train --distributed: one JSON object from root with t
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown --sync "ring"; use allreduce, epoch-average or local-sgd\[:k\]/);
 });
+
+test("edgelab simulate-scaling on Fashion-MNIST: epoch-average degrades as shards shrink, allreduce holds", () => {
+  const cli = join(repoRoot, "build", "lib", "cli", "main.js");
+  const runSim = (sync: string): { rows: { np: number; sync: string; testAccuracy: number; testLoss: number; trainLoss: number }[]; synthetic: boolean } => {
+    const child = spawnSync(process.execPath, [cli, "simulate-scaling", "--np", "1,16", "--sync", sync, "--dataset", "fashion-mnist", "--subset", "4000", "--epochs", "2", "--json"], { encoding: "utf8", cwd: repoRoot, timeout: 300_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim().split("\n").length, 1);
+    return JSON.parse(child.stdout);
+  };
+  const averaged = runSim("epoch-average");
+  const reduced = runSim("allreduce");
+  for (const row of [...averaged.rows, ...reduced.rows]) for (const key of ["np", "sync", "testAccuracy", "testLoss", "trainLoss"]) assert.ok(key in row, key);
+  const [a1, a16] = averaged.rows;
+  const [r1, r16] = reduced.rows;
+  assert.ok(a16.testAccuracy < a1.testAccuracy - 0.04, `epoch-average: np=1 ${a1.testAccuracy} → np=16 ${a16.testAccuracy}`);
+  assert.ok(r16.testAccuracy > r1.testAccuracy - 0.03, `allreduce: np=1 ${r1.testAccuracy} → np=16 ${r16.testAccuracy}`);
+  assert.ok(r16.testAccuracy > a16.testAccuracy + 0.03, "at np = 16 allreduce beats epoch averaging");
+});
