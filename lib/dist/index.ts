@@ -6,3 +6,5 @@ export * from "./shard-data";
 export * from "./strategies";
 export * from "./simulate";
 export * from "./virtual";
+export * from "./cost-model";
+export * from "./paper";
