@@ -8,3 +8,4 @@ export * from "./simulate";
 export * from "./virtual";
 export * from "./cost-model";
 export * from "./paper";
+export * from "./launch";

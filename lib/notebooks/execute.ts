@@ -101,22 +101,22 @@ export function executeNotebook(path: string, options: ExecuteOptions): Notebook
   const env = { ...process.env, ...options.env, EDGELAB_PROFILE: options.profile, JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(":") };
   const t0 = performance.now();
   const python = notebookPython();
-  const run = spawnSync(
-    python,
-    ["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--ExecutePreprocessor.kernel_name=tslab", `--ExecutePreprocessor.timeout=${options.cellTimeout ?? 1800}`, "--output-dir", options.outDir, "--output", `${name}.ipynb`, path],
-    { env, encoding: "utf8", maxBuffer: 64 << 20 },
-  );
+  const driver = join(dirname(dirname(dirname(__dirname))), "scripts", "execute_notebook.py");
+  const run = spawnSync(python, [driver, path, executed, "--kernel", "tslab", "--timeout", String(options.cellTimeout ?? 1800)], { env, encoding: "utf8", maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;
   if (run.error) return { notebook: path, ok: false, seconds, executed, html: null, error: `cannot run ${python}: ${run.error.message} (npm run setup installs Jupyter)` };
   if (run.status !== 0) {
     const stderr = stripAnsi(run.stderr ?? "");
-    if (/No module named nbconvert/.test(stderr)) return { notebook: path, ok: false, seconds, executed, html: null, error: `${python} has no nbconvert: run npm run setup (or set EDGELAB_PYTHON)` };
-    // A dead kernel's own last words come before nbconvert's traceback: keep both.
-    const lines = stderr.split("\n");
-    const traceback = lines.findIndex((l) => l.startsWith("Traceback"));
-    const kernelOutput = (traceback > 0 ? lines.slice(0, traceback) : []).filter((l) => !l.startsWith("[NbConvertApp]")).slice(-30);
-    const tail = lines.slice(-12);
-    const message = [...(kernelOutput.length ? ["--- kernel output ---", ...kernelOutput, "--- nbconvert ---"] : []), ...tail].join("\n");
+    if (/No module named '?(nbclient|nbformat)/.test(stderr)) return { notebook: path, ok: false, seconds, executed, html: null, error: `${python} has no nbclient: run npm run setup (or set EDGELAB_PYTHON)` };
+    let report: { cell: number | null; error: string; stderr: string; detail: string } | null = null;
+    try {
+      report = JSON.parse((run.stdout ?? "").trim().split("\n").pop() ?? "");
+    } catch {
+      report = null;
+    }
+    const message = report
+      ? `cell ${report.cell ?? "?"}: ${report.error}\n${stripAnsi(report.stderr || report.detail)}`
+      : stderr.split("\n").slice(-30).join("\n");
     return { notebook: path, ok: false, seconds, executed, html: null, error: message.trim() };
   }
   const cellError = firstCellError(executed);

@@ -3,13 +3,24 @@
  * results folder. Jupyter and the tslab kernel come from `npm run setup`.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { executeNotebook, listNotebooks } from "../../lib/notebooks";
 import { repoRoot, tempDir } from "../helpers/paths";
 
 const results = tempDir("edgelab-nb-");
+
+test("a runtime error in a cell fails the run with the cell's error (tslab reports it only on stderr)", () => {
+  const dir = tempDir("edgelab-nb-fail-");
+  const cell = (source: string) => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source });
+  const nb = { cells: [cell("const a = 1;"), cell("const b: number = (undefined as any).boom;"), cell("console.log('never');")], metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } }, nbformat: 4, nbformat_minor: 5 };
+  writeFileSync(join(dir, "broken.ipynb"), JSON.stringify(nb));
+  const run = executeNotebook(join(dir, "broken.ipynb"), { notebooksDir: dir, outDir: join(dir, "out"), profile: "quick", html: false });
+  assert.equal(run.ok, false);
+  assert.match(run.error ?? "", /cell 2: .*\n.*TypeError: Cannot read properties of undefined \(reading 'boom'\)/s);
+  assert.ok(existsSync(run.executed), "the partial notebook is kept for inspection");
+});
 
 for (const notebook of listNotebooks(join(repoRoot, "notebooks"))) {
   test(`notebook ${notebook.split("/").pop()} executes (quick profile)`, () => {
