@@ -32,7 +32,7 @@ export interface RunSpec {
   dataDir?: string;
   /** Train on a stratified subset of this many samples (the seed's Pi debug run: 100). */
   subset?: number;
-  /** Evaluate on at most this many test samples (stratified); default max(1000, subset). */
+  /** Evaluate on at most this many test samples (stratified); default: all, or max(1000, subset) with a subset. */
   testSubset?: number;
   threads?: number;
   /** Where history, checkpoints and the summary go. */
@@ -90,7 +90,9 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
 
   let standardizer: Standardizer | null = null;
   let trainSet: ImageDataset | TabularDataset = subsetOf(loaded.train, spec.subset, seed);
-  let testSet: ImageDataset | TabularDataset = subsetOf(loaded.test, spec.testSubset ?? Math.max(1000, spec.subset ?? 0), seed + 1);
+  // A subset run (a debug run) evaluates on a matching stratified slice; a full run on the whole test set.
+  const testSize = spec.testSubset ?? (spec.subset !== undefined ? Math.max(1000, spec.subset) : undefined);
+  let testSet: ImageDataset | TabularDataset = subsetOf(loaded.test, testSize, seed + 1);
   if (loaded.kind === "tabular") {
     const tr = trainSet as TabularDataset;
     standardizer = fitStandardizer(tr.features, tr.featureNames);
