@@ -4,10 +4,10 @@
  *   [--no-lr-scaling] [--seed S] [--json]`
  */
 import { parseArgs } from "node:util";
-import { selectImages, selectRows, type ImageDataset, type TabularDataset } from "../data/dataset";
+import type { ImageDataset, TabularDataset } from "../data/dataset";
 import { loadDataset } from "../data/registry";
-import { stratifiedSubset } from "../data/split";
-import { applyStandardizer, fitStandardizer } from "../data/standardize";
+import { stratifiedSample } from "../data/split";
+import { standardizeSplit } from "../data/standardize";
 import { simulateScaling } from "../dist/simulate";
 import { parseSync } from "../dist/strategies";
 import { modelEntry } from "../models/registry";
@@ -17,12 +17,6 @@ import { toArrayData } from "../train/batches";
 import { parse, UsageError } from "./args";
 
 const usage = "usage: edgelab simulate-scaling --np 2,4,8,16,32,48 --sync epoch-average|allreduce|local-sgd[:k] --dataset NAME [--data DIR] [--model mlp] [--epochs E] [--subset N] [--batch B] [--lr X] [--no-lr-scaling] [--seed S] [--json]";
-
-function sub<T extends ImageDataset | TabularDataset>(ds: T, size: number | undefined, seed: number): T {
-  if (!size || size >= ds.labels.length) return ds;
-  const idx = stratifiedSubset(ds.labels, size, seed);
-  return ("images" in ds ? selectImages(ds, idx) : selectRows(ds as TabularDataset, idx)) as T;
-}
 
 /** Runs `edgelab simulate-scaling`. */
 export async function simulateCommand(argv: string[]): Promise<void> {
@@ -51,13 +45,9 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const modelName = values.model ?? "mlp";
   const entry = modelEntry(modelName);
   const loaded = loadDataset(values.dataset, { dataDir: values.data, seed });
-  let trainSet: ImageDataset | TabularDataset = sub(loaded.train, values.subset ? num(values.subset, "--subset", 0) : undefined, seed);
-  let testSet: ImageDataset | TabularDataset = sub(loaded.test, 2000, seed + 1);
-  if (loaded.kind === "tabular") {
-    const s = fitStandardizer((trainSet as TabularDataset).features, (trainSet as TabularDataset).featureNames);
-    trainSet = { ...(trainSet as TabularDataset), features: applyStandardizer(s, (trainSet as TabularDataset).features) };
-    testSet = { ...(testSet as TabularDataset), features: applyStandardizer(s, (testSet as TabularDataset).features) };
-  }
+  let trainSet: ImageDataset | TabularDataset = stratifiedSample(loaded.train, values.subset ? num(values.subset, "--subset", 0) : undefined, seed);
+  let testSet: ImageDataset | TabularDataset = stratifiedSample(loaded.test, 2000, seed + 1);
+  if (loaded.kind === "tabular") ({ train: trainSet, test: testSet } = standardizeSplit(trainSet as TabularDataset, testSet as TabularDataset));
   await useBackend((await trainingBackend(entry.trainingKernels)).backend);
   const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];
   const epochs = num(values.epochs, "--epochs", 2);

@@ -3,6 +3,7 @@
  * arrays; `selectRows` / `selectImages` materialise them.
  */
 import { Rng } from "../random/rng";
+import { selectImages, selectRows, type ImageDataset, type TabularDataset } from "./dataset";
 
 /** Indices of each class, in order of appearance. */
 export function indicesByClass(labels: ArrayLike<number>): Map<number, number[]> {
@@ -95,4 +96,11 @@ export function trainValTestSplit(labels: ArrayLike<number>, fractions: SplitFra
     train.push(...idx.slice(nTest + nVal));
   }
   return { train: rng.shuffle(Int32Array.from(train)), val: rng.shuffle(Int32Array.from(val)), test: rng.shuffle(Int32Array.from(test)) };
+}
+
+/** A stratified sample of `size` rows of a dataset (the whole dataset when size is undefined or larger). */
+export function stratifiedSample<T extends ImageDataset | TabularDataset>(ds: T, size: number | undefined, seed = 0): T {
+  if (size === undefined || size >= ds.labels.length) return ds;
+  const idx = stratifiedSubset(ds.labels, size, seed);
+  return ("images" in ds ? selectImages(ds, idx) : selectRows(ds as TabularDataset, idx)) as T;
 }

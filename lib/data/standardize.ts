@@ -48,6 +48,12 @@ export function applyStandardizer(s: Standardizer, features: Float32Array, out =
   return out;
 }
 
+/** Fits on `train` only and applies to both: the statistics never see the test rows. */
+export function standardizeSplit<T extends { features: Float32Array; featureNames: string[] }>(train: T, test: T): { train: T; test: T; standardizer: Standardizer } {
+  const standardizer = fitStandardizer(train.features, train.featureNames);
+  return { train: { ...train, features: applyStandardizer(standardizer, train.features) }, test: { ...test, features: applyStandardizer(standardizer, test.features) }, standardizer };
+}
+
 /** Validates a parsed JSON object as a standardizer. */
 export function parseStandardizer(value: unknown, source = "standardizer"): Standardizer {
   const v = value as Partial<Standardizer>;

@@ -6,10 +6,9 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { stridedShard } from "../shard/strided";
-import type { ArrayData } from "../train/batches";
+import { selectSamples, type ArrayData } from "../train/batches";
 import { train, type ModelIdentity, type TrainConfig, type TrainData, type TrainResult } from "../train/engine";
 import type { Communicator } from "./communicator";
-import { selectRowsOf } from "./shard-data";
 import { allreduceGradients, broadcastVariables, epochAverage, localSgd, type SyncStrategy } from "./strategies";
 
 /** A distributed run's settings. */
@@ -51,7 +50,7 @@ export async function trainDataParallel(model: tfl.LayersModel, data: TrainData,
   if (config.sync.kind === "allreduce") {
     sync = allreduceGradients(comm);
   } else {
-    trainSet = selectRowsOf(data.train, stridedShard(n, comm.size, comm.rank)); // the paper's i mod N = r
+    trainSet = selectSamples(data.train, stridedShard(n, comm.size, comm.rank)); // the paper's i mod N = r
     const minShard = Math.floor(n / comm.size);
     sync = config.sync.kind === "epoch-average" ? epochAverage(comm) : localSgd(comm, config.sync.k, Math.max(1, Math.floor(minShard / config.batchSize)));
   }

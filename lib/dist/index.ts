@@ -2,7 +2,6 @@
 export * from "./communicator";
 export * from "./data-parallel";
 export * from "./fuse";
-export * from "./shard-data";
 export * from "./strategies";
 export * from "./simulate";
 export * from "./virtual";

@@ -16,16 +16,22 @@ export function toArrayData(ds: ImageDataset | TabularDataset): ArrayData {
   return "images" in ds ? { x: ds.images, y: ds.labels, sampleShape: ds.shape.slice(1) } : { x: ds.features, y: ds.labels, sampleShape: [ds.featureNames.length] };
 }
 
-/** Copies the samples at `indices` into an input tensor and an int32 label tensor. */
-export function batchTensors(data: ArrayData, indices: ArrayLike<number>): { xs: tf.Tensor; ys: tf.Tensor1D } {
+/** Copies the samples at `indices` into new arrays (a batch, or the shard a rank trains on). */
+export function selectSamples(data: ArrayData, indices: ArrayLike<number>): ArrayData {
   const size = data.sampleShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(indices.length * size);
-  const y = new Int32Array(indices.length);
+  const y = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     x.set(data.x.subarray(indices[i] * size, (indices[i] + 1) * size), i * size);
     y[i] = data.y[indices[i]];
   }
-  return { xs: tf.tensor(x, [indices.length, ...data.sampleShape]), ys: tf.tensor1d(y, "int32") };
+  return { x, y, sampleShape: data.sampleShape };
+}
+
+/** Copies the samples at `indices` into an input tensor and an int32 label tensor. */
+export function batchTensors(data: ArrayData, indices: ArrayLike<number>): { xs: tf.Tensor; ys: tf.Tensor1D } {
+  const batch = selectSamples(data, indices);
+  return { xs: tf.tensor(batch.x, [indices.length, ...data.sampleShape]), ys: tf.tensor1d(Int32Array.from(batch.y), "int32") };
 }
 
 /**

@@ -6,11 +6,11 @@
  */
 import "../runtime/tfjs";
 import { join } from "node:path";
-import { selectImages, selectRows, type ImageDataset, type TabularDataset } from "../data/dataset";
+import type { ImageDataset, TabularDataset } from "../data/dataset";
 import { DataFormatError } from "../data/errors";
 import { loadDataset } from "../data/registry";
-import { stratifiedSubset } from "../data/split";
-import { applyStandardizer, fitStandardizer, type Standardizer } from "../data/standardize";
+import { stratifiedSample } from "../data/split";
+import { standardizeSplit, type Standardizer } from "../data/standardize";
 import { modelEntry, parameterCount } from "../models";
 import { writeJsonAtomic } from "../report/atomic";
 import { writeCsv } from "../report/table";
@@ -72,12 +72,6 @@ export interface RunSummary {
   distributed: DataParallelRow | null;
 }
 
-function subsetOf<T extends ImageDataset | TabularDataset>(ds: T, size: number | undefined, seed: number): T {
-  if (size === undefined || size >= ds.labels.length) return ds;
-  const idx = stratifiedSubset(ds.labels, size, seed);
-  return ("images" in ds ? selectImages(ds, idx) : selectRows(ds as TabularDataset, idx)) as T;
-}
-
 /** Runs one training job; returns the summary and the engine's full result. */
 export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
   const entry = modelEntry(spec.model);
@@ -89,15 +83,13 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
   if (entry.input === "tabular" && loaded.kind !== "tabular") throw new Error(`model ${spec.model} takes flow features; dataset ${loaded.name} holds images`);
 
   let standardizer: Standardizer | null = null;
-  let trainSet: ImageDataset | TabularDataset = subsetOf(loaded.train, spec.subset, seed);
+  let trainSet: ImageDataset | TabularDataset = stratifiedSample(loaded.train, spec.subset, seed);
   // A subset run (a debug run) evaluates on a matching stratified slice; a full run on the whole test set.
   const testSize = spec.testSubset ?? (spec.subset !== undefined ? Math.max(1000, spec.subset) : undefined);
-  let testSet: ImageDataset | TabularDataset = subsetOf(loaded.test, testSize, seed + 1);
+  let testSet: ImageDataset | TabularDataset = stratifiedSample(loaded.test, testSize, seed + 1);
   if (loaded.kind === "tabular") {
-    const tr = trainSet as TabularDataset;
-    standardizer = fitStandardizer(tr.features, tr.featureNames);
-    trainSet = { ...tr, features: applyStandardizer(standardizer, tr.features) };
-    testSet = { ...(testSet as TabularDataset), features: applyStandardizer(standardizer, (testSet as TabularDataset).features) };
+    const split = standardizeSplit(trainSet as TabularDataset, testSet as TabularDataset);
+    [trainSet, testSet, standardizer] = [split.train, split.test, split.standardizer];
     writeJsonAtomic(join(spec.outDir, "standardizer.json"), standardizer);
   }
   const { backend, reason } = await trainingBackend(entry.trainingKernels);
