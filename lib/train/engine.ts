@@ -295,7 +295,9 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
       if (checkpointDir) {
         await saveCheckpoint(
           checkpointDir,
-          model.trainableWeights.map((w, i) => ({ name: w.name, tensor: variables[i] })),
+          // Every weight, not only the trainable ones: non-trainable state (e.g. batch-norm
+          // statistics) must survive a resume too, and setWeights() restores them all.
+          model.weights.map((w) => ({ name: w.name, tensor: w.read() })),
           optimizer,
           { model: identity, epoch, step, rng: { seed: config.seed, epoch, step }, trainConfig: { ...config, onStep: undefined, onEpoch: undefined }, history, best },
           config.keepCheckpoints,

@@ -64,3 +64,24 @@ test("a corrupted or mismatched checkpoint gives one clear error", async () => {
   writeFileSync(join(out, "checkpoints", "latest.json"), "{not json");
   assert.throws(() => loadCheckpoint(join(out, "checkpoints")), /latest\.json: corrupted checkpoint pointer/);
 });
+
+test("non-trainable weights (batch-norm statistics) survive a resume too", async () => {
+  await useBackend();
+  const tfl = await import("@tensorflow/tfjs-layers");
+  const build = () => {
+    const m = tfl.sequential();
+    m.add(tfl.layers.dense({ units: 8, inputShape: [78], kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }));
+    m.add(tfl.layers.batchNormalization());
+    m.add(tfl.layers.dense({ units: 15, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }));
+    return m;
+  };
+  const id = { name: "bn", config: 1 };
+  const straight = build();
+  await train(straight, data, { ...base, epochs: 2 }, id);
+  const out = tempDir();
+  await train(build(), data, { ...base, epochs: 1, outDir: out }, id);
+  const resumed = build();
+  await train(resumed, data, { ...base, epochs: 2, outDir: out, resume: true }, id);
+  assert.ok(straight.weights.length > straight.trainableWeights.length, "the model has non-trainable weights");
+  assert.deepEqual(resumed.getWeights().map((w) => Array.from(w.dataSync())), straight.getWeights().map((w) => Array.from(w.dataSync())));
+});
