@@ -104,7 +104,9 @@ export function localSgd(comm: Communicator, k: number, stepsPerEpoch: number): 
     stepsPerEpoch: () => stepsPerEpoch,
     async afterStep(step, variables) {
       if (comm.size === 1 || step % k !== 0) return;
-      buf = fuseVariables(variables, buf && buf.length === fusedLength(variables.map((v) => ({ length: v.size }))) ? buf : undefined);
+      // The model's size never changes: one buffer for the whole run.
+      buf ??= new Float32Array(variables.reduce((n, v) => n + v.size, 0));
+      fuseVariables(variables, buf);
       await comm.allreduceMean(buf);
       assignFused(variables, buf);
     },

@@ -3,9 +3,9 @@
  * either inlined (one self-contained file) or written once beside the figures and referenced
  * relatively. Never a CDN: Pis are often offline.
  */
-import { copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { writeFileAtomic } from "./atomic";
 import type { Figure } from "./figure";
 
@@ -61,11 +61,4 @@ export function saveFigureHtml(fig: Figure, path: string, mode: PlotlyMode = "si
   }
   writeFileAtomic(path, figureHtml(fig, mode, "plotly.min.js"));
   return path;
-}
-
-/** Copies the plotly bundle to `dir` (for hand-made pages). */
-export function copyPlotlyTo(dir: string): string {
-  const target = join(dir, basename(plotlyBundlePath()));
-  copyFileSync(plotlyBundlePath(), target);
-  return target;
 }

@@ -299,7 +299,7 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
           // statistics) must survive a resume too, and setWeights() restores them all.
           model.weights.map((w) => ({ name: w.name, tensor: w.read() })),
           optimizer,
-          { model: identity, epoch, step, rng: { seed: config.seed, epoch, step }, trainConfig: { ...config, onStep: undefined, onEpoch: undefined }, history, best },
+          { model: identity, epoch, step, rng: { seed: config.seed, epoch, step }, trainConfig: { ...config, onStep: undefined, onEpoch: undefined, sync: undefined }, history, best },
           config.keepCheckpoints,
         );
       }
