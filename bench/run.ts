@@ -15,10 +15,11 @@ import { readDevice } from "../lib/runtime/device";
 import { detectBackends, backendNames } from "../lib/runtime/backends";
 import { projectRoot } from "../lib/runtime/paths";
 import { defaultThreadConfig } from "../lib/runtime/threads";
+import { pythonHasModule, systemPython } from "../lib/runtime/python";
 
 type Json = Record<string, unknown>;
 const root = projectRoot();
-const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const python = systemPython();
 
 function runJson(cmd: string, args: string[]): Json | { error: string } {
   const run = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env } });
@@ -28,10 +29,6 @@ function runJson(cmd: string, args: string[]): Json | { error: string } {
   } catch {
     return { error: (run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").slice(-3).join(" | ") };
   }
-}
-
-function pythonHas(module: string): boolean {
-  return spawnSync(python, ["-c", `import ${module}`], { stdio: "ignore" }).status === 0;
 }
 
 function median(values: number[]): number {
@@ -52,7 +49,7 @@ function ingest(rows: number): Json {
   const ok = runs.filter((r): r is Json => !("error" in r));
   const edgelab = ok.length ? { ...ok[0], seconds: median(ok.map((r) => Number(r.seconds))), mbPerSec: sizeMB / median(ok.map((r) => Number(r.seconds))), runs: ok.length } : runs[0];
   let peer: Json | null = null;
-  if (pythonHas("pandas")) {
+  if (pythonHasModule("pandas")) {
     const p = runJson(python, [join(root, "bench", "peers", "pandas_ingest.py"), file]);
     peer = "error" in p ? p : { ...p, mbPerSec: sizeMB / Number(p.seconds) };
   }
@@ -64,7 +61,7 @@ async function mlp(samples: number): Promise<Json[]> {
   const status = await detectBackends();
   const threads = defaultThreadConfig().intraOp;
   let peer: Json | null = null;
-  if (pythonHas("torch") && existsSync(debianFashionMnistDir)) {
+  if (pythonHasModule("torch") && existsSync(debianFashionMnistDir)) {
     const p = runJson(python, [join(root, "bench", "peers", "torch_mlp.py"), debianFashionMnistDir, String(threads), String(samples)]);
     peer = "error" in p ? p : p;
   }
@@ -78,23 +75,22 @@ async function mlp(samples: number): Promise<Json[]> {
     });
 }
 
+/** `edgelab bench train` rows: every usable backend at each batch, the PyTorch peer run once per batch. */
 async function squeezenet(batches: number[], steps: number): Promise<Json[]> {
   const status = await detectBackends();
-  const threads = defaultThreadConfig().intraOp;
+  const cli = join(root, "build", "lib", "cli", "main.js");
   const rows: Json[] = [];
   for (const batch of batches) {
-    const peerRun = pythonHas("torch") ? runJson(python, [join(root, "bench", "peers", "torch_squeezenet.py"), String(batch), String(steps), String(threads)]) : null;
+    let peerRow: Json | null = null;
     // The pure-JS cpu backend trains at ~2 img/s: measured at batch 24 only, with few steps.
     for (const backend of backendNames.filter((b) => status[b].available && (b !== "cpu" || batch === 24))) {
       process.stderr.write(`bench: SqueezeNet-32 training, ${backend}, batch ${batch} …\n`);
-      const edgelab = runJson(process.execPath, [join(root, "build", "bench", "squeezenet.js"), backend, String(batch), String(backend === "cpu" ? 2 : steps)]);
-      const peer = peerRun && !("error" in peerRun) ? { name: peerRun.name, imgPerSec: peerRun.imgPerSec, peakRssMB: peerRun.peakRssMB } : null;
-      const imgPerSec = "imgPerSec" in edgelab ? Number(edgelab.imgPerSec) : null;
-      rows.push({
-        benchmark: "squeezenet-train", model: "squeezenet", batch, backend, threads, imgPerSec, peakRssMB: "peakRssMB" in edgelab ? edgelab.peakRssMB : null,
-        peer, ratio: peer && imgPerSec !== null ? imgPerSec / Number(peer.imgPerSec) : null, edgelab,
-        targets: "ratio ≥ 0.5 (issue 3), peak RSS ≤ 400 MB",
-      });
+      const args = [cli, "bench", "train", "--model", "squeezenet", "--batch", String(batch), "--steps", String(backend === "cpu" ? 2 : steps), "--backend", backend, "--json"];
+      const row = runJson(process.execPath, peerRow ? [...args, "--no-peer"] : args);
+      if (!peerRow && !("error" in row)) peerRow = { peer: row.peer, peerPeakRssMB: row.peerPeakRssMB, peerNote: row.peerNote };
+      const peer = peerRow?.peer as { imgPerSec: number } | null | undefined;
+      const ratio = peer && "imgPerSec" in row ? Number(row.imgPerSec) / peer.imgPerSec : null;
+      rows.push({ benchmark: "squeezenet-train", ...row, ...(peerRow ?? {}), ratio, targets: "ratio ≥ 0.5 (issue 3), peak RSS ≤ 400 MB" });
     }
   }
   return rows;

@@ -2,6 +2,7 @@
  * edgelab: train, scale and deploy small neural networks on Raspberry Pi-class devices.
  * Each domain is a namespace: `import { data, metrics, report } from "edgelab"`.
  */
+export * as bench from "./bench";
 export * as data from "./data";
 export * as dist from "./dist";
 export * as kernels from "./kernels";

@@ -6,12 +6,14 @@
  */
 import { DataFormatError } from "../data/errors";
 import { UsageError } from "./args";
+import { benchCommand } from "./bench";
 import { dataCommand } from "./data";
 import { infoCommand } from "./info";
 import { simulateCommand } from "./simulate";
 import { trainCommand } from "./train";
 
 const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+  bench: { summary: "bench train --model squeezenet --batch 24: throughput beside the PyTorch peer", run: benchCommand },
   info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
   data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
   "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", run: simulateCommand },

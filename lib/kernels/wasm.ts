@@ -1,13 +1,22 @@
 /**
- * Kernels edgelab adds to tfjs' wasm backend where it lacks them (it cannot train convolutions
- * without `Conv2DBackpropFilter`). They read inputs straight from the wasm heap and write the
- * output into heap memory the backend allocates: no copies through JS arrays. The GEMM is
- * OpenBLAS when it loads, else the JS fallback.
+ * Kernels edgelab adds to tfjs' wasm backend. It lacks `Conv2DBackpropFilter` (so it cannot train
+ * convolutions) and its own `Conv2D`, `Conv2DBackpropInput` and `MaxPoolGrad` are single-threaded
+ * and, for the last two, naive: profiling one SqueezeNet-32 training step put 65 % of the time in
+ * them. With OpenBLAS the three convolution kernels become im2col + multi-threaded `sgemm`;
+ * `MaxPoolGrad` is a streaming JS loop either way. Without OpenBLAS only the missing kernel is
+ * added (on the JS GEMM) and wasm keeps its own convolutions, which beat a JS GEMM.
+ *
+ * Kernels read inputs straight from the wasm heap and write into heap memory the backend
+ * allocates: no copies through JS arrays.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { openBlas } from "../native/openblas";
-import { conv2dBackpropFilter, type ConvGeometry } from "./conv-backprop-filter";
+import { conv2dForward } from "./conv2d";
+import { conv2dBackpropFilter } from "./conv-backprop-filter";
+import { conv2dBackpropInput } from "./conv-backprop-input";
 import { jsGemm, type Gemm } from "./gemm";
+import { geometryFromInfo } from "./im2col";
+import { maxPoolGrad } from "./max-pool-grad";
 
 interface HeapTensorInfo {
   dataId: object;
@@ -18,10 +27,16 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: string): HeapTensorInfo;
   typedArrayFromHeap(t: HeapTensorInfo): Float32Array;
 }
+type Shape4 = [number, number, number, number];
+type Pad = "valid" | "same" | number;
+type Rounding = "floor" | "round" | "ceil" | undefined;
 
 /** What was registered, and with which GEMM. */
 export interface WasmKernelReport {
+  /** Kernels wasm lacked, now provided. */
   registered: string[];
+  /** wasm's own kernels replaced by faster ones. */
+  replaced: string[];
   gemm: string;
 }
 
@@ -33,35 +48,90 @@ export function kernelGemm(): Gemm {
   return blas ? { name: `openblas (${blas.library})`, sgemm: blas.sgemm } : jsGemm;
 }
 
-/** Registers the missing training kernels on the wasm backend (once per process). */
+function noNchw(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat === "NCHW") throw new Error(`${kernel} on wasm: NCHW is not supported (edgelab models are NHWC)`);
+}
+
+function install(kernelName: string, kernelFunc: tf.KernelFunc, replace: boolean): boolean {
+  if (tf.getKernel(kernelName, "wasm")) {
+    if (!replace) return false;
+    tf.unregisterKernel(kernelName, "wasm");
+  }
+  tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
+  return true;
+}
+
+/**
+ * Registers edgelab's kernels on the wasm backend (once per process).
+ * Views on the heap are taken after `makeOutput`: allocating may grow (and so detach) the heap.
+ */
 export function registerWasmKernels(): WasmKernelReport {
   if (report) return report;
   const gemm = kernelGemm();
+  const native = gemm !== jsGemm;
   const registered: string[] = [];
-  if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
-    tf.registerKernel({
-      kernelName: "Conv2DBackpropFilter",
-      backendName: "wasm",
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const { x, dy } = inputs as unknown as { x: HeapTensorInfo; dy: HeapTensorInfo };
-        const a = attrs as unknown as { strides: [number, number] | number; pad: "valid" | "same" | number; dataFormat: "NHWC" | "NCHW"; dimRoundingMode?: "floor" | "round" | "ceil"; filterShape: [number, number, number, number] };
-        if (a.dataFormat === "NCHW") throw new Error("Conv2DBackpropFilter on wasm: NCHW is not supported (edgelab models are NHWC)");
-        const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
-        const wasm = backend as unknown as WasmBackend;
-        const out = wasm.makeOutput(a.filterShape, "float32");
-        // Views are taken after makeOutput: allocating may grow (and so detach) the heap.
-        const geometry: ConvGeometry = {
-          batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
-          outHeight: info.outHeight, outWidth: info.outWidth, outChannels: info.outChannels,
-          filterHeight: info.filterHeight, filterWidth: info.filterWidth, strideHeight: info.strideHeight, strideWidth: info.strideWidth,
-          padTop: info.padInfo.top, padLeft: info.padInfo.left,
-        };
-        conv2dBackpropFilter(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(dy), geometry, wasm.typedArrayFromHeap(out), gemm);
-        return out as unknown as tf.TensorInfo;
-      },
-    });
-    registered.push("Conv2DBackpropFilter");
+  const replaced: string[] = [];
+  const note = (name: string, hadIt: boolean, installed: boolean): void => {
+    if (installed) (hadIt ? replaced : registered).push(name);
+  };
+
+  const filterGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as unknown as { x: HeapTensorInfo; dy: HeapTensorInfo };
+    const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dimRoundingMode?: Rounding; filterShape: Shape4 };
+    noNchw("Conv2DBackpropFilter", a.dataFormat);
+    const g = geometryFromInfo(tf.backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast"));
+    const wasm = backend as unknown as WasmBackend;
+    const out = wasm.makeOutput(a.filterShape, "float32");
+    conv2dBackpropFilter(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(dy), g, wasm.typedArrayFromHeap(out), gemm);
+    return out as unknown as tf.TensorInfo;
+  };
+  let had = tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined;
+  note("Conv2DBackpropFilter", had, install("Conv2DBackpropFilter", filterGrad, false));
+
+  if (native) {
+    const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+      const { x, filter } = inputs as unknown as { x: HeapTensorInfo; filter: HeapTensorInfo };
+      const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dilations: [number, number] | number; dimRoundingMode?: Rounding };
+      noNchw("Conv2D", a.dataFormat);
+      const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, false, "channelsLast");
+      const wasm = backend as unknown as WasmBackend;
+      const out = wasm.makeOutput(info.outShape, "float32");
+      conv2dForward(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(filter), geometryFromInfo(info), wasm.typedArrayFromHeap(out), gemm);
+      return out as unknown as tf.TensorInfo;
+    };
+    had = tf.getKernel("Conv2D", "wasm") !== undefined;
+    note("Conv2D", had, install("Conv2D", forward, true));
+
+    const inputGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+      const { dy, filter } = inputs as unknown as { dy: HeapTensorInfo; filter: HeapTensorInfo };
+      const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dimRoundingMode?: Rounding; inputShape: Shape4 };
+      noNchw("Conv2DBackpropInput", a.dataFormat);
+      const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
+      const wasm = backend as unknown as WasmBackend;
+      const out = wasm.makeOutput(a.inputShape, "float32");
+      conv2dBackpropInput(wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(filter), geometryFromInfo(info), wasm.typedArrayFromHeap(out), gemm);
+      return out as unknown as tf.TensorInfo;
+    };
+    had = tf.getKernel("Conv2DBackpropInput", "wasm") !== undefined;
+    note("Conv2DBackpropInput", had, install("Conv2DBackpropInput", inputGrad, true));
   }
-  report = { registered, gemm: gemm.name };
+
+  const poolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+    const { dy, input } = inputs as unknown as { dy: HeapTensorInfo; input: HeapTensorInfo };
+    const a = attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: Pad; dimRoundingMode?: Rounding };
+    const info = tf.backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    const wasm = backend as unknown as WasmBackend;
+    const out = wasm.makeOutput(input.shape, "float32");
+    maxPoolGrad(wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(input), {
+      batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
+      outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth,
+      strideHeight: info.strideHeight, strideWidth: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    }, wasm.typedArrayFromHeap(out));
+    return out as unknown as tf.TensorInfo;
+  };
+  had = tf.getKernel("MaxPoolGrad", "wasm") !== undefined;
+  note("MaxPoolGrad", had, install("MaxPoolGrad", poolGrad, true));
+
+  report = { registered, replaced, gemm: gemm.name };
   return report;
 }

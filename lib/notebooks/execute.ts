@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import type { Profile } from "../runtime/paths";
+import { systemPython } from "../runtime/python";
 
 /** How to run the notebooks. */
 export interface ExecuteOptions {
@@ -39,12 +40,9 @@ export interface NotebookRun {
   retried?: string[];
 }
 
-/**
- * The Python that runs nbconvert: `EDGELAB_PYTHON`, else Debian's /usr/bin/python3 (where
- * `npm run setup` installs Jupyter and registers the kernel), else `python3` on PATH.
- */
+/** The Python that runs nbconvert (see {@link systemPython}). */
 export function notebookPython(): string {
-  return process.env.EDGELAB_PYTHON ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+  return systemPython();
 }
 
 /**

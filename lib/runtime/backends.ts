@@ -47,8 +47,12 @@ async function tryWasm(): Promise<BackendStatus> {
   const ok = await tf.setBackend("wasm").catch(() => false);
   if (!ok) return { available: false, reason: "the wasm backend did not initialise (WebAssembly unavailable?)" };
   const added = registerWasmKernels();
-  const filled = added.registered.length ? `; edgelab adds ${added.registered.join(", ")} (GEMM: ${added.gemm})` : "";
-  return { available: true, reason: `SIMD, single-threaded in Node${filled}` };
+  const parts = [
+    added.registered.length ? `edgelab adds ${added.registered.join(", ")}` : "",
+    added.replaced.length ? `replaces ${added.replaced.join(", ")}` : "",
+  ].filter(Boolean);
+  const filled = parts.length ? `; ${parts.join(", ")} (GEMM: ${added.gemm})` : "";
+  return { available: true, reason: `SIMD, wasm itself single-threaded in Node${filled}` };
 }
 
 let detection: Promise<Record<BackendName, BackendStatus>> | null = null;

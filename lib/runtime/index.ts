@@ -5,3 +5,4 @@ export * from "./environment";
 export * from "./libraries";
 export * from "./threads";
 export * from "./paths";
+export * from "./python";

@@ -134,3 +134,18 @@ test("edgelab train: bad input is one clear line", () => {
   writeFileSync(state, "garbage");
   fails(/latest\.json: corrupted checkpoint pointer/, "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "400", "--batch", "40", "--seed", "3", "--epochs", "3", "--resume", join(dir, "straight"));
 });
+
+test("edgelab bench train: the --json contract (edgelab measured; the peer or the reason it is absent)", () => {
+  const r = json("bench", "train", "--model", "squeezenet", "--batch", "4", "--steps", "2", "--backend", "wasm", "--no-peer");
+  for (const key of ["model", "batch", "backend", "imgPerSec", "peakRssMB", "peer", "ratio"]) assert.ok(key in r, key);
+  assert.equal(r.model, "squeezenet");
+  assert.equal(r.batch, 4);
+  assert.equal(r.backend, "wasm");
+  assert.ok(r.imgPerSec > 0 && r.peakRssMB > 0);
+  assert.equal(r.peer, null);
+  assert.equal(r.ratio, null);
+  assert.match(r.peerNote, /--no-peer/);
+  assert.equal(r.parameters, 727626);
+  fails(/--backend must be one of/, "bench", "train", "--backend", "gpu");
+  fails(/no benchmark for model "resnet"/, "bench", "train", "--model", "resnet");
+});

@@ -55,6 +55,72 @@ test("wasm Conv2DBackpropFilter matches tfjs' cpu kernel on random shapes", asyn
   }
 });
 
+/** Runs `fn` on the cpu and the wasm backend and returns both results as flat arrays. */
+async function onBoth(fn: () => tf.Tensor): Promise<[Float32Array, Float32Array]> {
+  const out: Float32Array[] = [];
+  for (const backend of ["cpu", "wasm"] as const) {
+    await useBackend(backend);
+    out.push(tf.tidy(() => fn().dataSync() as Float32Array));
+  }
+  return [out[0], out[1]];
+}
+
+const convCases: { x: number[]; w: number[]; s: number; pad: "same" | "valid"; d?: number }[] = [
+  { x: [1, 7, 9, 3], w: [3, 3, 3, 5], s: 1, pad: "same" }, // batch 1, odd sizes
+  { x: [2, 8, 8, 4], w: [3, 3, 4, 6], s: 2, pad: "same" },
+  { x: [3, 9, 7, 2], w: [3, 2, 2, 4], s: 2, pad: "valid" }, // non-square filter, stride 2
+  { x: [2, 5, 5, 8], w: [1, 1, 8, 3], s: 1, pad: "valid" }, // pointwise (no im2col)
+  { x: [2, 6, 6, 8], w: [1, 1, 8, 3], s: 2, pad: "same" }, // strided 1×1
+  { x: [4, 1, 78, 1], w: [1, 3, 1, 16], s: 1, pad: "same" }, // SentinelNet's Conv1D as Conv2D
+  { x: [2, 32, 32, 3], w: [3, 3, 3, 64], s: 2, pad: "valid" }, // SqueezeNet conv1
+  { x: [24, 7, 7, 16], w: [3, 3, 16, 64], s: 1, pad: "same" }, // SqueezeNet expand 3×3, batch 24
+];
+
+test("wasm Conv2D (im2col + GEMM) matches tfjs' cpu kernel, dilation included", async () => {
+  for (const c of [...convCases, { x: [2, 9, 9, 3], w: [3, 3, 3, 4], s: 1, pad: "same" as const, d: 2 }, { x: [1, 11, 8, 2], w: [2, 3, 2, 3], s: 1, pad: "valid" as const, d: 3 }]) {
+    const x = random(c.x.reduce((a, b) => a * b, 1));
+    const w = random(c.w.reduce((a, b) => a * b, 1));
+    const [reference, ours] = await onBoth(() => tf.conv2d(tf.tensor4d(x, c.x as [number, number, number, number]), tf.tensor4d(w, c.w as [number, number, number, number]), c.s, c.pad, "NHWC", c.d ?? 1));
+    assert.equal(ours.length, reference.length, JSON.stringify(c));
+    assert.ok(maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+  }
+});
+
+test("wasm Conv2DBackpropInput (GEMM + col2im) matches tfjs' cpu kernel", async () => {
+  for (const c of convCases) {
+    const x = random(c.x.reduce((a, b) => a * b, 1));
+    const w = random(c.w.reduce((a, b) => a * b, 1));
+    const [reference, ours] = await onBoth(() => {
+      const wt = tf.tensor4d(w, c.w as [number, number, number, number]);
+      return tf.grad((xt: tf.Tensor) => {
+        const y = tf.conv2d(xt as tf.Tensor4D, wt, c.s, c.pad);
+        return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
+      })(tf.tensor4d(x, c.x as [number, number, number, number]));
+    });
+    assert.ok(maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+  }
+});
+
+test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties)", async () => {
+  const cases: { x: number[]; size: number; s: number; pad: "same" | "valid"; ties?: boolean }[] = [
+    { x: [2, 15, 15, 8], size: 3, s: 2, pad: "valid" }, // SqueezeNet's pools
+    { x: [1, 7, 9, 3], size: 2, s: 2, pad: "same" },
+    { x: [3, 6, 5, 4], size: 3, s: 1, pad: "same" }, // overlapping windows accumulate
+    { x: [2, 6, 6, 2], size: 3, s: 2, pad: "valid", ties: true }, // equal values: the first maximum wins
+  ];
+  for (const c of cases) {
+    const n = c.x.reduce((a, b) => a * b, 1);
+    const x = c.ties ? Float32Array.from({ length: n }, (_, i) => i % 3) : random(n);
+    const [reference, ours] = await onBoth(() =>
+      tf.grad((xt: tf.Tensor) => {
+        const y = tf.maxPool(xt as tf.Tensor4D, c.size, c.s, c.pad);
+        return tf.sum(tf.mul(y, tf.cos(tf.range(0, y.size).reshape(y.shape))));
+      })(tf.tensor4d(x, c.x as [number, number, number, number])),
+    );
+    assert.ok(maxAbsDiff(reference, ours) < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+  }
+});
+
 test("OpenBLAS sgemm agrees with the JS GEMM (all transpose combinations)", { skip: openBlas() === null && "libopenblas is not installed" }, () => {
   const blas = openBlas()!;
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {

@@ -1,0 +1,3 @@
+/** Benchmarks: throughput measurements and their peers (PyTorch, pandas, python-xgboost). */
+export * from "./peers";
+export * from "./throughput";

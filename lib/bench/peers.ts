@@ -1,0 +1,57 @@
+/**
+ * Benchmark peers: the same workload in another framework, run in its own process in the same
+ * benchmark run. Peer scripts live in the project's `bench/peers/` folder and run on the system
+ * Python; they are never a runtime dependency: when Python or the framework is missing the peer
+ * is reported as absent, with the reason.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pythonHasModule, systemPython } from "../runtime/python";
+
+/** A peer's measurement. */
+export interface PeerResult {
+  name: string;
+  /** Samples (images, flows) per second. */
+  imgPerSec: number;
+  peakRssMB: number | null;
+}
+
+/** A peer that ran, or why it did not. */
+export type PeerOutcome = { ok: true; peer: PeerResult } | { ok: false; reason: string };
+
+/** The folder holding the peer scripts (bench/peers at the project root). */
+export function peersDir(): string {
+  return join(__dirname, "..", "..", "..", "bench", "peers");
+}
+
+/** Runs `python script args…` and parses the last stdout line as JSON. */
+export function runPythonJson(script: string, args: string[]): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+  const path = join(peersDir(), script);
+  if (!existsSync(path)) return { ok: false, reason: `peer script ${path} is missing` };
+  const run = spawnSync(systemPython(), [path, ...args], { encoding: "utf8", maxBuffer: 16 << 20 });
+  if (run.error) return { ok: false, reason: `cannot run ${systemPython()}: ${run.error.message}` };
+  const line = (run.stdout ?? "").trim().split("\n").pop() ?? "";
+  try {
+    return { ok: true, value: JSON.parse(line) as Record<string, unknown> };
+  } catch {
+    return { ok: false, reason: `${script} failed (exit ${run.status}): ${(run.stderr ?? "").trim().split("\n").slice(-2).join(" | ")}` };
+  }
+}
+
+/** Models with a PyTorch training peer, and the script for each. */
+const torchTrainPeers: Record<string, string> = { squeezenet: "torch_squeezenet.py" };
+
+/**
+ * PyTorch training the same architecture, batch, optimiser (Adam, lr 5e-4) and thread count
+ * (Debian `python3-torch`).
+ */
+export function torchTrainingPeer(model: string, batch: number, steps: number, threads: number): PeerOutcome {
+  const script = torchTrainPeers[model];
+  if (!script) return { ok: false, reason: `no PyTorch peer for model "${model}" (peers exist for ${Object.keys(torchTrainPeers).join(", ")})` };
+  if (!pythonHasModule("torch")) return { ok: false, reason: `${systemPython()} cannot import torch (Debian: apt-get install python3-torch, or npm run setup -- --peers)` };
+  const run = runPythonJson(script, [String(batch), String(steps), String(threads)]);
+  if (!run.ok) return run;
+  const v = run.value;
+  return { ok: true, peer: { name: String(v.name), imgPerSec: Number(v.imgPerSec), peakRssMB: typeof v.peakRssMB === "number" ? v.peakRssMB : null } };
+}
