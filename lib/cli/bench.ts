@@ -12,8 +12,8 @@ import { modelEntry } from "../models/registry";
 import { backendNames, trainingBackend, useBackend, type BackendName } from "../runtime/backends";
 import { configureThreads } from "../runtime/threads";
 import { parse, UsageError } from "./args";
+import { benchOnnxCommand } from "./onnx";
 
-const usage = "usage: edgelab bench train --model squeezenet --batch 24 [--steps N] [--backend tensorflow|wasm|cpu] [--threads T] [--no-peer] [--json]";
 
 function positiveInt(v: string | undefined, flag: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -68,5 +68,6 @@ async function benchTrain(argv: string[]): Promise<void> {
 export async function benchCommand(argv: string[]): Promise<void> {
   const [what, ...rest] = argv;
   if (what === "train") return benchTrain(rest);
-  throw new UsageError(`bench: unknown benchmark "${what ?? ""}"; available: train (${usage})`);
+  if (what === "onnx") return benchOnnxCommand(rest);
+  throw new UsageError(`bench: unknown benchmark "${what ?? ""}"; available: train, onnx`);
 }

@@ -9,11 +9,14 @@ import { UsageError } from "./args";
 import { benchCommand } from "./bench";
 import { dataCommand } from "./data";
 import { infoCommand } from "./info";
+import { inspectOnnxCommand, runOnnxCommand } from "./onnx";
 import { simulateCommand } from "./simulate";
 import { trainCommand } from "./train";
 
 const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
-  bench: { summary: "bench train --model squeezenet --batch 24: throughput beside the PyTorch peer", run: benchCommand },
+  bench: { summary: "bench train|onnx: training throughput beside PyTorch; ONNX latency beside raw onnxruntime", run: benchCommand },
+  "inspect-onnx": { summary: "inspect-onnx M.onnx: inputs/outputs, opsets, operators, parameters, metadata", run: inspectOnnxCommand },
+  "run-onnx": { summary: "run-onnx M.onnx --input X.npy --out Y.npy: inference on NumPy arrays", run: runOnnxCommand },
   info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
   data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
   "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", run: simulateCommand },

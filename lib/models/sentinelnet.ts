@@ -51,7 +51,8 @@ export function buildSentinelNet(overrides: Partial<SentinelNetConfig> = {}): tf
   const uniform = (): ReturnType<typeof tfl.initializers.randomUniform> => tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seed() });
   model.add(
     tfl.layers.bidirectional({
-      layer: tfl.layers.lstm({ units: c.lstmUnits, kernelInitializer: uniform(), recurrentInitializer: uniform() }) as tfl.RNN,
+      // sigmoid gates as PyTorch and ONNX LSTM use (tfjs defaults to hardSigmoid), so colab/ and ONNX agree.
+      layer: tfl.layers.lstm({ units: c.lstmUnits, recurrentActivation: "sigmoid", kernelInitializer: uniform(), recurrentInitializer: uniform() }) as tfl.RNN,
       mergeMode: "concat",
       name: "bilstm",
     }),

@@ -1,0 +1,81 @@
+/**
+ * ONNX commands:
+ *   edgelab inspect-onnx M.onnx [--json]
+ *   edgelab run-onnx M.onnx --input X.npy --out Y.npy [--batch N] [--no-preprocess] [--json]
+ *   edgelab bench onnx M.onnx [--batch 1] [--threads T] [--target-ms 50] [--iterations N] [--json]
+ */
+import { parseArgs } from "node:util";
+import { DataFormatError } from "../data/errors";
+import { benchmarkLatency } from "../deploy/benchmark";
+import { readNpy, writeNpy } from "../deploy/npy";
+import { inspectOnnx } from "../deploy/onnx-model";
+import { DeployedModel } from "../deploy/session";
+import { toTextTable } from "../report/table";
+import { configureThreads } from "../runtime/threads";
+import { parse, UsageError } from "./args";
+
+function positive(v: string | undefined, flag: string, command: string, fallback: number, integer = true): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UsageError(`${command}: ${flag} must be a positive ${integer ? "integer" : "number"}, got "${v}"`);
+  return n;
+}
+
+/** `edgelab inspect-onnx`. */
+export async function inspectOnnxCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(() => parseArgs({ args: argv, options: { json: { type: "boolean" } }, allowPositionals: true, strict: true }), "inspect-onnx");
+  if (positionals.length !== 1) throw new UsageError("usage: edgelab inspect-onnx MODEL.onnx [--json]");
+  const info = inspectOnnx(positionals[0]);
+  if (values.json) {
+    console.log(JSON.stringify(info));
+    return;
+  }
+  console.log(`${info.file}: ${(info.sizeBytes / 1e6).toFixed(2)} MB, ${info.parameters.toLocaleString("en")} parameters, ${info.nodes} nodes, IR ${info.irVersion}, opsets ${JSON.stringify(info.opsets)}, producer ${info.producer || "?"}`);
+  console.log(toTextTable([...info.inputs.map((v) => ({ io: "input", ...v, shape: `[${v.shape.join(", ")}]` })), ...info.outputs.map((v) => ({ io: "output", ...v, shape: `[${v.shape.join(", ")}]` }))]));
+  console.log(`operators: ${Object.entries(info.operators).map(([op, n]) => `${op} ${n}`).join(", ")}`);
+  const meta = Object.entries(info.metadata);
+  if (meta.length) console.log(`metadata: ${meta.map(([k, v]) => `${k} (${v.length > 40 ? `${v.length} chars` : v})`).join(", ")}`);
+}
+
+/** `edgelab run-onnx`. */
+export async function runOnnxCommand(argv: string[]): Promise<void> {
+  const options = { input: { type: "string" }, out: { type: "string" }, batch: { type: "string" }, "no-preprocess": { type: "boolean" }, json: { type: "boolean" } } as const;
+  const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "run-onnx");
+  if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError("usage: edgelab run-onnx MODEL.onnx --input X.npy --out Y.npy [--batch N] [--no-preprocess] [--json]");
+  const batch = positive(values.batch, "--batch", "run-onnx", 256);
+  const array = readNpy(values.input);
+  let data: Float32Array;
+  if (array.dtype === "float32") data = array.data as Float32Array;
+  else if (array.dtype === "float64") data = Float32Array.from(array.data as Float64Array); // exact for the values a float32 model can take
+  else throw new DataFormatError(values.input, `dtype ${array.dtype} cannot feed a float32 model input (save it as float32)`);
+  const model = await DeployedModel.load(positionals[0], { preprocess: !values["no-preprocess"] });
+  model.checkInput("float32", array.shape);
+  const t0 = performance.now();
+  const out = await model.runBatched(data, array.shape, batch);
+  const seconds = (performance.now() - t0) / 1000;
+  await model.release();
+  writeNpy(values.out, { dtype: "float32", shape: out.shape, data: out.data });
+  const result = { model: positionals[0], input: values.input, inputShape: array.shape, inputDtype: array.dtype, out: values.out, outputShape: out.shape, rows: array.shape[0], seconds, preprocessed: !values["no-preprocess"] && model.preprocessing.mean !== null };
+  if (values.json) console.log(JSON.stringify(result));
+  else console.log(`${values.out}: [${out.shape.join(", ")}] float32 from ${array.shape[0]} rows in ${(seconds * 1000).toFixed(1)} ms${result.preprocessed ? " (z-scored with the model's metadata)" : ""}`);
+}
+
+/** `edgelab bench onnx`. */
+export async function benchOnnxCommand(argv: string[]): Promise<void> {
+  const options = { batch: { type: "string" }, threads: { type: "string" }, "target-ms": { type: "string" }, iterations: { type: "string" }, warmup: { type: "string" }, json: { type: "boolean" } } as const;
+  const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "bench onnx");
+  if (positionals.length !== 1) throw new UsageError("usage: edgelab bench onnx MODEL.onnx [--batch 1] [--threads T] [--target-ms 50] [--iterations N] [--json]");
+  const threads = values.threads === undefined ? configureThreads() : configureThreads({ intraOp: positive(values.threads, "--threads", "bench onnx", 1) });
+  const result = await benchmarkLatency(positionals[0], {
+    batch: positive(values.batch, "--batch", "bench onnx", 1), targetMs: positive(values["target-ms"], "--target-ms", "bench onnx", 50, false),
+    iterations: positive(values.iterations, "--iterations", "bench onnx", 200), warmup: positive(values.warmup, "--warmup", "bench onnx", 10),
+  }, { threads });
+  const out = { model: positionals[0], ...result };
+  if (values.json) {
+    console.log(JSON.stringify(out));
+    return;
+  }
+  console.log(`${positionals[0]} batch ${result.batch}, ${threads.intraOp} thread(s): p50 ${result.p50Ms.toFixed(2)} ms, p95 ${result.p95Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.throughput.toFixed(0)} samples/s, cold start ${result.coldStartMs.toFixed(0)} ms`);
+  console.log(`raw onnxruntime p50 ${result.rawOrtP50Ms?.toFixed(2)} ms (edgelab ÷ raw = ${result.overhead?.toFixed(3)})`);
+  console.log(`target ${result.targetMs} ms at p95: ${result.meetsTarget ? "MET" : "NOT MET"}`);
+}
