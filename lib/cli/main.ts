@@ -9,7 +9,7 @@ import { UsageError } from "./args";
 import { benchCommand } from "./bench";
 import { dataCommand } from "./data";
 import { infoCommand } from "./info";
-import { inspectOnnxCommand, runOnnxCommand } from "./onnx";
+import { exportOnnxCommand, inspectOnnxCommand, quantizeCommand, runOnnxCommand } from "./onnx";
 import { simulateCommand } from "./simulate";
 import { trainCommand } from "./train";
 
@@ -17,6 +17,8 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
   bench: { summary: "bench train|onnx: training throughput beside PyTorch; ONNX latency beside raw onnxruntime", run: benchCommand },
   "inspect-onnx": { summary: "inspect-onnx M.onnx: inputs/outputs, opsets, operators, parameters, metadata", run: inspectOnnxCommand },
   "run-onnx": { summary: "run-onnx M.onnx --input X.npy --out Y.npy: inference on NumPy arrays", run: runOnnxCommand },
+  "export-onnx": { summary: "export-onnx RUN_DIR --out M.onnx: a trained run to ONNX with its preprocessing", run: exportOnnxCommand },
+  quantize: { summary: "quantize M.onnx --out Q.onnx --mode dynamic|static: INT8 in TypeScript", run: quantizeCommand },
   info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
   data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
   "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", run: simulateCommand },

@@ -3,12 +3,18 @@
  *   edgelab inspect-onnx M.onnx [--json]
  *   edgelab run-onnx M.onnx --input X.npy --out Y.npy [--batch N] [--no-preprocess] [--json]
  *   edgelab bench onnx M.onnx [--batch 1] [--threads T] [--target-ms 50] [--iterations N] [--json]
+ *   edgelab export-onnx RUN_DIR --out M.onnx [--json]
+ *   edgelab quantize M.onnx --out Q.onnx [--mode dynamic|static] [--calibration X.npy] [--json]
  */
 import { parseArgs } from "node:util";
 import { DataFormatError } from "../data/errors";
 import { benchmarkLatency } from "../deploy/benchmark";
 import { readNpy, writeNpy } from "../deploy/npy";
-import { inspectOnnx } from "../deploy/onnx-model";
+import { exportRun } from "../deploy/export-run";
+import { inspectOnnx, readOnnx } from "../deploy/onnx-model";
+import { applyPreprocessing } from "../deploy/preprocess";
+import { quantizeDynamic, quantizeStatic } from "../deploy/quantize";
+import { writeFileAtomic } from "../report/atomic";
 import { DeployedModel } from "../deploy/session";
 import { toTextTable } from "../report/table";
 import { configureThreads } from "../runtime/threads";
@@ -78,4 +84,43 @@ export async function benchOnnxCommand(argv: string[]): Promise<void> {
   console.log(`${positionals[0]} batch ${result.batch}, ${threads.intraOp} thread(s): p50 ${result.p50Ms.toFixed(2)} ms, p95 ${result.p95Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.throughput.toFixed(0)} samples/s, cold start ${result.coldStartMs.toFixed(0)} ms`);
   console.log(`raw onnxruntime p50 ${result.rawOrtP50Ms?.toFixed(2)} ms (edgelab ÷ raw = ${result.overhead?.toFixed(3)})`);
   console.log(`target ${result.targetMs} ms at p95: ${result.meetsTarget ? "MET" : "NOT MET"}`);
+}
+
+/** `edgelab export-onnx RUN_DIR --out M.onnx [--json]`. */
+export async function exportOnnxCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(() => parseArgs({ args: argv, options: { out: { type: "string" }, json: { type: "boolean" } }, allowPositionals: true, strict: true }), "export-onnx");
+  if (positionals.length !== 1 || !values.out) throw new UsageError("usage: edgelab export-onnx RUN_DIR --out MODEL.onnx [--json]  (RUN_DIR is an edgelab train --out folder)");
+  const result = exportRun(positionals[0], values.out);
+  if (values.json) console.log(JSON.stringify(result));
+  else console.log(`${result.out}: ${result.model} after epoch ${result.epoch}, ${(result.bytes / 1e6).toFixed(2)} MB${result.preprocessing ? ", standardisation in metadata" : ""}${result.labels ? `, ${result.labels} labels` : ""}`);
+}
+
+/** `edgelab quantize M.onnx --out Q.onnx [--mode dynamic|static] [--calibration X.npy] [--json]`. */
+export async function quantizeCommand(argv: string[]): Promise<void> {
+  const options = { out: { type: "string" }, mode: { type: "string" }, calibration: { type: "string" }, json: { type: "boolean" } } as const;
+  const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "quantize");
+  const usage = "usage: edgelab quantize MODEL.onnx --out INT8.onnx [--mode dynamic|static] [--calibration X.npy] [--json]";
+  if (positionals.length !== 1 || !values.out) throw new UsageError(usage);
+  const mode = values.mode ?? "dynamic";
+  if (mode !== "dynamic" && mode !== "static") throw new UsageError(`quantize: --mode must be dynamic or static, got "${mode}"`);
+  const { bytes } = readOnnx(positionals[0]);
+  let result;
+  if (mode === "dynamic") result = quantizeDynamic(bytes, positionals[0]);
+  else {
+    if (!values.calibration) throw new UsageError("quantize: --mode static needs --calibration X.npy (representative raw inputs)");
+    const array = readNpy(values.calibration);
+    if (array.dtype !== "float32" && array.dtype !== "float64") throw new DataFormatError(values.calibration, `dtype ${array.dtype}: calibration inputs must be float32`);
+    const model = await DeployedModel.load(bytes);
+    model.checkInput("float32", array.shape);
+    const data = applyPreprocessing(model.preprocessing, array.dtype === "float32" ? (array.data as Float32Array) : Float32Array.from(array.data as Float64Array));
+    await model.release();
+    result = await quantizeStatic(bytes, [{ data, shape: array.shape }], positionals[0]);
+  }
+  writeFileAtomic(values.out, result.bytes);
+  const out = { model: positionals[0], out: values.out, ...result.report };
+  if (values.json) console.log(JSON.stringify(out));
+  else {
+    console.log(`${values.out}: ${mode} INT8, ${(out.sizeBefore / 1e6).toFixed(2)} → ${(out.sizeAfter / 1e6).toFixed(2)} MB, ${out.quantized.length} node(s) quantised`);
+    for (const s of out.skipped) console.log(`  kept float: ${s.node} (${s.reason})`);
+  }
 }

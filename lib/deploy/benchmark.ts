@@ -43,6 +43,8 @@ export interface LatencyBenchResult extends LatencyStats {
   /** edgelab p50 ÷ raw p50 (goal ≤ 1.05). */
   overhead: number | null;
   threads: { intraOp: number; interOp: number };
+  /** Every timed latency in ms, in call order (for distributions). */
+  samplesMs: number[];
 }
 
 /** Benchmarks a model given as a file or bytes. */
@@ -92,5 +94,6 @@ export async function benchmarkLatency(source: string | Uint8Array, config: Late
     targetMs, meetsTarget: stats.p95Ms <= targetMs, verdictPercentile: "p95",
     rawOrtP50Ms: raw?.p50Ms ?? null, rawOrtP95Ms: raw?.p95Ms ?? null, overhead: raw ? stats.p50Ms / raw.p50Ms : null,
     threads: { intraOp: opts.intraOpNumThreads ?? 1, interOp: opts.interOpNumThreads ?? 1 },
+    samplesMs: samples,
   };
 }

@@ -12,6 +12,8 @@ export const onnxElementTypes: Record<number, string> = {
   1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 16: "bfloat16",
 };
 
+const floatTypes = new Set([1, 10, 11, 16]);
+
 /** An input or output of the graph. */
 export interface OnnxValueInfo {
   name: string;
@@ -34,7 +36,7 @@ export interface OnnxInfo {
   operators: Record<string, number>;
   nodes: number;
   initializers: number;
-  /** Total elements of all initializers (weights). */
+  /** Total elements of the floating-point initializers (weights; shape constants excluded). */
   parameters: number;
   metadata: Record<string, string>;
 }
@@ -107,7 +109,7 @@ export function describeOnnx(model: onnx.ModelProto, sizeBytes: number, file: st
     operators: Object.fromEntries(Object.entries(operators).sort((a, b) => b[1] - a[1])),
     nodes: nodes.length,
     initializers: initializers.length,
-    parameters: initializers.reduce((sum, t) => sum + (t.dims ?? []).reduce((p: number, d) => p * toNumber(d), 1), 0),
+    parameters: initializers.filter((t) => floatTypes.has(t.dataType ?? 0)).reduce((sum, t) => sum + (t.dims ?? []).reduce((p: number, d) => p * toNumber(d), 1), 0),
     metadata: onnxMetadata(model),
   };
 }

@@ -92,6 +92,7 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
     [trainSet, testSet, standardizer] = [split.train, split.test, split.standardizer];
     writeJsonAtomic(join(spec.outDir, "standardizer.json"), standardizer);
   }
+  writeJsonAtomic(join(spec.outDir, "classes.json"), trainSet.classNames);
   const { backend, reason } = await trainingBackend(entry.trainingKernels);
   await useBackend(backend);
   const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];

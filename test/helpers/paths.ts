@@ -7,7 +7,7 @@ import { after } from "node:test";
 /** The repository root (tests run from build/test/…). */
 export const repoRoot = resolve(__dirname, "..", "..", "..");
 /** A committed fixture file. */
-export const fixture = (name: string): string => join(repoRoot, "test", "fixtures", name);
+export const fixture = (...parts: string[]): string => join(repoRoot, "test", "fixtures", ...parts);
 
 /** A fresh temporary folder, deleted when the test file finishes. */
 export function tempDir(prefix = "edgelab-test-"): string {

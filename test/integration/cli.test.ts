@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from "node:path";
 import { test } from "node:test";
 import { debianFashionMnistDir, encodeIdx, nhwcToChw, syntheticCifar, writeCifarBinary, writeCifarPickle, writeIdx, writeSyntheticCicidsCsv } from "../../lib/data";
+import { encodeNpy, readNpy } from "../../lib/deploy/npy";
 import { fixture, repoRoot, tempDir } from "../helpers/paths";
 
 const cli = join(repoRoot, "build", "lib", "cli", "main.js");
@@ -148,4 +149,52 @@ test("edgelab bench train: the --json contract (edgelab measured; the peer or th
   assert.equal(r.parameters, 727626);
   fails(/--backend must be one of/, "bench", "train", "--backend", "gpu");
   fails(/no benchmark for model "resnet"/, "bench", "train", "--model", "resnet");
+});
+
+test("ONNX commands: inspect-onnx, run-onnx (PyTorch parity through .npy), bench onnx, export-onnx, quantize", () => {
+  const model = fixture("onnx", "sentinelnet-debug-torch.onnx");
+  const info = json("inspect-onnx", model);
+  assert.deepEqual(info.inputs[0].shape, ["batch", 78]);
+  assert.equal(info.parameters, 23663);
+
+  const out = join(dir, "logits.npy");
+  const run = json("run-onnx", model, "--input", fixture("onnx", "sentinelnet-debug-torch.inputs.npy"), "--out", out);
+  assert.deepEqual(run.outputShape, [8, 15]);
+  assert.equal(run.preprocessed, true);
+  const ours = readNpy(out).data as Float32Array;
+  const torch = readNpy(fixture("onnx", "sentinelnet-debug-torch.logits.npy")).data as Float32Array;
+  assert.ok(ours.every((v, i) => Math.abs(v - torch[i]) < 1e-5));
+
+  const bench = json("bench", "onnx", model, "--iterations", "20", "--target-ms", "50");
+  for (const key of ["p50Ms", "p95Ms", "p99Ms", "throughput", "rawOrtP50Ms", "meetsTarget"]) assert.ok(key in bench, key);
+  assert.equal(bench.batch, 1);
+  assert.equal(typeof bench.meetsTarget, "boolean");
+
+  const runDir = join(dir, "sentinel-run");
+  json("train", "--model", "sentinelnet-debug", "--dataset", "synthetic-cicids", "--subset", "200", "--epochs", "1", "--batch", "32", "--out", runDir);
+  const exported = json("export-onnx", runDir, "--out", join(dir, "sentinel.onnx"));
+  assert.equal(exported.model, "sentinelnet-debug");
+  assert.equal(exported.preprocessing, true);
+  assert.equal(exported.labels, 15);
+  const dyn = json("quantize", join(dir, "sentinel.onnx"), "--out", join(dir, "sentinel-int8.onnx"));
+  assert.equal(dyn.mode, "dynamic");
+  assert.ok(dyn.quantized.length >= 2 && dyn.sizeAfter < dyn.sizeBefore);
+  const st = json("quantize", join(dir, "sentinel.onnx"), "--out", join(dir, "sentinel-qdq.onnx"), "--mode", "static", "--calibration", fixture("onnx", "sentinelnet-debug-torch.inputs.npy"));
+  assert.equal(st.mode, "static");
+  assert.ok(json("inspect-onnx", join(dir, "sentinel-qdq.onnx")).operators.QuantizeLinear >= 2);
+});
+
+test("ONNX commands: bad input is one clear line (truncated model, Fortran .npy, wrong shape)", () => {
+  const model = fixture("onnx", "sentinelnet-debug-torch.onnx");
+  const truncated = join(dir, "truncated.onnx");
+  writeFileSync(truncated, readFileSync(model).subarray(0, 5000));
+  fails(/truncated\.onnx: not a valid ONNX model/, "inspect-onnx", truncated);
+  const good = encodeNpy({ dtype: "float32", shape: [2, 78], data: new Float32Array(156) });
+  const fortran = join(dir, "fortran.npy");
+  writeFileSync(fortran, Buffer.from(good.toString("latin1").replace("'fortran_order': False", "'fortran_order': True "), "latin1"));
+  fails(/fortran\.npy: Fortran-order array/, "run-onnx", model, "--input", fortran, "--out", join(dir, "y.npy"));
+  const wrong = join(dir, "wrong.npy");
+  writeFileSync(wrong, encodeNpy({ dtype: "float32", shape: [2, 77], data: new Float32Array(154) }));
+  fails(/expected \[batch, 78\] float32, got \[2, 77\] float32/, "run-onnx", model, "--input", wrong, "--out", join(dir, "y.npy"));
+  assert.equal(existsSync(join(dir, "y.npy")), false, "nothing written on bad input");
 });

@@ -1,0 +1,44 @@
+/**
+ * Exports a finished `edgelab train` run (its latest checkpoint, standardizer and class names) to
+ * an ONNX file whose metadata carries the preprocessing, ready for `DeployedModel.load`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DataFormatError } from "../data/errors";
+import { parseStandardizer } from "../data/standardize";
+import { modelEntry, type ModelShape } from "../models/registry";
+import { writeFileAtomic } from "../report/atomic";
+import { loadCheckpoint } from "../train/checkpoint";
+import { exportToOnnx } from "./export";
+
+/** What {@link exportRun} wrote. */
+export interface ExportRunResult {
+  out: string;
+  model: string;
+  bytes: number;
+  epoch: number;
+  preprocessing: boolean;
+  labels: number;
+}
+
+/** Exports run folder `runDir` (as written by `edgelab train --out`) to `out`. */
+export function exportRun(runDir: string, out: string): ExportRunResult {
+  const ckptDir = join(runDir, "checkpoints");
+  if (!existsSync(join(ckptDir, "latest.json"))) throw new DataFormatError(runDir, "no checkpoint (expected checkpoints/latest.json from edgelab train)");
+  const ckpt = loadCheckpoint(ckptDir);
+  const shape = ckpt.state.model.config as ModelShape;
+  const model = modelEntry(ckpt.state.model.name).build(shape);
+  model.setWeights(ckpt.weights);
+  const stdFile = join(runDir, "standardizer.json");
+  const standardizer = existsSync(stdFile) ? parseStandardizer(JSON.parse(readFileSync(stdFile, "utf8")), stdFile) : null;
+  const classFile = join(runDir, "classes.json");
+  const labels = existsSync(classFile) ? (JSON.parse(readFileSync(classFile, "utf8")) as string[]) : undefined;
+  const bytes = exportToOnnx(model, {
+    modelName: ckpt.state.model.name, config: shape, labels,
+    ...(standardizer ? { featureNames: standardizer.featureNames, mean: standardizer.mean, std: standardizer.std } : {}),
+  });
+  writeFileAtomic(out, bytes);
+  model.dispose();
+  for (const t of ckpt.weights) t.dispose();
+  return { out, model: ckpt.state.model.name, bytes: bytes.byteLength, epoch: ckpt.state.epoch, preprocessing: standardizer !== null, labels: labels?.length ?? 0 };
+}

@@ -1,0 +1,223 @@
+/**
+ * INT8 quantisation of ONNX models in TypeScript (no Python on the Pi).
+ *
+ * - **dynamic**: weights of `MatMul`/`Gemm` become int8 per output column (symmetric); activations
+ *   are quantised at run time (`DynamicQuantizeLinear` → `MatMulInteger` → rescale). No
+ *   calibration data; convolutions and LSTMs stay float.
+ * - **static (QDQ)**: with calibration inputs, the activation range of every `Conv`/`MatMul`/`Gemm`
+ *   input is measured (min/max over the calibration set), and `QuantizeLinear`→`DequantizeLinear`
+ *   pairs (uint8, asymmetric) are inserted before them; weights are stored int8 per output channel
+ *   behind a `DequantizeLinear`. onnxruntime fuses the QDQ patterns into integer kernels where it can.
+ *
+ * Both take and return model bytes; the metadata (preprocessing, labels) is kept.
+ */
+import * as ort from "onnxruntime-node";
+import type { onnx } from "onnx-proto";
+import { decodeOnnx, toNumber } from "./onnx-model";
+import { DataType, GraphBuilder, attribute, encodeModel, floatsOf } from "./onnx-builder";
+
+/** What was quantised, and what was not and why. */
+export interface QuantizeReport {
+  mode: "dynamic" | "static";
+  quantized: string[];
+  skipped: { node: string; reason: string }[];
+  sizeBefore: number;
+  sizeAfter: number;
+}
+
+/** int8 per-channel symmetric quantisation of a [rows, cols] matrix along `axis` (0 = rows, 1 = cols). */
+export function quantizePerChannel(w: Float32Array, dims: number[], axis: number): { q: Int8Array; scales: Float32Array } {
+  const channels = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const scales = new Float32Array(channels);
+  for (let i = 0; i < w.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    scales[c] = Math.max(scales[c], Math.abs(w[i]));
+  }
+  for (let c = 0; c < channels; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
+  const q = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    q[i] = Math.max(-127, Math.min(127, Math.round(w[i] / scales[c])));
+  }
+  return { q, scales };
+}
+
+function attr(node: onnx.INodeProto, name: string): onnx.IAttributeProto | undefined {
+  return (node.attribute ?? []).find((a) => a.name === name);
+}
+
+function initializerMap(model: onnx.ModelProto): Map<string, onnx.ITensorProto> {
+  return new Map((model.graph!.initializer ?? []).map((t) => [t.name ?? "", t]));
+}
+
+function finish(model: onnx.ModelProto, g: GraphBuilder, nodes: onnx.INodeProto[], drop: Set<string>): Uint8Array {
+  const graph = model.graph!;
+  graph.node = nodes as onnx.NodeProto[];
+  graph.initializer = [...(graph.initializer ?? []).filter((t) => !drop.has(t.name ?? "")), ...g.initializers] as onnx.TensorProto[];
+  graph.input = (graph.input ?? []).filter((i) => !drop.has(i.name ?? "")) as onnx.ValueInfoProto[];
+  if (!model.opsetImport.some((o) => (o.domain ?? "") === "" && toNumber(o.version) >= 13)) {
+    model.opsetImport = model.opsetImport.map((o) => ((o.domain ?? "") === "" ? { ...o, version: 13 } : o)) as onnx.OperatorSetIdProto[];
+  }
+  return encodeModel(model);
+}
+
+/** Weight-only-int8 dynamic quantisation of MatMul/Gemm. */
+export function quantizeDynamic(bytes: Uint8Array, file = "<bytes>"): { bytes: Uint8Array; report: QuantizeReport } {
+  const model = decodeOnnx(bytes, file);
+  const inits = initializerMap(model);
+  const g = new GraphBuilder();
+  const nodes: onnx.INodeProto[] = [];
+  const drop = new Set<string>();
+  const quantizedInputs = new Map<string, [string, string, string]>();
+  const report: QuantizeReport = { mode: "dynamic", quantized: [], skipped: [], sizeBefore: bytes.byteLength, sizeAfter: 0 };
+  for (const node of model.graph!.node ?? []) {
+    const op = node.opType ?? "";
+    const name = node.name || `${op}:${node.output?.[0]}`;
+    if (op !== "MatMul" && op !== "Gemm") {
+      nodes.push(node);
+      continue;
+    }
+    const [a, b, c] = node.input ?? [];
+    const w = inits.get(b);
+    const transA = toNumber(attr(node, "transA")?.i);
+    const transB = toNumber(attr(node, "transB")?.i);
+    const alpha = attr(node, "alpha")?.f ?? 1;
+    const beta = attr(node, "beta")?.f ?? 1;
+    const why = !w ? "weight is not an initializer" : w.dataType !== DataType.FLOAT ? "weight is not float32" : (w.dims ?? []).length !== 2 ? "weight is not a matrix" : transA ? "transA is set" : alpha !== 1 || beta !== 1 ? "alpha/beta ≠ 1" : null;
+    if (why) {
+      report.skipped.push({ node: name, reason: why });
+      nodes.push(node);
+      continue;
+    }
+    let dims = (w!.dims ?? []).map(toNumber);
+    let data = floatsOf(w!);
+    if (transB) {
+      // store [K, N] for MatMulInteger
+      const [n, k] = dims;
+      const t = new Float32Array(data.length);
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = data[i * k + j];
+      data = t;
+      dims = [k, n];
+    }
+    const { q, scales } = quantizePerChannel(data, dims, 1);
+    let qa = quantizedInputs.get(a);
+    if (!qa) {
+      const outs: [string, string, string] = [g.fresh(`${a}_q`), g.fresh(`${a}_scale`), g.fresh(`${a}_zp`)];
+      nodes.push({ opType: "DynamicQuantizeLinear", input: [a], output: outs, name: g.fresh("n_dql") });
+      quantizedInputs.set(a, outs);
+      qa = outs;
+    }
+    const wq = g.constant(`${b}_int8`, dims, q);
+    const wzp = g.constant(`${b}_zp`, [dims[1]], new Int8Array(dims[1]));
+    const ws = g.constant(`${b}_scale`, [dims[1]], scales);
+    const y = node.output![0];
+    const int = g.fresh(`${y}_int32`);
+    nodes.push({ opType: "MatMulInteger", input: [qa[0], wq, qa[2], wzp], output: [int], name: g.fresh("n_mmi") });
+    const f = g.fresh(`${y}_f`);
+    nodes.push({ opType: "Cast", input: [int], output: [f], attribute: [attribute("to", DataType.FLOAT)], name: g.fresh("n_cast") });
+    const s1 = g.fresh(`${y}_s`);
+    nodes.push({ opType: "Mul", input: [f, qa[1]], output: [s1], name: g.fresh("n_mul") });
+    if (op === "Gemm" && c) {
+      const s2 = g.fresh(`${y}_s2`);
+      nodes.push({ opType: "Mul", input: [s1, ws], output: [s2], name: g.fresh("n_mul") });
+      nodes.push({ opType: "Add", input: [s2, c], output: [y], name: g.fresh("n_add") });
+    } else nodes.push({ opType: "Mul", input: [s1, ws], output: [y], name: g.fresh("n_mul") });
+    drop.add(b);
+    report.quantized.push(name);
+  }
+  const out = finish(model, g, nodes, drop);
+  report.sizeAfter = out.byteLength;
+  return { bytes: out, report };
+}
+
+/** uint8 affine parameters covering [min, max] (0 always representable). */
+export function uint8Params(min: number, max: number): { scale: number; zeroPoint: number } {
+  const lo = Math.min(0, min);
+  const hi = Math.max(0, max);
+  const scale = hi > lo ? (hi - lo) / 255 : 1;
+  return { scale, zeroPoint: Math.max(0, Math.min(255, Math.round(-lo / scale))) };
+}
+
+/**
+ * Static QDQ quantisation. `calibration` are inputs (row-major float32 with their shapes) fed to
+ * the float model to measure activation ranges; they should be preprocessed the way inference
+ * inputs are (the caller applies the metadata's z-scoring, as {@link DeployedModel} does).
+ */
+export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Float32Array; shape: number[] }[], file = "<bytes>"): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
+  if (calibration.length === 0) throw new Error("static quantisation needs at least one calibration batch");
+  const model = decodeOnnx(bytes, file);
+  const inits = initializerMap(model);
+  const targets = (model.graph!.node ?? []).filter((n) => ["Conv", "MatMul", "Gemm"].includes(n.opType ?? ""));
+  const activations = [...new Set(targets.map((n) => n.input![0]).filter((a) => !inits.has(a)))];
+
+  // Calibrate: expose the activations as extra outputs of a copy of the model.
+  const probe = decodeOnnx(bytes, file);
+  const outputs = new Set((probe.graph!.output ?? []).map((o) => o.name));
+  for (const a of activations) if (!outputs.has(a)) probe.graph!.output!.push({ name: a } as onnx.ValueInfoProto);
+  const session = await ort.InferenceSession.create(encodeModel(probe), { graphOptimizationLevel: "disabled" });
+  const ranges = new Map<string, [number, number]>(activations.map((a) => [a, [Infinity, -Infinity]]));
+  for (const batch of calibration) {
+    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", batch.data, batch.shape) }, activations);
+    for (const a of activations) {
+      const r = ranges.get(a)!;
+      for (const v of result[a].data as Float32Array) {
+        if (v < r[0]) r[0] = v;
+        if (v > r[1]) r[1] = v;
+      }
+    }
+  }
+  await session.release();
+
+  const g = new GraphBuilder();
+  const nodes: onnx.INodeProto[] = [];
+  const drop = new Set<string>();
+  const report: QuantizeReport = { mode: "static", quantized: [], skipped: [], sizeBefore: bytes.byteLength, sizeAfter: 0 };
+  const dequantized = new Map<string, string>();
+  const qdq = (a: string): string => {
+    let name = dequantized.get(a);
+    if (name) return name;
+    const [min, max] = ranges.get(a)!;
+    const { scale, zeroPoint } = uint8Params(min, max);
+    const s = g.constant(`${a}_scale`, [], Float32Array.of(scale));
+    const zp = g.constant(`${a}_zp`, [], Uint8Array.of(zeroPoint));
+    const q = g.fresh(`${a}_q`);
+    name = g.fresh(`${a}_dq`);
+    nodes.push({ opType: "QuantizeLinear", input: [a, s, zp], output: [q], name: g.fresh("n_q") });
+    nodes.push({ opType: "DequantizeLinear", input: [q, s, zp], output: [name], name: g.fresh("n_dq") });
+    dequantized.set(a, name);
+    return name;
+  };
+  for (const node of model.graph!.node ?? []) {
+    const op = node.opType ?? "";
+    const label = node.name || `${op}:${node.output?.[0]}`;
+    if (!targets.includes(node)) {
+      nodes.push(node);
+      continue;
+    }
+    const [a, b, ...rest] = node.input ?? [];
+    const w = inits.get(b);
+    const transB = toNumber(attr(node, "transB")?.i);
+    if (!w || w.dataType !== DataType.FLOAT || !ranges.has(a)) {
+      report.skipped.push({ node: label, reason: !w ? "weight is not an initializer" : !ranges.has(a) ? "input is a constant" : "weight is not float32" });
+      nodes.push(node);
+      continue;
+    }
+    const dims = (w.dims ?? []).map(toNumber);
+    // Output channel axis of the weight: Conv [O, I, k…] → 0; MatMul [K, N] → 1; Gemm with transB [N, K] → 0.
+    const axis = op === "Conv" ? 0 : op === "Gemm" && transB ? 0 : 1;
+    const { q, scales } = quantizePerChannel(floatsOf(w), dims, axis);
+    const wq = g.constant(`${b}_int8`, dims, q);
+    const ws = g.constant(`${b}_scale`, [dims[axis]], scales);
+    const wzp = g.constant(`${b}_zp`, [dims[axis]], new Int8Array(dims[axis]));
+    const wdq = g.fresh(`${b}_dq`);
+    nodes.push({ opType: "DequantizeLinear", input: [wq, ws, wzp], output: [wdq], attribute: [attribute("axis", axis)], name: g.fresh("n_wdq") });
+    nodes.push({ ...node, input: [qdq(a), wdq, ...rest] });
+    drop.add(b);
+    report.quantized.push(label);
+  }
+  const out = finish(model, g, nodes, drop);
+  report.sizeAfter = out.byteLength;
+  return { bytes: out, report };
+}
+
