@@ -102,3 +102,8 @@ export function confusionHeatmap(matrix: number[][], classNames: string[], title
     },
   };
 }
+
+/** Box plots, one per named distribution (latencies, per-rank times). */
+export function boxFigure(series: { name: string; values: number[] }[], labels: FigureLabels): Figure {
+  return { data: series.map((s) => ({ type: "box", name: s.name, y: s.values, boxpoints: "outliers" })), layout: { ...baseLayout(labels), showlegend: false } };
+}
