@@ -2,7 +2,7 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, onnx
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  */
 import { spawnSync } from "node:child_process";
@@ -10,6 +10,9 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeSyntheticCicidsCsv } from "../lib/data/synthetic";
+import { exportToOnnx } from "../lib/deploy/export";
+import { buildSentinelNet } from "../lib/models/sentinelnet";
+import { writeFileAtomic } from "../lib/report/atomic";
 import { debianFashionMnistDir } from "../lib/data/mnist";
 import { readDevice } from "../lib/runtime/device";
 import { detectBackends, backendNames } from "../lib/runtime/backends";
@@ -96,14 +99,42 @@ async function squeezenet(batches: number[], steps: number): Promise<Json[]> {
   return rows;
 }
 
+/** `edgelab bench onnx` at batch 1 on MobileNetV2-224 (torchvision export) and full-size SentinelNet (edgelab export). */
+function onnxLatency(iterations: number): Json[] {
+  const dir = join(root, "data", "cache");
+  mkdirSync(dir, { recursive: true });
+  const models: { name: string; file: string }[] = [];
+  const mobilenet = join(dir, "mobilenet_v2-224.onnx");
+  if (!existsSync(mobilenet) && pythonHasModule("torchvision")) {
+    process.stderr.write("bench: exporting torchvision MobileNetV2 to ONNX …\n");
+    runJson(python, [join(root, "bench", "peers", "export_mobilenet_v2.py"), mobilenet]);
+  }
+  if (existsSync(mobilenet)) models.push({ name: "mobilenet_v2 224x224 (torchvision export)", file: mobilenet });
+  const sentinel = join(dir, "sentinelnet-full.onnx");
+  if (!existsSync(sentinel)) {
+    const model = buildSentinelNet({ seed: 1 });
+    writeFileAtomic(sentinel, exportToOnnx(model, { modelName: "sentinelnet" }));
+    model.dispose();
+  }
+  models.push({ name: "sentinelnet full (edgelab export)", file: sentinel });
+  const cli = join(root, "build", "lib", "cli", "main.js");
+  return models.map((m) => {
+    process.stderr.write(`bench: ONNX latency, ${m.name} …\n`);
+    const row = runJson(process.execPath, [cli, "bench", "onnx", m.file, "--batch", "1", "--iterations", String(iterations), "--json"]);
+    delete (row as Json).samplesMs;
+    return { benchmark: "onnx-latency", name: m.name, ...row, goal: "overhead = edgelab p50 ÷ raw onnxruntime p50 ≤ 1.05" };
+  });
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, iterations: { type: "string" } }, strict: true });
   const only = values.only?.split(",");
   const want = (name: string): boolean => !only || only.includes(name);
   const results: Json[] = [];
   if (want("ingest")) results.push(ingest(Number(values.rows ?? 300000)));
   if (want("mlp")) results.push(...(await mlp(Number(values.samples ?? 20000))));
   if (want("squeezenet")) results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20))));
+  if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   const device = readDevice();
   console.log(JSON.stringify({ machine: { cpu: device.cpu, cores: device.cores, memoryGiB: device.memoryGiB, arch: device.arch, pi: device.pi }, node: process.version, results }, null, 2));
 }
