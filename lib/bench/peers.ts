@@ -5,8 +5,9 @@
  * is reported as absent, with the reason.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readNpy, writeNpy } from "../deploy/npy";
 import { pythonHasModule, systemPython } from "../runtime/python";
 
 /** A peer's measurement. */
@@ -54,4 +55,29 @@ export function torchTrainingPeer(model: string, batch: number, steps: number, t
   if (!run.ok) return run;
   const v = run.value;
   return { ok: true, peer: { name: String(v.name), imgPerSec: Number(v.imgPerSec), peakRssMB: typeof v.peakRssMB === "number" ? v.peakRssMB : null } };
+}
+
+/**
+ * python-xgboost (Debian `python3-xgboost`) trained on the same rows with the same booster
+ * parameters; returns its training seconds and test-set probabilities. `workDir` receives the
+ * .npy exchange files.
+ */
+export function xgboostPeer(
+  train: { features: Float32Array; labels: ArrayLike<number>; featureCount: number },
+  testFeatures: Float32Array,
+  params: Record<string, string>,
+  rounds: number,
+  workDir: string,
+): { ok: true; name: string; seconds: number; probabilities: Float32Array; peakRssMB: number | null } | { ok: false; reason: string } {
+  if (!pythonHasModule("xgboost")) return { ok: false, reason: `${systemPython()} cannot import xgboost (Debian: apt-get install python3-xgboost, or npm run setup -- --peers)` };
+  mkdirSync(workDir, { recursive: true });
+  const rows = train.labels.length;
+  const file = (name: string): string => join(workDir, name);
+  writeNpy(file("train_x.npy"), { dtype: "float32", shape: [rows, train.featureCount], data: train.features });
+  writeNpy(file("train_y.npy"), { dtype: "float32", shape: [rows], data: Float32Array.from(train.labels) });
+  writeNpy(file("test_x.npy"), { dtype: "float32", shape: [testFeatures.length / train.featureCount, train.featureCount], data: testFeatures });
+  writeFileSync(file("params.json"), JSON.stringify(params));
+  const run = runPythonJson("xgboost_train.py", [file("train_x.npy"), file("train_y.npy"), file("test_x.npy"), file("params.json"), String(rounds), file("pred.npy")]);
+  if (!run.ok) return run;
+  return { ok: true, name: String(run.value.name), seconds: Number(run.value.seconds), probabilities: readNpy(file("pred.npy")).data as Float32Array, peakRssMB: typeof run.value.peakRssMB === "number" ? run.value.peakRssMB : null };
 }

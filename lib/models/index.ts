@@ -4,3 +4,4 @@ export * from "./mlp";
 export * from "./registry";
 export * from "./sentinelnet";
 export * from "./squeezenet";
+export * from "./xgboost";
