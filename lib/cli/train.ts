@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { datasetNames } from "../data/registry";
 import { modelNames, modelRegistry } from "../models/registry";
+import { isTabularBaseline, tabularBaselineNames } from "../train/tabular-baselines";
 import { resultsDir } from "../runtime/paths";
 import { toTextTable } from "../report/table";
 import { worldCommunicator } from "../dist/communicator";
@@ -12,7 +13,7 @@ import { parseSync } from "../dist/strategies";
 import { runTraining } from "../train/run";
 import { parse, UsageError } from "./args";
 
-const usage = `usage: edgelab train --model ${modelNames.join("|")} --dataset NAME|PATH [--data DIR] [--subset N] [--epochs E] [--batch B] [--lr X] [--threads T] [--out DIR] [--resume DIR] [--seed S] [--class-weights balanced] [--distributed --sync allreduce|epoch-average|local-sgd[:k] [--ranks-per-node R]] [--json]
+const usage = `usage: edgelab train --model ${[...modelNames, ...tabularBaselineNames].join("|")} --dataset NAME|PATH [--data DIR] [--subset N] [--epochs E] [--batch B] [--lr X] [--threads T] [--out DIR] [--resume DIR] [--seed S] [--class-weights balanced] [--distributed --sync allreduce|epoch-average|local-sgd[:k] [--ranks-per-node R]] [--json]
 datasets: ${datasetNames.join(", ")} (or a path)`;
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -33,7 +34,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "train");
   if (positionals.length > 0) throw new UsageError(`train: unexpected argument "${positionals[0]}"\n${usage}`);
   if (!values.model || !values.dataset) throw new UsageError(`train: --model and --dataset are required\n${usage}`);
-  if (!modelRegistry[values.model]) throw new UsageError(`train: unknown model "${values.model}"; choose one of ${modelNames.join(", ")}`);
+  if (!modelRegistry[values.model] && !isTabularBaseline(values.model)) throw new UsageError(`train: unknown model "${values.model}"; choose one of ${[...modelNames, ...tabularBaselineNames].join(", ")}`);
   const lr = values.lr === undefined ? undefined : Number(values.lr);
   if (lr !== undefined && !(lr > 0)) throw new UsageError(`train: --lr must be a positive number, got "${values.lr}"`);
   if (values["class-weights"] && values["class-weights"] !== "balanced" && values["class-weights"] !== "none") throw new UsageError(`train: --class-weights must be balanced or none`);
@@ -58,7 +59,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     seed,
     train: {
       epochs: positiveInt(values.epochs, "--epochs") ?? 1,
-      batchSize: positiveInt(values.batch, "--batch") ?? 32,
+      // TabNet keeps pytorch-tabnet's batch of 1024 unless told otherwise
+      ...(values.batch !== undefined || !isTabularBaseline(values.model) ? { batchSize: positiveInt(values.batch, "--batch") ?? 32 } : {}),
       ...(lr !== undefined ? { learningRate: lr } : {}),
       classWeights: (values["class-weights"] as "balanced" | "none" | undefined) ?? "none",
       progress: values.json ? "none" : "auto",

@@ -3,5 +3,7 @@ export * from "./dropout";
 export * from "./mlp";
 export * from "./registry";
 export * from "./sentinelnet";
+export * from "./sparsemax";
 export * from "./squeezenet";
+export * from "./tabnet";
 export * from "./xgboost";

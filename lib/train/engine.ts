@@ -17,6 +17,7 @@ import { writeCsv } from "../report/table";
 import { batchTensors, epochOrder, type ArrayData } from "./batches";
 import { hasCheckpoint, loadCheckpoint, restoreOptimizerExtraState, saveCheckpoint } from "./checkpoint";
 import { balancedClassWeights } from "./class-weights";
+import { clipByGlobalNorm } from "./clip";
 import { evaluate } from "./evaluate";
 import { autoProgress, silentProgress, type ProgressReporter } from "./progress";
 import { learningRateAt, type Schedule } from "./schedule";
@@ -233,12 +234,7 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
         }
         if (config.clipNorm !== null) {
           const unclipped = toApply;
-          const clip = config.clipNorm;
-          toApply = tf.tidy(() => {
-            const norm = tf.sqrt(tf.addN(Object.values(unclipped).map((g) => tf.sum(tf.square(g)))));
-            const scale = tf.minimum(1, tf.div(clip, tf.maximum(norm, 1e-12)));
-            return Object.fromEntries(Object.entries(unclipped).map(([k, g]) => [k, tf.mul(g, scale)]));
-          });
+          toApply = clipByGlobalNorm(unclipped, config.clipNorm);
           tf.dispose(Object.values(unclipped));
         }
         optimizer.applyGradients(toApply);

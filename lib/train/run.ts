@@ -22,6 +22,7 @@ import type { SyncStrategy } from "../dist/strategies";
 import { hasCheckpoint } from "./checkpoint";
 import { toArrayData } from "./batches";
 import { train, type TrainConfig, type TrainResult } from "./engine";
+import { isTabularBaseline, trainTabularBaseline } from "./tabular-baselines";
 
 /** A training run described by names and numbers (what the CLI flags map to). */
 export interface RunSpec {
@@ -74,7 +75,10 @@ export interface RunSummary {
 
 /** Runs one training job; returns the summary and the engine's full result. */
 export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
-  const entry = modelEntry(spec.model);
+  const baseline = isTabularBaseline(spec.model);
+  const entry = baseline ? { input: "tabular" as const, trainingKernels: [] as string[] } : modelEntry(spec.model);
+  if (baseline && spec.resume) throw new Error(`${spec.model} runs do not checkpoint yet: --resume is not supported (rerun instead)`);
+  if (baseline && spec.distributed) throw new Error(`${spec.model} does not train data-parallel over MPI`);
   const seed = spec.seed ?? 0;
   if (spec.resume && !hasCheckpoint(join(spec.outDir, "checkpoints"))) throw new DataFormatError(spec.outDir, "no checkpoint to resume from (expected checkpoints/latest.json)");
   configureThreads(spec.threads ? { intraOp: spec.threads } : {});
@@ -95,10 +99,19 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
   writeJsonAtomic(join(spec.outDir, "classes.json"), trainSet.classNames);
   const { backend, reason } = await trainingBackend(entry.trainingKernels);
   await useBackend(backend);
+  const data = { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames };
+  if (baseline) {
+    const run = await trainTabularBaseline(spec.model as "tabnet" | "xgboost", data, { epochs: spec.train?.epochs ?? 1, batchSize: spec.train?.batchSize, learningRate: spec.train?.learningRate, seed, outDir: spec.outDir });
+    run.model.dispose();
+    const native = spec.model === "xgboost";
+    const summary = runSummary(spec, loaded, trainSet, testSet, run.result, { backend: native ? "cpu" : backend, backendNote: native ? "libxgboost (native, not tfjs)" : reason, parameters: run.parameters, rank: 0, world: 1, distributed: null });
+    writeJsonAtomic(join(spec.outDir, "summary.json"), summary);
+    writeCsv(join(spec.outDir, "per-class.csv"), run.result.report.perClass);
+    return { summary, result: run.result, standardizer };
+  }
   const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];
   const shape = { inputShape, classes: trainSet.classNames.length, seed };
-  const model = entry.build(shape);
-  const data = { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames };
+  const model = modelEntry(spec.model).build(shape);
   const trainConfig: Partial<TrainConfig> = { seed, ...spec.train, outDir: spec.outDir, resume: spec.resume === true };
   const comm = spec.distributed ? worldCommunicator() : null;
   let row: DataParallelRow | null = null;
@@ -110,13 +123,30 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
   } else {
     result = await train(model, data, trainConfig, { name: spec.model, config: shape });
   }
-  const summary: RunSummary = {
+  const summary = runSummary(spec, loaded, trainSet, testSet, result, { backend, backendNote: reason, parameters: parameterCount(model), rank: comm?.rank ?? 0, world: comm?.size ?? 1, distributed: row });
+  if (summary.rank === 0) {
+    writeJsonAtomic(join(spec.outDir, "summary.json"), summary);
+    writeCsv(join(spec.outDir, "per-class.csv"), result.report.perClass);
+  }
+  model.dispose();
+  return { summary, result, standardizer };
+}
+
+function runSummary(
+  spec: RunSpec,
+  loaded: { name: string; synthetic: boolean },
+  trainSet: ImageDataset | TabularDataset,
+  testSet: ImageDataset | TabularDataset,
+  result: TrainResult,
+  extra: Pick<RunSummary, "backend" | "backendNote" | "parameters" | "rank" | "world" | "distributed">,
+): RunSummary {
+  return {
     model: spec.model,
     dataset: loaded.name,
     synthetic: loaded.synthetic,
-    backend,
-    backendNote: reason,
-    parameters: parameterCount(model),
+    backend: extra.backend,
+    backendNote: extra.backendNote,
+    parameters: extra.parameters,
     trainSamples: trainSet.labels.length,
     testSamples: testSet.labels.length,
     epochs: result.history.length,
@@ -129,14 +159,8 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
     resumedFromEpoch: result.resumedFromEpoch,
     stoppedEarly: result.stoppedEarly,
     outDir: spec.outDir,
-    rank: comm?.rank ?? 0,
-    world: comm?.size ?? 1,
-    distributed: row,
+    rank: extra.rank,
+    world: extra.world,
+    distributed: extra.distributed,
   };
-  if (summary.rank === 0) {
-    writeJsonAtomic(join(spec.outDir, "summary.json"), summary);
-    writeCsv(join(spec.outDir, "per-class.csv"), result.report.perClass);
-  }
-  model.dispose();
-  return { summary, result, standardizer };
 }

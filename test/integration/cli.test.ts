@@ -198,3 +198,17 @@ test("ONNX commands: bad input is one clear line (truncated model, Fortran .npy,
   fails(/expected \[batch, 78\] float32, got \[2, 77\] float32/, "run-onnx", model, "--input", wrong, "--out", join(dir, "y.npy"));
   assert.equal(existsSync(join(dir, "y.npy")), false, "nothing written on bad input");
 });
+
+test("edgelab train --model tabnet|xgboost: the same --json keys as the neural models, artefacts written", () => {
+  for (const model of ["tabnet", "xgboost"]) {
+    const out = join(dir, `run-${model}`);
+    const r = json("train", "--model", model, "--dataset", "synthetic-cicids", "--subset", "3000", "--epochs", "2", "--out", out);
+    for (const key of ["model", "dataset", "epochs", "samplesPerSec", "testAccuracy", "testMacroF1", "peakRssMB", "secondsPerEpoch", "outDir", "backend", "parameters", "synthetic", "history"]) assert.ok(key in r, `${model}: ${key}`);
+    assert.equal(r.model, model);
+    assert.equal(r.synthetic, true);
+    assert.ok(r.testAccuracy > 0.5, `${model}: accuracy ${r.testAccuracy}`);
+    assert.ok(existsSync(join(out, model === "tabnet" ? "tabnet.weights.bin" : "xgboost.ubj")));
+    assert.ok(existsSync(join(out, "summary.json")) && existsSync(join(out, "standardizer.json")));
+  }
+  fails(/tabnet takes flow features/, "train", "--model", "tabnet", "--dataset", "synthetic-fashion");
+});
