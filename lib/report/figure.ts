@@ -107,3 +107,11 @@ export function confusionHeatmap(matrix: number[][], classNames: string[], title
 export function boxFigure(series: { name: string; values: number[] }[], labels: FigureLabels): Figure {
   return { data: series.map((s) => ({ type: "box", name: s.name, y: s.values, boxpoints: "outliers" })), layout: { ...baseLayout(labels), showlegend: false } };
 }
+
+/** A plain heatmap of `z` (rows × columns), e.g. TabNet's per-sample feature masks. */
+export function heatmapFigure(z: number[][], columns: string[], rows: string[], labels: FigureLabels): Figure {
+  return {
+    data: [{ type: "heatmap", x: columns, y: rows, z, colorscale: [[0, "#ffffff"], [1, "#08306b"]], hovertemplate: "%{y}<br>%{x}<br>%{z:.3f}<extra></extra>" }],
+    layout: { ...baseLayout(labels), width: Math.max(720, 60 + columns.length * 12), height: Math.max(360, 80 + rows.length * 12), xaxis: { tickangle: -60, automargin: true }, yaxis: { automargin: true } },
+  };
+}

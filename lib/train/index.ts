@@ -3,6 +3,7 @@ export * from "./batches";
 export * from "./checkpoint";
 export * from "./class-weights";
 export * from "./clip";
+export * from "./compare";
 export * from "./engine";
 export * from "./evaluate";
 export * from "./progress";

@@ -107,7 +107,7 @@ export async function trainTabularBaseline(name: "tabnet" | "xgboost", data: Tra
   const result: TrainResult = {
     history, report: classificationReport(data.val.y, predictions, data.classNames), predictions,
     samplesPerSec: (data.train.y.length * history.length) / Math.max(secondsTotal, 1e-9), secondsPerEpoch: secondsTotal / history.length,
-    stepSeconds: [], stepStats: null, peakRssMB: resources.processPeakRssMB ?? resources.peakRssMB, meanCpuPercent: resources.meanCpuPercent,
+    stepSeconds: [], stepStats: null, peakRssMB: resources.peakRssMB, meanCpuPercent: resources.meanCpuPercent,
     stoppedEarly: false, resumedFromEpoch: 0, checkpointDir: null,
   };
   return { result, parameters, model };
