@@ -2,14 +2,16 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, onnx
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, onnx, tabular
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { writeSyntheticCicidsCsv } from "../lib/data/synthetic";
+import { syntheticCicids, writeSyntheticCicidsCsv } from "../lib/data/synthetic";
+import { xgboostPeer } from "../lib/bench/peers";
+import { boosterParams, defaultXGBoostParams } from "../lib/models/xgboost";
 import { exportToOnnx } from "../lib/deploy/export";
 import { buildSentinelNet } from "../lib/models/sentinelnet";
 import { writeFileAtomic } from "../lib/report/atomic";
@@ -126,8 +128,38 @@ function onnxLatency(iterations: number): Json[] {
   });
 }
 
+/** XGBoost training time beside python-xgboost (same rows, parameters, threads), and TabNet's training flows/s. */
+function tabular(rows: number): Json[] {
+  const rounds = 100;
+  process.stderr.write(`bench: XGBoost, ${rows} synthetic flows, ${rounds} rounds, 3 alternating runs each …\n`);
+  const ds = syntheticCicids({ rows, seed: 17 });
+  const params = boosterParams({ ...defaultXGBoostParams, rounds, nthread: defaultThreadConfig().intraOp }, ds.classNames.length);
+  // Alternate edgelab and python runs (this machine's speed drifts) and compare medians.
+  const ours: Json[] = [];
+  const theirs: number[] = [];
+  let peerInfo: Json = {};
+  for (let i = 0; i < 3; i++) {
+    const e = runJson(process.execPath, [join(root, "build", "bench", "tabular.js"), "xgboost", String(rows), String(rounds)]);
+    if (!("error" in e)) ours.push(e);
+    const p = xgboostPeer({ features: ds.features, labels: ds.labels, featureCount: ds.featureNames.length }, ds.features.subarray(0, ds.featureNames.length), params, rounds, join(root, "data", "cache", "bench-xgboost"));
+    if (p.ok) {
+      theirs.push(p.seconds);
+      peerInfo = { name: p.name, peakRssMB: p.peakRssMB };
+    } else peerInfo = { error: p.reason };
+  }
+  const edgelab = ours.length ? { ...ours[0], seconds: median(ours.map((r) => Number(r.seconds))), runs: ours.map((r) => r.seconds) } : { error: "edgelab XGBoost run failed" };
+  const peer = theirs.length ? { ...peerInfo, seconds: median(theirs), runs: theirs } : peerInfo;
+  const ratio = "seconds" in edgelab && "seconds" in peer ? Number(edgelab.seconds) / Number(peer.seconds) : null;
+  process.stderr.write(`bench: TabNet training, ${rows} synthetic flows …\n`);
+  const tabnet = runJson(process.execPath, [join(root, "build", "bench", "tabular.js"), "tabnet", String(rows), "1"]);
+  return [
+    { benchmark: "xgboost-train", rows, rounds, params, edgelab, peer, ratio, goal: "ratio = edgelab seconds ÷ python-xgboost seconds ≤ 1.05 (the same library)" },
+    { benchmark: "tabnet-train", rows, ...tabnet, peer: null, peerNote: "pytorch-tabnet is not packaged by Debian; TabNet's reference timing is the seed's 30–60 min per 2.8 M-flow epoch on a Pi 5" },
+  ];
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, iterations: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, iterations: { type: "string" }, "tabular-rows": { type: "string" } }, strict: true });
   const only = values.only?.split(",");
   const want = (name: string): boolean => !only || only.includes(name);
   const results: Json[] = [];
@@ -135,6 +167,7 @@ async function main(): Promise<void> {
   if (want("mlp")) results.push(...(await mlp(Number(values.samples ?? 20000))));
   if (want("squeezenet")) results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20))));
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
+  if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
   const device = readDevice();
   console.log(JSON.stringify({ machine: { cpu: device.cpu, cores: device.cores, memoryGiB: device.memoryGiB, arch: device.arch, pi: device.pi }, node: process.version, results }, null, 2));
 }
