@@ -2,7 +2,9 @@
  * A communicator over ranks: MPI when the process was launched by mpiexec, otherwise a world of
  * one with the same interface, so single-process and distributed runs are one code path.
  */
+import { writeSync } from "node:fs";
 import { bindMpi, launchedByMpi, type MpiBinding } from "../native/mpi";
+import { CollectiveWatchdog } from "./watchdog";
 
 /**
  * The collectives the trainers use (float32 buffers, in place where MPI allows). MPI's are
@@ -45,43 +47,56 @@ export class SelfCommunicator implements Communicator {
   finalize(): void {}
 }
 
-/** MPI_COMM_WORLD through the MPICH binding. */
+/**
+ * MPI_COMM_WORLD through the MPICH binding. Every collective runs under a {@link CollectiveWatchdog}:
+ * a rank left waiting longer than `EDGELAB_MPI_TIMEOUT` seconds (a peer died or hung) ends the job
+ * with a message naming itself and the collective.
+ */
 export class MpiCommunicator implements Communicator {
   readonly rank: number;
   readonly size: number;
   readonly kind: string;
   private finalized = false;
+  private readonly watchdog: CollectiveWatchdog;
 
-  constructor(private readonly mpi: MpiBinding = bindMpi()) {
+  constructor(private readonly mpi: MpiBinding = bindMpi(), timeoutSeconds?: number) {
     if (!mpi.initialized()) mpi.init();
     this.rank = mpi.rank();
     this.size = mpi.size();
     this.kind = `mpi (${mpi.library})`;
+    this.watchdog = new CollectiveWatchdog(this.rank, timeoutSeconds);
+    // A rank leaving early is the other ranks' problem: say which one it was, for mpiexec's log.
+    process.on("exit", (code) => {
+      if (!this.finalized && code !== 0) writeSync(2, `edgelab: rank ${this.rank} exited with code ${code} before the job finished\n`);
+    });
   }
   allreduceSum(buf: Float32Array): void {
-    this.mpi.allreduceInPlace(buf, "sum");
+    this.watchdog.guard(`allreduce (sum of ${buf.length} floats)`, () => this.mpi.allreduceInPlace(buf, "sum"));
   }
   allreduceMean(buf: Float32Array): void {
-    this.mpi.allreduceInPlace(buf, "sum");
+    this.watchdog.guard(`allreduce (mean of ${buf.length} floats)`, () => this.mpi.allreduceInPlace(buf, "sum"));
     const inv = 1 / this.size;
     for (let i = 0; i < buf.length; i++) buf[i] *= inv;
   }
   allreduceMax(buf: Float64Array): void {
-    this.mpi.allreduceInPlace(buf, "max");
+    this.watchdog.guard(`allreduce (max of ${buf.length} values)`, () => this.mpi.allreduceInPlace(buf, "max"));
   }
   bcast(buf: Float32Array | Int32Array, root = 0): void {
-    this.mpi.bcast(buf, root);
+    this.watchdog.guard(`bcast from rank ${root} (${buf.length} values)`, () => this.mpi.bcast(buf, root));
   }
   gather(send: Float32Array, root = 0): Float32Array | null {
     const recv = this.rank === root ? new Float32Array(send.length * this.size) : null;
-    this.mpi.gather(send, recv, root);
+    this.watchdog.guard(`gather to rank ${root} (${send.length} floats per rank)`, () => this.mpi.gather(send, recv, root));
     return recv;
   }
   barrier(): void {
-    this.mpi.barrier();
+    this.watchdog.guard("barrier", () => this.mpi.barrier());
   }
   finalize(): void {
-    if (!this.finalized) this.mpi.finalize();
+    if (!this.finalized) {
+      this.watchdog.guard("MPI_Finalize", () => this.mpi.finalize());
+      this.watchdog.stop();
+    }
     this.finalized = true;
   }
 }

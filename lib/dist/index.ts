@@ -5,6 +5,7 @@ export * from "./fuse";
 export * from "./strategies";
 export * from "./simulate";
 export * from "./virtual";
+export * from "./watchdog";
 export * from "./cost-model";
 export * from "./paper";
 export * from "./launch";

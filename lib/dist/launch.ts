@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { RunSummary } from "../train/run";
+import { describeMpiFailure } from "./watchdog";
 
 /** One MPI launch. */
 export interface MpiLaunch {
@@ -32,7 +33,7 @@ export function launchMpiTraining(job: MpiLaunch): MpiLaunchResult {
   const run = spawnSync("mpiexec", args, { encoding: "utf8", timeout: (job.timeoutSeconds ?? 1800) * 1000, maxBuffer: 64 << 20 });
   const launchSeconds = (performance.now() - t0) / 1000;
   if (run.error) throw new Error(`cannot run mpiexec: ${run.error.message} (npm run setup installs MPICH)`);
-  if (run.status !== 0) throw new Error(`mpiexec -n ${job.np} failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().split("\n").slice(-5).join(" | ")}`);
+  if (run.status !== 0) throw new Error(describeMpiFailure(job.np, run.status, `${run.stdout}\n${run.stderr}`));
   const line = run.stdout.trim().split("\n").pop() ?? "";
   return { summary: JSON.parse(line), launchSeconds };
 }

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { describeMpiFailure } from "../../lib/dist/watchdog";
 import { probeLibrary } from "../../lib/runtime";
 import { repoRoot, tempDir } from "../helpers/paths";
 
@@ -85,4 +86,23 @@ test("edgelab simulate-scaling on Fashion-MNIST: epoch-average degrades as shard
   assert.ok(a16.testAccuracy < a1.testAccuracy - 0.04, `epoch-average: np=1 ${a1.testAccuracy} → np=16 ${a16.testAccuracy}`);
   assert.ok(r16.testAccuracy > r1.testAccuracy - 0.03, `allreduce: np=1 ${r1.testAccuracy} → np=16 ${r16.testAccuracy}`);
   assert.ok(r16.testAccuracy > a16.testAccuracy + 0.03, "at np = 16 allreduce beats epoch averaging");
+});
+
+test("a hung rank ends the job within the timeout, with a message naming the waiting rank and the collective", { skip: !haveMpi && "MPICH is not installed" }, () => {
+  const t0 = performance.now();
+  const child = spawnSync("mpiexec", ["-n", "2", process.execPath, join(repoRoot, "build", "test-workers", "mpi-fault.js"), "hang"], { encoding: "utf8", timeout: 50_000, env: { ...process.env, EDGELAB_MPI_TIMEOUT: "3" } });
+  const seconds = (performance.now() - t0) / 1000;
+  assert.notEqual(child.status, 0, "the job fails");
+  assert.ok(seconds < 40, `ended after ${seconds.toFixed(1)} s, not at the 60 s hang`);
+  assert.match(child.stderr, /edgelab: rank 0 waited \d+ s in allreduce \(sum of 1024 floats\) without the other ranks: a rank died or hung/);
+  assert.match(describeMpiFailure(2, child.status, `${child.stdout}\n${child.stderr}`), /^rank 0 waited/);
+});
+
+test("a dead rank ends the job at once; the failure is one line naming the rank", { skip: !haveMpi && "MPICH is not installed" }, () => {
+  const t0 = performance.now();
+  const child = spawnSync("mpiexec", ["-n", "2", process.execPath, join(repoRoot, "build", "test-workers", "mpi-fault.js"), "die"], { encoding: "utf8", timeout: 50_000, env: { ...process.env, EDGELAB_MPI_TIMEOUT: "30" } });
+  assert.notEqual(child.status, 0);
+  assert.ok((performance.now() - t0) / 1000 < 25, "no wait for the watchdog: mpiexec notices the exit");
+  const line = describeMpiFailure(2, child.status, `${child.stdout}\n${child.stderr}`);
+  assert.match(line, /rank 1 .*exit code: 3/, line);
 });
