@@ -3,12 +3,14 @@
  * same `train()` engine on every rank, plus a synchronisation strategy. Root evaluates and writes
  * results; every rank's final metrics are gathered into one row with the paper's columns.
  */
+import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { stridedShard } from "../shard/strided";
 import { selectSamples, type ArrayData } from "../train/batches";
 import { train, type ModelIdentity, type TrainConfig, type TrainData, type TrainResult } from "../train/engine";
 import type { Communicator } from "./communicator";
+import { TimedCommunicator } from "./timed";
 import { allreduceGradients, broadcastVariables, epochAverage, localSgd, type SyncStrategy } from "./strategies";
 
 /** A distributed run's settings. */
@@ -36,12 +38,19 @@ export interface DataParallelRow {
   testMacroF1: number;
   /** Wall time of the slowest rank (s). */
   globalSeconds: number;
+  /** Optimisation steps root ran. */
+  steps: number;
+  /** Root's seconds inside collectives during training (communication plus waiting for slower ranks). */
+  commSeconds: number;
+  /** commSeconds per step, in ms (0 for a world of one). */
+  commMsPerStep: number;
 }
 
 const empty = (like: ArrayData): ArrayData => ({ x: new Float32Array(0), y: new Uint8Array(0), sampleShape: like.sampleShape });
 
 /** Trains `model` data-parallel; every rank calls it. Returns the rank's result and, on root, the row. */
-export async function trainDataParallel(model: tfl.LayersModel, data: TrainData, config: DataParallelConfig, comm: Communicator, identity?: ModelIdentity): Promise<{ result: TrainResult; row: DataParallelRow | null }> {
+export async function trainDataParallel(model: tfl.LayersModel, data: TrainData, config: DataParallelConfig, world: Communicator, identity?: ModelIdentity): Promise<{ result: TrainResult; row: DataParallelRow | null }> {
+  const comm = new TimedCommunicator(world);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   await broadcastVariables(comm, variables);
   const n = data.train.y.length;
@@ -55,13 +64,19 @@ export async function trainDataParallel(model: tfl.LayersModel, data: TrainData,
     sync = config.sync.kind === "epoch-average" ? epochAverage(comm) : localSgd(comm, config.sync.k, Math.max(1, Math.floor(minShard / config.batchSize)));
   }
   const isRoot = comm.rank === 0;
+  // Only root writes checkpoints; on resume every rank reads root's (a shared folder, as the
+  // paper's NFS), so all ranks restart from the same epoch with the same weights and optimiser.
+  const outDir = config.train.outDir ?? null;
+  const resume = config.train.resume === true && outDir ? join(outDir, "checkpoints") : (config.train.resume ?? false);
   const t0 = performance.now();
+  comm.seconds = 0;
   const result = await train(
     model,
     { train: trainSet, val: isRoot ? data.val : empty(data.val), classNames: data.classNames },
-    { ...config.train, batchSize: config.batchSize, sync, outDir: isRoot ? (config.train.outDir ?? null) : null, progress: isRoot ? (config.train.progress ?? "auto") : "none" },
+    { ...config.train, batchSize: config.batchSize, sync, outDir: isRoot ? outDir : null, resume: isRoot ? (config.train.resume ?? false) : resume, progress: isRoot ? (config.train.progress ?? "auto") : "none" },
     identity,
   );
+  const commSeconds = comm.seconds;
   const seconds = new Float64Array([(performance.now() - t0) / 1000]);
   await comm.allreduceMax(seconds);
   const last = result.history[result.history.length - 1];
@@ -90,6 +105,9 @@ export async function trainDataParallel(model: tfl.LayersModel, data: TrainData,
       testAccuracy: result.report.accuracy,
       testMacroF1: result.report.macro.f1,
       globalSeconds: seconds[0],
+      steps: result.stepSeconds.length,
+      commSeconds,
+      commMsPerStep: result.stepSeconds.length ? (1000 * commSeconds) / result.stepSeconds.length : 0,
     },
   };
 }

@@ -4,6 +4,7 @@ export * from "./data-parallel";
 export * from "./fuse";
 export * from "./strategies";
 export * from "./simulate";
+export * from "./timed";
 export * from "./virtual";
 export * from "./watchdog";
 export * from "./cost-model";

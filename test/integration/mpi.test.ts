@@ -106,3 +106,26 @@ test("a dead rank ends the job at once; the failure is one line naming the rank"
   const line = describeMpiFailure(2, child.status, `${child.stdout}\n${child.stderr}`);
   assert.match(line, /rank 1 .*exit code: 3/, line);
 });
+
+test("distributed runs checkpoint and resume: mpiexec -n 2 for 1 epoch, then --resume to 2, ends with the weights of a straight 2-epoch run", { skip: !haveMpi && "MPICH is not installed" }, () => {
+  const cli = join(repoRoot, "build", "lib", "cli", "main.js");
+  const common = ["train", "--model", "mlp", "--dataset", "synthetic-fashion", "--subset", "600", "--batch", "40", "--distributed", "--sync", "allreduce", "--json"];
+  const mpi = (...args: string[]): Record<string, any> => {
+    const child = spawnSync("mpiexec", ["-n", "2", process.execPath, cli, ...common, ...args], { encoding: "utf8", timeout: 180_000 });
+    assert.equal(child.status, 0, child.stderr);
+    return JSON.parse(child.stdout.trim().split("\n").pop()!);
+  };
+  const finalWeights = (out: string): string => {
+    const latest = JSON.parse(readFileSync(join(out, "checkpoints", "latest.json"), "utf8")) as { dir: string };
+    const folder = latest.dir.startsWith("/") ? latest.dir : join(out, "checkpoints", latest.dir);
+    return (JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as { sha256: { "weights.bin": string } }).sha256["weights.bin"];
+  };
+  const straight = mpi("--epochs", "2", "--out", join(dir, "straight"));
+  mpi("--epochs", "1", "--out", join(dir, "resumed"));
+  const resumed = mpi("--epochs", "2", "--resume", join(dir, "resumed"));
+  assert.equal(resumed.resumedFromEpoch, 1);
+  assert.equal(resumed.world, 2);
+  assert.equal(finalWeights(join(dir, "resumed")), finalWeights(join(dir, "straight")), "bit-identical final weights");
+  assert.equal(resumed.testAccuracy, straight.testAccuracy);
+  assert.ok(resumed.distributed.commMsPerStep > 0, "time in collectives is reported");
+});
