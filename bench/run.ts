@@ -2,7 +2,7 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, onnx, tabular
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, onnx, tabular, mpi
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  */
 import { spawnSync } from "node:child_process";
@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { syntheticCicids, writeSyntheticCicidsCsv } from "../lib/data/synthetic";
 import { xgboostPeer } from "../lib/bench/peers";
 import { boosterParams, defaultXGBoostParams } from "../lib/models/xgboost";
+import { launchMpiTraining } from "../lib/dist/launch";
 import { exportToOnnx } from "../lib/deploy/export";
 import { buildSentinelNet } from "../lib/models/sentinelnet";
 import { writeFileAtomic } from "../lib/report/atomic";
@@ -158,8 +159,39 @@ function tabular(rows: number): Json[] {
   ];
 }
 
+/**
+ * np = 2 versus np = 1 under mpiexec at the same total thread count (np = 1 with 2 threads, np = 2
+ * with 1 each): SqueezeNet-32 with synchronous allreduce, efficiency and time in collectives per step.
+ */
+function mpiScaling(images: number): Json[] {
+  const cores = defaultThreadConfig().intraOp;
+  const perRank = (np: number): number => Math.max(1, Math.floor(cores / np));
+  const rows: Json[] = [];
+  const runs: { np: number; seconds: number; commMsPerStep: number; steps: number; imgPerSec: number }[] = [];
+  for (const np of [1, 2]) {
+    process.stderr.write(`bench: mpiexec -n ${np}, SqueezeNet-32 allreduce, ${perRank(np)} thread(s) per rank …\n`);
+    try {
+      const run = launchMpiTraining({ np, root, trainArgs: ["--model", "squeezenet", "--dataset", "synthetic-cifar", "--subset", String(images), "--epochs", "1", "--batch", "48", "--sync", "allreduce", "--threads", String(perRank(np)), "--out", join(root, "data", "cache", `bench-mpi-np${np}`)] });
+      const d = run.summary.distributed!;
+      runs.push({ np, seconds: d.globalSeconds, commMsPerStep: d.commMsPerStep, steps: d.steps, imgPerSec: images / d.globalSeconds });
+    } catch (err) {
+      rows.push({ benchmark: "mpi-scaling", np, error: (err as Error).message });
+    }
+  }
+  const base = runs.find((r) => r.np === 1);
+  for (const r of runs) {
+    rows.push({
+      benchmark: "mpi-scaling", model: "squeezenet", sync: "allreduce", globalBatch: 48, images, np: r.np, threadsPerRank: perRank(r.np), totalThreads: r.np * perRank(r.np),
+      seconds: r.seconds, imgPerSec: r.imgPerSec, steps: r.steps, allreduceMsPerStep: r.commMsPerStep,
+      speedup: base ? base.seconds / r.seconds : null, efficiency: base ? base.seconds / r.seconds / r.np : null,
+      note: "same total thread count; allreduceMsPerStep is root's time inside collectives (communication plus waiting for the other rank)",
+    });
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, iterations: { type: "string" }, "tabular-rows": { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, iterations: { type: "string" }, "tabular-rows": { type: "string" }, images: { type: "string" } }, strict: true });
   const only = values.only?.split(",");
   const want = (name: string): boolean => !only || only.includes(name);
   const results: Json[] = [];
@@ -168,6 +200,7 @@ async function main(): Promise<void> {
   if (want("squeezenet")) results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20))));
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
+  if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 2400)));
   const device = readDevice();
   console.log(JSON.stringify({ machine: { cpu: device.cpu, cores: device.cores, memoryGiB: device.memoryGiB, arch: device.arch, pi: device.pi }, node: process.version, results }, null, 2));
 }

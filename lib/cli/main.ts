@@ -10,6 +10,7 @@ import { benchCommand } from "./bench";
 import { dataCommand } from "./data";
 import { infoCommand } from "./info";
 import { exportOnnxCommand, inspectOnnxCommand, quantizeCommand, runOnnxCommand } from "./onnx";
+import { scaleCommand } from "./scale";
 import { simulateCommand } from "./simulate";
 import { trainCommand } from "./train";
 
@@ -21,6 +22,7 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
   quantize: { summary: "quantize M.onnx --out Q.onnx --mode dynamic|static: INT8 in TypeScript", run: quantizeCommand },
   info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
   data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
+  scale: { summary: "scale --np 1,2,4 [--machinefile F] [--sync S]: a strong-scaling sweep under mpiexec → results/", run: scaleCommand },
   "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", run: simulateCommand },
   train: { summary: "train a model (mlp, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", run: trainCommand },
 };

@@ -3,6 +3,7 @@ export * from "./communicator";
 export * from "./data-parallel";
 export * from "./fuse";
 export * from "./strategies";
+export * from "./sweep";
 export * from "./simulate";
 export * from "./timed";
 export * from "./virtual";

@@ -129,3 +129,19 @@ test("distributed runs checkpoint and resume: mpiexec -n 2 for 1 epoch, then --r
   assert.equal(resumed.testAccuracy, straight.testAccuracy);
   assert.ok(resumed.distributed.commMsPerStep > 0, "time in collectives is reported");
 });
+
+test("edgelab scale --np 1,2: a real mpiexec sweep, one JSON object, CSV and figures written", { skip: !haveMpi && "MPICH is not installed" }, () => {
+  const cli = join(repoRoot, "build", "lib", "cli", "main.js");
+  const out = join(dir, "scale");
+  const child = spawnSync(process.execPath, [cli, "scale", "--np", "1,2", "--dataset", "synthetic-fashion", "--subset", "600", "--out", out, "--json"], { encoding: "utf8", timeout: 180_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const r = JSON.parse(child.stdout);
+  assert.deepEqual(r.rows.map((row: { np: number }) => row.np), [1, 2]);
+  for (const key of ["np", "globalSeconds", "speedup", "efficiency", "karpFlatt", "testAccuracy", "meanTrainLoss", "commMsPerStep", "batchPerRank"]) assert.ok(key in r.rows[1], key);
+  assert.equal(r.rows[0].speedup, 1);
+  assert.ok(existsSync(r.csv) && readFileSync(r.csv, "utf8").split("\n")[0].includes("efficiency"));
+  for (const html of r.figures) assert.ok(existsSync(html));
+  const bad = spawnSync(process.execPath, [cli, "scale", "--np", "0,2"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--np must be a comma-separated list of positive integers/);
+});
