@@ -4,6 +4,7 @@
  * speedup, efficiency and Karp–Flatt against the smallest np.
  */
 import { scalingTable } from "../metrics/scaling";
+import type { DataParallelRow } from "./data-parallel";
 import { launchMpiTraining } from "./launch";
 
 /** One sweep. */
@@ -19,25 +20,13 @@ export interface ScaleSweepConfig {
   onRun?: (np: number) => void;
 }
 
-/** One row of the sweep (the paper's Table 2 columns plus scaling metrics). */
-export interface ScaleSweepRow {
+/** One row of the sweep: root's Table-2 row (world as `np`) plus launch time and scaling metrics. */
+export interface ScaleSweepRow extends Omit<DataParallelRow, "world"> {
   np: number;
-  sync: string;
-  epochs: number;
-  batchPerNode: number;
-  batchPerRank: number;
-  samplesPerRank: number;
-  meanTrainLoss: number;
-  meanTrainAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-  globalSeconds: number;
   launchSeconds: number;
   speedup: number;
   efficiency: number;
   karpFlatt: number | null;
-  commMsPerStep: number;
-  steps: number;
 }
 
 /** Runs the sweep (sequentially: each np uses the whole machine or machinefile). */
@@ -48,13 +37,8 @@ export function scaleSweep(config: ScaleSweepConfig): ScaleSweepRow[] {
   });
   const table = scalingTable(runs.map((r) => ({ np: r.summary.world, seconds: r.summary.distributed!.globalSeconds })));
   return runs.map((r) => {
-    const d = r.summary.distributed!;
-    const s = table.find((t) => t.np === r.summary.world)!;
-    return {
-      np: r.summary.world, sync: d.sync, epochs: d.epochs, batchPerNode: d.batchPerNode, batchPerRank: d.batchPerRank, samplesPerRank: d.samplesPerRank,
-      meanTrainLoss: d.meanTrainLoss, meanTrainAccuracy: d.meanTrainAccuracy, testLoss: d.testLoss, testAccuracy: d.testAccuracy,
-      globalSeconds: d.globalSeconds, launchSeconds: r.launchSeconds, speedup: s.speedup, efficiency: s.efficiency, karpFlatt: s.karpFlatt,
-      commMsPerStep: d.commMsPerStep, steps: d.steps,
-    };
+    const { world, ...row } = r.summary.distributed!;
+    const scaling = table.find((t) => t.np === world)!;
+    return { np: world, ...row, launchSeconds: r.launchSeconds, speedup: scaling.speedup, efficiency: scaling.efficiency, karpFlatt: scaling.karpFlatt };
   });
 }

@@ -6,7 +6,7 @@
  * Pure: typed arrays in, typed array out; the GEMM is passed in.
  */
 import type { Gemm } from "./gemm";
-import { im2col, imagesPerChunk, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
+import { forEachChunk, im2col, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
 
 export type { ConvGeometry } from "./im2col";
 export { im2col } from "./im2col";
@@ -21,12 +21,9 @@ export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvG
     gemm.sgemm(true, false, K, co, g.batch * rowsPerImage, 1, x, K, dy, co, 0, dw, co);
     return;
   }
-  const chunk = imagesPerChunk(g);
-  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
-    const count = Math.min(chunk, g.batch - b0);
-    const rows = count * rowsPerImage;
+  forEachChunk(g, (b0, count, rows) => {
     const col = scratchBuffer(rows * K);
     im2col(x, g, col, b0, count);
     gemm.sgemm(true, false, K, co, rows, 1, col, K, dy.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co), co, b0 === 0 ? 0 : 1, dw, co);
-  }
+  });
 }

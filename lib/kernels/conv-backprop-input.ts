@@ -4,7 +4,7 @@
  * A pointwise convolution needs no col2im: dx = dy · Wᵀ directly. Chunked over images.
  */
 import type { Gemm } from "./gemm";
-import { col2imAdd, imagesPerChunk, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
+import { col2imAdd, forEachChunk, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
 
 /** Computes dx (NHWC, length B·H·W·Ci) from dy (NHWC) and w (HWIO). */
 export function conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeometry, dx: Float32Array, gemm: Gemm): void {
@@ -16,12 +16,9 @@ export function conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGe
     return;
   }
   dx.fill(0);
-  const chunk = imagesPerChunk(g);
-  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
-    const count = Math.min(chunk, g.batch - b0);
-    const rows = count * rowsPerImage;
+  forEachChunk(g, (b0, count, rows) => {
     const col = scratchBuffer(rows * K);
     gemm.sgemm(false, true, rows, K, co, 1, dy.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co), co, w, co, 0, col, K);
     col2imAdd(col, g, dx, b0, count);
-  }
+  });
 }

@@ -4,7 +4,7 @@
  * the HWIO filter being exactly the K × Co matrix. Chunked over images to bound scratch memory.
  */
 import type { Gemm } from "./gemm";
-import { im2col, imagesPerChunk, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
+import { forEachChunk, im2col, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
 
 /** Computes y (NHWC, length B·Ho·Wo·Co) from x (NHWC) and w (HWIO). */
 export function conv2dForward(x: Float32Array, w: Float32Array, g: ConvGeometry, y: Float32Array, gemm: Gemm): void {
@@ -15,12 +15,9 @@ export function conv2dForward(x: Float32Array, w: Float32Array, g: ConvGeometry,
     gemm.sgemm(false, false, g.batch * rowsPerImage, co, K, 1, x, K, w, co, 0, y, co);
     return;
   }
-  const chunk = imagesPerChunk(g);
-  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
-    const count = Math.min(chunk, g.batch - b0);
-    const rows = count * rowsPerImage;
+  forEachChunk(g, (b0, count, rows) => {
     const col = scratchBuffer(rows * K);
     im2col(x, g, col, b0, count);
     gemm.sgemm(false, false, rows, co, K, 1, col, K, w, co, 0, y.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co), co);
-  }
+  });
 }

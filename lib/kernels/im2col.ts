@@ -155,6 +155,18 @@ export function col2imAdd(col: Float32Array, g: ConvGeometry, dx: Float32Array, 
   }
 }
 
+/**
+ * Calls `fn(b0, count, rows)` for consecutive chunks of images (see {@link imagesPerChunk});
+ * `rows` = count·Ho·Wo, the patch-matrix rows of the chunk.
+ */
+export function forEachChunk(g: ConvGeometry, fn: (b0: number, count: number, rows: number) => void): void {
+  const chunk = imagesPerChunk(g);
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const count = Math.min(chunk, g.batch - b0);
+    fn(b0, count, count * g.outHeight * g.outWidth);
+  }
+}
+
 let scratch = new Float32Array(0);
 
 /** A reusable scratch buffer of at least `n` floats (kernels run one at a time on the JS thread). */

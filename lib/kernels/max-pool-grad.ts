@@ -3,24 +3,10 @@
  * as tfjs' reference cpu kernel does. One pass per output position with all channels in the
  * inner loop, so it streams memory instead of striding across it.
  */
+import type { ConvGeometry } from "./im2col";
 
-/** Pooling geometry (tfjs' Conv2DInfo fields that matter here). */
-export interface PoolGeometry {
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  channels: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
-  dilationHeight?: number;
-  dilationWidth?: number;
-}
+/** Pooling geometry: a convolution's without the channel change (`channels` in and out). */
+export type PoolGeometry = Omit<ConvGeometry, "inChannels" | "outChannels"> & { channels: number };
 
 let bestScratch = new Float32Array(0);
 let whereScratch = new Int32Array(0);
