@@ -1,7 +1,8 @@
 /**
- * MPI through koffi (FFI) for the MPICH ABI (MPICH, Intel MPI, MVAPICH: `libmpich.so.12`), where
- * handles are plain integers. Open MPI uses a different ABI (handles are addresses of global
- * symbols) and is not bound yet: a clear error says so.
+ * MPI through koffi (FFI), for both ABIs in use: MPICH's (MPICH, Intel MPI, MVAPICH:
+ * `libmpich.so.12`), where handles are plain integers, and Open MPI's (`libmpi.so.40`), where
+ * handles are the addresses of exported structs (`ompi_mpi_comm_world`, `ompi_mpi_float`, …).
+ * The library matching the launcher is chosen (Open MPI's mpirun sets OMPI_* variables).
  */
 import { createRequire } from "node:module";
 
@@ -33,7 +34,7 @@ export interface MpiBinding {
 }
 
 interface Koffi {
-  load(path: string): { func(signature: string): (...args: unknown[]) => number };
+  load(path: string): { func(signature: string): (...args: unknown[]) => number; symbol(name: string): bigint };
 }
 
 /** True when this process was started by mpiexec/mpirun (MPICH's Hydra, Open MPI or PMIx). */
@@ -42,11 +43,27 @@ export function launchedByMpi(): boolean {
   return env.PMI_RANK !== undefined || env.PMI_SIZE !== undefined || env.OMPI_COMM_WORLD_RANK !== undefined || env.PMIX_RANK !== undefined;
 }
 
-function dtypeOf(buf: Float32Array | Float64Array | Int32Array): number {
-  return buf instanceof Float32Array ? mpichHandles.float : buf instanceof Float64Array ? mpichHandles.double : mpichHandles.int;
+/** Which MPI ABI to bind: the launcher's (Open MPI's mpirun sets OMPI_*), else MPICH first. */
+function abiOrder(): ("mpich" | "openmpi")[] {
+  return process.env.OMPI_COMM_WORLD_RANK !== undefined ? ["openmpi", "mpich"] : ["mpich", "openmpi"];
 }
 
-/** Binds the MPICH-ABI library; throws a clear error when no MPI library can be loaded. */
+/** Handles of one ABI: MPICH's are integers; Open MPI's are addresses of exported structs. */
+interface AbiHandles {
+  handleType: "int" | "intptr_t";
+  inPlace: number;
+  comm: number | bigint;
+  float: number | bigint;
+  double: number | bigint;
+  int: number | bigint;
+  sum: number | bigint;
+  max: number | bigint;
+}
+
+/**
+ * Binds the system MPI library through koffi: the MPICH ABI (`libmpich.so.12`: MPICH, Intel MPI,
+ * MVAPICH) or Open MPI's (`libmpi.so.40`). Throws a clear error when no MPI library can be loaded.
+ */
 export function bindMpi(): MpiBinding {
   let koffi: Koffi;
   try {
@@ -54,47 +71,54 @@ export function bindMpi(): MpiBinding {
   } catch {
     throw new Error("MPI needs koffi (FFI): run npm ci");
   }
-  let lib: ReturnType<Koffi["load"]> | null = null;
+  const candidates = { mpich: ["libmpich.so.12", "libmpich.so"], openmpi: ["libmpi.so.40", "libmpi.so"] };
+  let lib: ReturnType<typeof koffi.load> | null = null;
   let library = "";
-  for (const name of ["libmpich.so.12", "libmpich.so"]) {
-    try {
-      lib = koffi.load(name);
-      library = name;
-      break;
-    } catch {
-      // try the next
+  let abi: "mpich" | "openmpi" = "mpich";
+  for (const which of abiOrder()) {
+    for (const name of candidates[which]) {
+      try {
+        const loaded = koffi.load(name);
+        if (which === "openmpi") loaded.symbol("ompi_mpi_comm_world"); // a libmpi.so that is not Open MPI fails here
+        lib = loaded;
+        library = name;
+        abi = which;
+        break;
+      } catch {
+        // try the next
+      }
     }
+    if (lib) break;
   }
-  if (!lib) {
-    let openMpi = false;
-    try {
-      koffi.load("libmpi.so.40");
-      openMpi = true;
-    } catch {
-      // not Open MPI either
-    }
-    throw new Error(openMpi ? "found Open MPI (libmpi.so.40) but edgelab binds the MPICH ABI; install mpich (apt-get install mpich libmpich-dev)" : "no MPI library found (libmpich.so.12); install mpich (npm run setup)");
-  }
+  if (!lib) throw new Error("no MPI library found (libmpich.so.12 or Open MPI's libmpi.so.40); install mpich (npm run setup) or openmpi-bin");
+  const h: AbiHandles =
+    abi === "mpich"
+      ? { handleType: "int", inPlace: -1, comm: mpichHandles.commWorld, float: mpichHandles.float, double: mpichHandles.double, int: mpichHandles.int, sum: mpichHandles.sum, max: mpichHandles.max }
+      : {
+          handleType: "intptr_t", inPlace: 1, comm: lib.symbol("ompi_mpi_comm_world"), float: lib.symbol("ompi_mpi_float"), double: lib.symbol("ompi_mpi_double"),
+          int: lib.symbol("ompi_mpi_int"), sum: lib.symbol("ompi_mpi_op_sum"), max: lib.symbol("ompi_mpi_op_max"),
+        };
   const check = (what: string, code: number): void => {
     if (code !== 0) throw new Error(`${what} failed with MPI error code ${code}`);
   };
+  const H = h.handleType;
   const fInit = lib.func("int MPI_Init(void *, void *)");
   const fInitialized = lib.func("int MPI_Initialized(_Out_ int *)");
   const fFinalize = lib.func("int MPI_Finalize()");
-  const fRank = lib.func("int MPI_Comm_rank(int, _Out_ int *)");
-  const fSize = lib.func("int MPI_Comm_size(int, _Out_ int *)");
-  const fBarrier = lib.func("int MPI_Barrier(int)");
-  // MPI_IN_PLACE is (void *)-1 in MPICH: the send buffer is declared as an integer so -1 can be passed.
-  const fAllreduceF = lib.func("int MPI_Allreduce(intptr_t, _Inout_ float *, int, int, int, int)");
-  const fAllreduceD = lib.func("int MPI_Allreduce(intptr_t, _Inout_ double *, int, int, int, int)");
-  const fBcastF = lib.func("int MPI_Bcast(_Inout_ float *, int, int, int, int)");
-  const fBcastD = lib.func("int MPI_Bcast(_Inout_ double *, int, int, int, int)");
-  const fBcastI = lib.func("int MPI_Bcast(_Inout_ int *, int, int, int, int)");
-  const fGather = lib.func("int MPI_Gather(float *, int, int, _Inout_ float *, int, int, int, int)");
-  const fAbort = lib.func("int MPI_Abort(int, int)");
-  const world = mpichHandles.commWorld;
+  const fRank = lib.func(`int MPI_Comm_rank(${H}, _Out_ int *)`);
+  const fSize = lib.func(`int MPI_Comm_size(${H}, _Out_ int *)`);
+  const fBarrier = lib.func(`int MPI_Barrier(${H})`);
+  // MPI_IN_PLACE is (void *)-1 in MPICH and (void *)1 in Open MPI: the send buffer is declared as an integer.
+  const fAllreduceF = lib.func(`int MPI_Allreduce(intptr_t, _Inout_ float *, int, ${H}, ${H}, ${H})`);
+  const fAllreduceD = lib.func(`int MPI_Allreduce(intptr_t, _Inout_ double *, int, ${H}, ${H}, ${H})`);
+  const fBcastF = lib.func(`int MPI_Bcast(_Inout_ float *, int, ${H}, int, ${H})`);
+  const fBcastD = lib.func(`int MPI_Bcast(_Inout_ double *, int, ${H}, int, ${H})`);
+  const fBcastI = lib.func(`int MPI_Bcast(_Inout_ int *, int, ${H}, int, ${H})`);
+  const fGather = lib.func(`int MPI_Gather(float *, int, ${H}, _Inout_ float *, int, ${H}, int, ${H})`);
+  const fAbort = lib.func(`int MPI_Abort(${H}, int)`);
+  const dtypeOf = (buf: Float32Array | Float64Array | Int32Array): number | bigint => (buf instanceof Float32Array ? h.float : buf instanceof Float64Array ? h.double : h.int);
   return {
-    library,
+    library: `${library}, ${abi === "mpich" ? "MPICH ABI" : "Open MPI ABI"}`,
     init: () => check("MPI_Init", fInit(null, null)),
     initialized: () => {
       const flag = [0];
@@ -104,24 +128,24 @@ export function bindMpi(): MpiBinding {
     finalize: () => check("MPI_Finalize", fFinalize()),
     rank: () => {
       const r = [0];
-      check("MPI_Comm_rank", fRank(world, r));
+      check("MPI_Comm_rank", fRank(h.comm, r));
       return r[0];
     },
     size: () => {
       const s = [0];
-      check("MPI_Comm_size", fSize(world, s));
+      check("MPI_Comm_size", fSize(h.comm, s));
       return s[0];
     },
-    barrier: () => check("MPI_Barrier", fBarrier(world)),
+    barrier: () => check("MPI_Barrier", fBarrier(h.comm)),
     allreduceInPlace: (buf, op) => {
       const fn = buf instanceof Float32Array ? fAllreduceF : fAllreduceD;
-      check("MPI_Allreduce", fn(-1, buf, buf.length, dtypeOf(buf), op === "sum" ? mpichHandles.sum : mpichHandles.max, world));
+      check("MPI_Allreduce", fn(h.inPlace, buf, buf.length, dtypeOf(buf), op === "sum" ? h.sum : h.max, h.comm));
     },
     bcast: (buf, root) => {
       const fn = buf instanceof Float32Array ? fBcastF : buf instanceof Float64Array ? fBcastD : fBcastI;
-      check("MPI_Bcast", fn(buf, buf.length, dtypeOf(buf), root, world));
+      check("MPI_Bcast", fn(buf, buf.length, dtypeOf(buf), root, h.comm));
     },
-    gather: (send, recv, root) => check("MPI_Gather", fGather(send, send.length, mpichHandles.float, recv, send.length, mpichHandles.float, root, world)),
-    abort: (code) => void fAbort(world, code),
+    gather: (send, recv, root) => check("MPI_Gather", fGather(send, send.length, h.float, recv, send.length, h.float, root, h.comm)),
+    abort: (code) => void fAbort(h.comm, code),
   };
 }

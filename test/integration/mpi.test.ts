@@ -24,10 +24,12 @@ interface RankOutput {
   row: { world: number; meanTrainLoss: number; testAccuracy: number; globalSeconds: number } | null;
 }
 
-function run(np: number, name: string, sync: string, batch: number, epochs: number): RankOutput[] {
+const openMpiRun = ["/usr/bin/mpirun.openmpi", "/usr/bin/orterun"].find((p) => existsSync(p));
+
+function run(np: number, name: string, sync: string, batch: number, epochs: number, launcher: string[] = ["mpiexec"]): RankOutput[] {
   const out = join(dir, name);
   const args = [process.execPath, worker, out, sync, String(batch), String(epochs)];
-  const child = np === 1 ? spawnSync(args[0], args.slice(1), { encoding: "utf8", timeout: 180_000 }) : spawnSync("mpiexec", ["-n", String(np), ...args], { encoding: "utf8", timeout: 180_000 });
+  const child = np === 1 ? spawnSync(args[0], args.slice(1), { encoding: "utf8", timeout: 180_000 }) : spawnSync(launcher[0], [...launcher.slice(1), "-n", String(np), ...args], { encoding: "utf8", timeout: 180_000 });
   assert.equal(child.status, 0, `exit ${child.status}: ${child.stderr}`);
   return Array.from({ length: np }, (_, r) => JSON.parse(readFileSync(`${out}.rank${r}.json`, "utf8")) as RankOutput);
 }
@@ -144,4 +146,12 @@ test("edgelab scale --np 1,2: a real mpiexec sweep, one JSON object, CSV and fig
   const bad = spawnSync(process.execPath, [cli, "scale", "--np", "0,2"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--np must be a comma-separated list of positive integers/);
+});
+
+test("Open MPI's ABI too: under Open MPI's mpirun the same allreduce keeps both ranks bit-identical", { skip: !openMpiRun && "Open MPI (openmpi-bin) is not installed" }, () => {
+  const [r0, r1] = run(2, "ompi", "allreduce", 40, 1, [openMpiRun!, "--oversubscribe", ...(process.getuid?.() === 0 ? ["--allow-run-as-root"] : [])]);
+  assert.match(r0.kind, /libmpi\.so\.40, Open MPI ABI/);
+  assert.deepEqual(r1.stepDigests, r0.stepDigests);
+  const [mpich] = run(2, "mpich-same", "allreduce", 40, 1);
+  assert.deepEqual(r0.stepDigests, mpich.stepDigests, "the same weights as under MPICH");
 });
