@@ -13,6 +13,7 @@
  */
 import * as ort from "onnxruntime-node";
 import type { onnx } from "onnx-proto";
+import { DataFormatError } from "../data/errors";
 import { decodeOnnx, toNumber } from "./onnx-model";
 import { DataType, GraphBuilder, attribute, encodeModel, floatsOf } from "./onnx-builder";
 
@@ -56,15 +57,14 @@ function finish(model: onnx.ModelProto, g: GraphBuilder, nodes: onnx.INodeProto[
   graph.node = nodes as onnx.NodeProto[];
   graph.initializer = [...(graph.initializer ?? []).filter((t) => !drop.has(t.name ?? "")), ...g.initializers] as onnx.TensorProto[];
   graph.input = (graph.input ?? []).filter((i) => !drop.has(i.name ?? "")) as onnx.ValueInfoProto[];
-  if (!model.opsetImport.some((o) => (o.domain ?? "") === "" && toNumber(o.version) >= 13)) {
-    model.opsetImport = model.opsetImport.map((o) => ((o.domain ?? "") === "" ? { ...o, version: 13 } : o)) as onnx.OperatorSetIdProto[];
-  }
   return encodeModel(model);
 }
 
 /** Weight-only-int8 dynamic quantisation of MatMul/Gemm. */
 export function quantizeDynamic(bytes: Uint8Array, file = "<bytes>"): { bytes: Uint8Array; report: QuantizeReport } {
   const model = decodeOnnx(bytes, file);
+  const opset = toNumber(model.opsetImport.find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx")?.version);
+  if (opset < 11) throw new DataFormatError(file, `dynamic quantisation needs ONNX opset ≥ 11 (DynamicQuantizeLinear), the model has ${opset}`);
   const inits = initializerMap(model);
   const g = new GraphBuilder();
   const nodes: onnx.INodeProto[] = [];
@@ -147,6 +147,10 @@ export function uint8Params(min: number, max: number): { scale: number; zeroPoin
 export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Float32Array; shape: number[] }[], file = "<bytes>"): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
   if (calibration.length === 0) throw new Error("static quantisation needs at least one calibration batch");
   const model = decodeOnnx(bytes, file);
+  // Per-channel DequantizeLinear (the axis attribute) needs opset 13; raising a model's opset would
+  // silently change other operators (Squeeze, Split, … changed signature at 13), so refuse instead.
+  const opset = toNumber(model.opsetImport.find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx")?.version);
+  if (opset < 13) throw new DataFormatError(file, `static QDQ quantisation needs ONNX opset ≥ 13, the model has ${opset}: re-export it with opset_version=13 (dynamic quantisation works at opset ≥ 11)`);
   const inits = initializerMap(model);
   const targets = (model.graph!.node ?? []).filter((n) => ["Conv", "MatMul", "Gemm"].includes(n.opType ?? ""));
   const activations = [...new Set(targets.map((n) => n.input![0]).filter((a) => !inits.has(a)))];

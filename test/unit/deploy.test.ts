@@ -7,7 +7,7 @@ import "../../lib/runtime/tfjs";
 import { DataFormatError } from "../../lib/data/errors";
 import {
   DeployedModel, benchmarkLatency, decodeOnnx, describeOnnx, encodeNpy, exportToOnnx, inspectOnnx, parseNpy, quantizeDynamic, quantizeStatic, readNpy,
-  preprocessingFromMetadata, applyPreprocessing, quantizePerChannel, uint8Params,
+  preprocessingFromMetadata, applyPreprocessing, quantizePerChannel, uint8Params, encodeModel,
 } from "../../lib/deploy";
 import { buildMlp, buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig } from "../../lib/models";
 import { Rng } from "../../lib/random";
@@ -173,4 +173,14 @@ test("latency benchmark: percentiles, throughput, cold start, raw onnxruntime be
   const strict = await benchmarkLatency(torchModel, { iterations: 5, warmup: 1, targetMs: 1e-6, raw: false });
   assert.equal(strict.meetsTarget, false);
   assert.equal(strict.rawOrtP50Ms, null);
+});
+
+test("INT8 static QDQ refuses an opset below 13 rather than raising it (other operators changed meaning at 13)", async () => {
+  const model = buildMlp({ inputShape: [6], classes: 3, seed: 2 });
+  const proto = decodeOnnx(exportToOnnx(model));
+  model.dispose();
+  proto.opsetImport[0].version = 11;
+  const old = encodeModel(proto);
+  await assert.rejects(quantizeStatic(old, [{ data: randn(12), shape: [2, 6] }], "old.onnx"), /old\.onnx: static QDQ quantisation needs ONNX opset ≥ 13, the model has 11/);
+  assert.ok(quantizeDynamic(old).report.quantized.length >= 2, "dynamic works at opset 11");
 });
