@@ -246,10 +246,9 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
           });
         });
         const seq = g.node("Transpose", [v.name], { perm: [1, 0, 2] });
-        const lstm = g.node("LSTM", [seq, g.constant(`${layer.name}_W`, [2, 4 * units, inputSize], W), g.constant(`${layer.name}_R`, [2, 4 * units, units], R), g.constant(`${layer.name}_B`, [2, 8 * units], B)],
-          { direction: "bidirectional", hidden_size: units }, [g.fresh("lstm_y"), g.fresh("lstm_h")]);
-        const yH = g.nodes[g.nodes.length - 1].output![1];
-        void lstm;
+        const yH = g.fresh("lstm_h");
+        g.node("LSTM", [seq, g.constant(`${layer.name}_W`, [2, 4 * units, inputSize], W), g.constant(`${layer.name}_R`, [2, 4 * units, units], R), g.constant(`${layer.name}_B`, [2, 8 * units], B)],
+          { direction: "bidirectional", hidden_size: units }, [g.fresh("lstm_y"), yH]);
         const batchFirst = g.node("Transpose", [yH], { perm: [1, 0, 2] });
         out = { name: g.node("Reshape", [batchFirst, g.int64s("shape", [0, 2 * units])]), shape: [2 * units], channelsFirst: false };
         break;

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { DataFormatError } from "../data/errors";
+import { fuse } from "../dist/fuse";
 import { onnxThreadOptions, threadConfig, type ThreadConfig } from "../runtime/threads";
 import { decodeOnnx, describeOnnx, type OnnxInfo, type OnnxValueInfo } from "./onnx-model";
 import { applyPreprocessing, preprocessingFromMetadata, type ModelPreprocessing } from "./preprocess";
@@ -122,14 +123,7 @@ export class DeployedModel {
       parts.push(out.data);
       outShape = out.shape;
     }
-    const total = parts.reduce((s, p) => s + p.length, 0);
-    const joined = new Float32Array(total);
-    let at = 0;
-    for (const p of parts) {
-      joined.set(p, at);
-      at += p.length;
-    }
-    return { data: joined, shape: [rows, ...outShape.slice(1)] };
+    return { data: fuse(parts), shape: [rows, ...outShape.slice(1)] };
   }
 
   /** Runs `count` untimed inferences on zeros of batch `batch` (first-run allocations, caches). */

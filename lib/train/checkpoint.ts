@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../report/atomic";
+import { fuse } from "../dist/fuse";
 
 /** A named tensor, as optimisers report their state. */
 export interface NamedTensor {
@@ -76,14 +77,7 @@ export interface LoadedCheckpoint {
 }
 
 function pack(tensors: { name: string; tensor: tf.Tensor }[]): { bytes: Uint8Array; entries: TensorEntry[] } {
-  const arrays = tensors.map((t) => Float32Array.from(t.tensor.dataSync()));
-  const total = arrays.reduce((s, a) => s + a.length, 0);
-  const all = new Float32Array(total);
-  let at = 0;
-  for (const a of arrays) {
-    all.set(a, at);
-    at += a.length;
-  }
+  const all = fuse(tensors.map((t) => t.tensor.dataSync() as Float32Array));
   return { bytes: new Uint8Array(all.buffer), entries: tensors.map((t) => ({ name: t.name, shape: t.tensor.shape })) };
 }
 

@@ -5,6 +5,7 @@
  * run is reported as one epoch.
  */
 import { join } from "node:path";
+import { fuse } from "../dist/fuse";
 import { argmaxRows, classificationReport } from "../metrics/classification";
 import { ResourceSampler } from "../metrics/sampler";
 import { TabNet, type TabNetConfig } from "../models/tabnet";
@@ -74,12 +75,7 @@ export async function trainTabularBaseline(name: "tabnet" | "xgboost", data: Tra
     model = tabnet;
     if (config.outDir) {
       const vars = tabnet.allVariables;
-      const all = new Float32Array(vars.reduce((s, v) => s + v.size, 0));
-      let at = 0;
-      for (const v of vars) {
-        all.set(v.dataSync() as Float32Array, at);
-        at += v.size;
-      }
+      const all = fuse(vars.map((v) => v.dataSync() as Float32Array));
       writeFileAtomic(join(config.outDir, "tabnet.weights.bin"), new Uint8Array(all.buffer));
       writeJsonAtomic(join(config.outDir, "tabnet.json"), { format: "edgelab-tabnet-1", config: tabnet.config, variables: vars.map((v) => v.shape) });
     }
