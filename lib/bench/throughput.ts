@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../random";
 import { modelEntry, parameterCount } from "../models";
+import { adam } from "../train/adam";
 
 /** What to measure. */
 export interface ThroughputConfig {
@@ -50,7 +51,7 @@ export async function measureTrainingThroughput(config: ThroughputConfig): Promi
   const perSample = shape.inputShape.reduce((a, b) => a * b, 1);
   const xs = tf.tensor(Float32Array.from({ length: config.batch * perSample }, () => rng.next()), [config.batch, ...shape.inputShape]);
   const ys = tf.oneHot(tf.tensor1d(Int32Array.from({ length: config.batch }, () => rng.int(shape.classes)), "int32"), shape.classes);
-  const optimizer = tf.train.adam(config.learningRate ?? 5e-4);
+  const optimizer = adam(config.learningRate ?? 5e-4);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let t0 = 0;
   for (let i = 0; i < warmup + steps; i++) {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { argmaxRows, classificationReport, type ClassificationReport } from "../metrics/classification";
 import { latencyStats } from "../metrics/latency";
 import { ResourceSampler } from "../metrics/sampler";
+import { adam } from "./adam";
 import { dropoutClock } from "../models/dropout";
 import { writeCsv } from "../report/table";
 import { batchTensors, epochOrder, type ArrayData } from "./batches";
@@ -132,7 +133,7 @@ export interface ModelIdentity {
 }
 
 function makeOptimizer(config: TrainConfig): tf.Optimizer {
-  return config.optimizer === "adam" ? tf.train.adam(config.learningRate) : tf.train.momentum(config.learningRate, config.momentum);
+  return config.optimizer === "adam" ? adam(config.learningRate) : tf.train.momentum(config.learningRate, config.momentum);
 }
 
 function setLearningRate(optimizer: tf.Optimizer, lr: number): void {

@@ -1,4 +1,5 @@
 /** Training: the engine, batches, evaluation, schedules, class weights, checkpoints, projections. */
+export * from "./adam";
 export * from "./batches";
 export * from "./checkpoint";
 export * from "./class-weights";

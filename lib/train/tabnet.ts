@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { argmaxRows, accuracy } from "../metrics/classification";
 import type { TabNet } from "../models/tabnet";
 import { epochOrder } from "./batches";
+import { adam } from "./adam";
 import { clipByGlobalNorm } from "./clip";
 
 /** Settings (pytorch-tabnet defaults). */
@@ -47,7 +48,7 @@ export async function trainTabNet(model: TabNet, data: TabularArrays, overrides:
   const classes = model.config.classes;
   const n = data.labels.length;
   if (data.features.length !== n * d) throw new Error(`TabNet: ${data.features.length} values for ${n} rows × ${d} features`);
-  const optimizer: tf.Optimizer = tf.train.adam(c.learningRate);
+  const optimizer: tf.Optimizer = adam(c.learningRate);
   const variables = model.trainableVariables;
   const history: TabNetEpoch[] = [];
   for (let epoch = 0; epoch < c.epochs; epoch++) {

@@ -1,0 +1,145 @@
+/**
+ * A minimal WebAssembly binary writer for small SIMD kernels that run on tfjs' wasm heap.
+ *
+ * tfjs-backend-wasm exports its `WebAssembly.Memory`; a module that imports that memory can read
+ * and write tensors in place, with no copies through JS. Such kernels are a few dozen
+ * instructions, so edgelab emits their bytes here rather than depend on a C→wasm toolchain
+ * (which neither Debian's nor Pi OS's defaults ship). Only what those kernels use is encoded:
+ * one imported memory, functions with i32/f32/v128 parameters and locals, and the instructions
+ * in {@link op}. `WebAssembly.Module` validates the result, so an encoding mistake fails loudly
+ * at load time, never silently at run time.
+ */
+
+/** Value types. */
+export const valType = { i32: 0x7f, f32: 0x7d, v128: 0x7b } as const;
+type ValType = (typeof valType)[keyof typeof valType];
+
+/** Unsigned LEB128. */
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 (32-bit). */
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const simd = (code: number): number[] => [0xfd, ...uleb(code)];
+
+/** Instruction encoders (bytes). Memory accesses take a byte offset immediate. */
+export const op = {
+  localGet: (i: number): number[] => [0x20, ...uleb(i)],
+  localSet: (i: number): number[] => [0x21, ...uleb(i)],
+  localTee: (i: number): number[] => [0x22, ...uleb(i)],
+  i32Const: (v: number): number[] => [0x41, ...sleb(v)],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32GeU: [0x4f],
+  i32And: [0x71],
+  f32Load: (offset = 0): number[] => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset = 0): number[] => [0x38, 2, ...uleb(offset)],
+  f32Sqrt: [0x91],
+  f32Add: [0x92],
+  f32Sub: [0x93],
+  f32Mul: [0x94],
+  f32Div: [0x95],
+  /** Block / loop with no result; `end` closes either. */
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number): number[] => [0x0c, ...uleb(depth)],
+  brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
+  v128Load: (offset = 0): number[] => [...simd(0x00), 0, ...uleb(offset)],
+  v128Store: (offset = 0): number[] => [...simd(0x0b), 0, ...uleb(offset)],
+  f32x4Splat: simd(0x13),
+  f32x4Sqrt: simd(0xe3),
+  f32x4Add: simd(0xe4),
+  f32x4Sub: simd(0xe5),
+  f32x4Mul: simd(0xe6),
+  f32x4Div: simd(0xe7),
+};
+
+/** One exported function: parameter and local types, and its body (without the final `end`). */
+export interface FunctionSpec {
+  name: string;
+  params: ValType[];
+  locals: ValType[];
+  body: number[][];
+}
+
+function section(id: number, payload: number[]): number[] {
+  return [id, ...uleb(payload.length), ...payload];
+}
+
+function vector(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(text: string): number[] {
+  const bytes = [...Buffer.from(text, "utf8")];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/**
+ * Encodes a module that imports `env.memory` (any size) and exports `functions`
+ * (each returns nothing).
+ */
+export function encodeModule(functions: FunctionSpec[]): Uint8Array {
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), 0]);
+  const imports = vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]]);
+  const funcs = vector(functions.map((_, i) => uleb(i)));
+  const exported = vector(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]));
+  const bodies = functions.map((f) => {
+    const locals = vector(f.locals.map((t) => [1, t]));
+    const code = [...locals, ...f.body.flat(), ...op.end];
+    return [...uleb(code.length), ...code];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(types)),
+    ...section(2, imports),
+    ...section(3, funcs),
+    ...section(7, exported),
+    ...section(10, vector(bodies)),
+  ]);
+}
+
+/** The parts of the WebAssembly JS API used here (the project compiles without DOM typings). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** Compiles `bytes` against `memory`: the module's exports, or the reason it cannot (e.g. no wasm SIMD). */
+export function instantiate(bytes: Uint8Array, memory: WasmMemory): Record<string, unknown> | Error {
+  const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) return new Error("this runtime has no WebAssembly");
+  try {
+    return new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
