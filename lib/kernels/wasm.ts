@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { openBlas } from "../native/openblas";
+import { columnSums, reducesLeadingAxes } from "./column-sum";
 import { conv2dForward } from "./conv2d";
 import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
@@ -26,6 +27,7 @@ interface HeapTensorInfo {
 interface WasmBackend {
   makeOutput(shape: number[], dtype: string): HeapTensorInfo;
   typedArrayFromHeap(t: HeapTensorInfo): Float32Array;
+  incRef(dataId: object): void;
 }
 type Shape4 = [number, number, number, number];
 type Pad = "valid" | "same" | number;
@@ -117,12 +119,12 @@ export function registerWasmKernels(): WasmKernelReport {
   }
 
   const poolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-    const { dy, input } = inputs as unknown as { dy: HeapTensorInfo; input: HeapTensorInfo };
+    const { dy, input, output } = inputs as unknown as { dy: HeapTensorInfo; input: HeapTensorInfo; output: HeapTensorInfo };
     const a = attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: Pad; dimRoundingMode?: Rounding };
     const info = tf.backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     const wasm = backend as unknown as WasmBackend;
     const out = wasm.makeOutput(input.shape, "float32");
-    maxPoolGrad(wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(input), {
+    maxPoolGrad(wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(input), wasm.typedArrayFromHeap(output), {
       batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
       outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth,
       strideHeight: info.strideHeight, strideWidth: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
@@ -131,6 +133,38 @@ export function registerWasmKernels(): WasmKernelReport {
   };
   had = tf.getKernel("MaxPoolGrad", "wasm") !== undefined;
   note("MaxPoolGrad", had, install("MaxPoolGrad", poolGrad, true));
+
+  // tfjs clones every tensor it saves for the backward pass through Identity, which on wasm
+  // copies the data; tensors are immutable, so sharing the buffer (as cpu does) is enough.
+  const identity: tf.KernelFunc = ({ inputs, backend }) => {
+    const { x } = inputs as unknown as { x: HeapTensorInfo };
+    if (x.dtype === "string") throw new Error("Identity on wasm: string tensors are not supported");
+    (backend as unknown as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as tf.TensorInfo;
+  };
+  had = tf.getKernel("Identity", "wasm") !== undefined;
+  note("Identity", had, install("Identity", identity, true));
+
+  // Sum over all axes but the last (bias gradients) as a GEMM; anything else goes to wasm's own.
+  const wasmSum = tf.getKernel("Sum", "wasm");
+  if (wasmSum) {
+    const sum: tf.KernelFunc = (args) => {
+      const { x } = args.inputs as unknown as { x: HeapTensorInfo };
+      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[] | null; keepDims: boolean };
+      // A null axis means every axis.
+      const axes = axis === null || axis === undefined ? x.shape.map((_, i) => i) : Array.isArray(axis) ? axis : [axis];
+      if (x.dtype !== "float32" || !reducesLeadingAxes(axes, x.shape.length)) return wasmSum.kernelFunc(args);
+      const cols = x.shape[x.shape.length - 1];
+      const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const wasm = args.backend as unknown as WasmBackend;
+      const out = wasm.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols], "float32");
+      // An empty reduction is 0 (wasm's own kernel leaves such outputs uninitialised).
+      if (rows === 0) wasm.typedArrayFromHeap(out).fill(0);
+      else if (cols > 0) columnSums(wasm.typedArrayFromHeap(x), rows, cols, wasm.typedArrayFromHeap(out), gemm);
+      return out as unknown as tf.TensorInfo;
+    };
+    note("Sum", true, install("Sum", sum, true));
+  }
 
   report = { registered, replaced, gemm: gemm.name };
   return report;

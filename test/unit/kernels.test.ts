@@ -121,6 +121,44 @@ test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties)", as
   }
 });
 
+test("wasm Sum over leading axes (bias gradients) matches tfjs' cpu kernel; other reductions still work", async () => {
+  const cases: { shape: number[]; axis: number | number[]; keepDims?: boolean }[] = [
+    { shape: [24, 7, 7, 64], axis: [0, 1, 2] }, // a conv bias gradient
+    { shape: [5, 3], axis: 0 },
+    { shape: [2, 3, 4], axis: [1, 0], keepDims: true }, // unordered, keepDims
+    { shape: [2, 3, 4], axis: [-3, -2] }, // negative axes
+    { shape: [2, 3, 4], axis: [1, 2] }, // not leading: wasm's own kernel
+    { shape: [2, 3, 4], axis: [0, 1, 2] }, // everything
+    { shape: [4, 3], axis: null as unknown as number }, // no axis: everything
+    { shape: [6], axis: 0 },
+  ];
+  for (const c of cases) {
+    const x = random(c.shape.reduce((a, b) => a * b, 1));
+    const shapes: number[][] = [];
+    const [reference, ours] = await onBoth(() => {
+      const s = tf.sum(tf.tensor(x, c.shape), c.axis, c.keepDims);
+      shapes.push(s.shape);
+      return s;
+    });
+    assert.deepEqual(shapes[1], shapes[0], JSON.stringify(c));
+    assert.ok(maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+  }
+  await useBackend("wasm");
+  assert.deepEqual(tf.sum(tf.tensor([], [0, 3]), 0).dataSync(), new Float32Array(3));
+  assert.deepEqual(tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), 0).dataSync(), new Int32Array([4, 6]));
+});
+
+test("wasm Identity shares the buffer: a clone outlives its source and keeps its values", async () => {
+  await useBackend("wasm");
+  const before = tf.memory().numTensors;
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  x.dispose();
+  assert.deepEqual(y.dataSync(), new Float32Array([1, 2, 3]));
+  y.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test("OpenBLAS sgemm agrees with the JS GEMM (all transpose combinations)", { skip: openBlas() === null && "libopenblas is not installed" }, () => {
   const blas = openBlas()!;
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
