@@ -11,7 +11,7 @@
  *
  * Four lanes at a time, then a scalar loop for the remainder.
  */
-import { encodeModule, instantiate, op, valType, type FunctionSpec, type WasmMemory } from "./wasm-module";
+import { encodeModule, forLoop, instantiate, op, valType, type FunctionSpec, type WasmMemory } from "./wasm-module";
 
 /** Adam's per-step scalars (float32 semantics: the kernel rounds them to float32). */
 export interface AdamScalars {
@@ -87,15 +87,9 @@ function update(l: Lanes): number[][] {
   ];
 }
 
+/** Continues from the current index up to `end` (bytes). */
 function loop(l: Lanes, end: number): number[][] {
-  return [
-    op.block, op.loop,
-    op.localGet(I), op.localGet(end), op.i32GeU, op.brIf(1),
-    ...update(l),
-    op.localGet(I), op.i32Const(l.step), op.i32Add, op.localSet(I),
-    op.br(0),
-    op.end, op.end,
-  ];
+  return forLoop(I, [op.localGet(I)], [op.localGet(end)], l.step, update(l));
 }
 
 const adamSpec: FunctionSpec = {

@@ -6,13 +6,13 @@
  * Pure: typed arrays in, typed array out; the GEMM is passed in.
  */
 import type { Gemm } from "./gemm";
-import { forEachChunk, im2col, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
+import { forEachChunk, isPointwise, jsPatchOps, patchSize, type ConvGeometry, type PatchOps } from "./im2col";
 
 export type { ConvGeometry } from "./im2col";
 export { im2col } from "./im2col";
 
 /** Computes dW into `dw` (length Fh·Fw·Ci·Co, HWIO) from x (NHWC) and dy (NHWC). */
-export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry, dw: Float32Array, gemm: Gemm): void {
+export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry, dw: Float32Array, gemm: Gemm, patches: PatchOps = jsPatchOps): void {
   const K = patchSize(g);
   const rowsPerImage = g.outHeight * g.outWidth;
   const co = g.outChannels;
@@ -22,8 +22,8 @@ export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvG
     return;
   }
   forEachChunk(g, (b0, count, rows) => {
-    const col = scratchBuffer(rows * K);
-    im2col(x, g, col, b0, count);
+    const col = patches.scratch(rows * K);
+    patches.im2col(x, g, col, b0, count);
     gemm.sgemm(true, false, K, co, rows, 1, col, K, dy.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co), co, b0 === 0 ? 0 : 1, dw, co);
   });
 }

@@ -4,10 +4,10 @@
  * A pointwise convolution needs no col2im: dx = dy · Wᵀ directly. Chunked over images.
  */
 import type { Gemm } from "./gemm";
-import { col2imAdd, forEachChunk, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
+import { forEachChunk, isPointwise, jsPatchOps, patchSize, type ConvGeometry, type PatchOps } from "./im2col";
 
 /** Computes dx (NHWC, length B·H·W·Ci) from dy (NHWC) and w (HWIO). */
-export function conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeometry, dx: Float32Array, gemm: Gemm): void {
+export function conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeometry, dx: Float32Array, gemm: Gemm, patches: PatchOps = jsPatchOps): void {
   const K = patchSize(g);
   const rowsPerImage = g.outHeight * g.outWidth;
   const co = g.outChannels;
@@ -17,8 +17,8 @@ export function conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGe
   }
   dx.fill(0);
   forEachChunk(g, (b0, count, rows) => {
-    const col = scratchBuffer(rows * K);
+    const col = patches.scratch(rows * K);
     gemm.sgemm(false, true, rows, K, co, 1, dy.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co), co, w, co, 0, col, K);
-    col2imAdd(col, g, dx, b0, count);
+    patches.col2imAdd(col, g, dx, b0, count);
   });
 }

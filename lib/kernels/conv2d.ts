@@ -4,10 +4,10 @@
  * the HWIO filter being exactly the K × Co matrix. Chunked over images to bound scratch memory.
  */
 import type { Gemm } from "./gemm";
-import { forEachChunk, im2col, isPointwise, patchSize, scratchBuffer, type ConvGeometry } from "./im2col";
+import { forEachChunk, isPointwise, jsPatchOps, patchSize, type ConvGeometry, type PatchOps } from "./im2col";
 
 /** Computes y (NHWC, length B·Ho·Wo·Co) from x (NHWC) and w (HWIO). */
-export function conv2dForward(x: Float32Array, w: Float32Array, g: ConvGeometry, y: Float32Array, gemm: Gemm): void {
+export function conv2dForward(x: Float32Array, w: Float32Array, g: ConvGeometry, y: Float32Array, gemm: Gemm, patches: PatchOps = jsPatchOps): void {
   const K = patchSize(g);
   const rowsPerImage = g.outHeight * g.outWidth;
   const co = g.outChannels;
@@ -16,8 +16,8 @@ export function conv2dForward(x: Float32Array, w: Float32Array, g: ConvGeometry,
     return;
   }
   forEachChunk(g, (b0, count, rows) => {
-    const col = scratchBuffer(rows * K);
-    im2col(x, g, col, b0, count);
+    const col = patches.scratch(rows * K);
+    patches.im2col(x, g, col, b0, count);
     gemm.sgemm(false, false, rows, co, K, 1, col, K, w, co, 0, y.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co), co);
   });
 }

@@ -174,3 +174,14 @@ export function scratchBuffer(n: number): Float32Array {
   if (scratch.length < n) scratch = new Float32Array(n);
   return scratch.subarray(0, n);
 }
+
+/** The patch transforms and the scratch memory a GEMM convolution uses. */
+export interface PatchOps {
+  im2col(x: Float32Array, g: ConvGeometry, col: Float32Array, b0: number, count: number): void;
+  col2imAdd(col: Float32Array, g: ConvGeometry, dx: Float32Array, b0: number, count: number): void;
+  /** Scratch for `n` floats, valid until the next call. */
+  scratch(n: number): Float32Array;
+}
+
+/** The JS transforms above with a JS scratch buffer: the reference, and the fallback anywhere. */
+export const jsPatchOps: PatchOps = { im2col, col2imAdd, scratch: scratchBuffer };

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { WasmMemory } from "./wasm-module";
 
 interface BackendInternals {
-  wasm?: { asm?: { memory?: WasmMemory } };
+  wasm?: { asm?: { memory?: WasmMemory }; _malloc?(bytes: number): number; _free?(pointer: number): void };
   dataIdMap?: { get(dataId: object): { memoryOffset: number | null } | undefined };
   makeOutput?(shape: number[], dtype: string): tf.TensorInfo;
 }
@@ -20,7 +20,14 @@ export interface WasmHeap {
   offset(t: tf.TensorInfo): number;
   /** A new float32 tensor of `shape` whose (uninitialised) data lives on the heap. */
   allocate(shape: number[]): tf.Tensor;
+  /**
+   * Byte offset of a scratch block of at least `bytes`, kept for later calls (one per heap).
+   * May grow the heap, which detaches existing views: take views afterwards.
+   */
+  reserveScratch(bytes: number): number;
 }
+
+const scratchBlocks = new WeakMap<WasmMemory, { pointer: number; bytes: number }>();
 
 /** The heap of the active backend if it is tfjs' wasm backend, else null. */
 export function activeWasmHeap(): WasmHeap | null {
@@ -29,7 +36,9 @@ export function activeWasmHeap(): WasmHeap | null {
   const memory = backend.wasm?.asm?.memory;
   const dataIdMap = backend.dataIdMap;
   const makeOutput = backend.makeOutput?.bind(backend);
-  if (!memory || !dataIdMap || !makeOutput) return null;
+  const malloc = backend.wasm?._malloc;
+  const free = backend.wasm?._free;
+  if (!memory || !dataIdMap || !makeOutput || !malloc || !free) return null;
   return {
     memory,
     offset(t) {
@@ -39,6 +48,16 @@ export function activeWasmHeap(): WasmHeap | null {
     },
     allocate(shape) {
       return tf.engine().makeTensorFromTensorInfo(makeOutput(shape, "float32"));
+    },
+    reserveScratch(bytes) {
+      const block = scratchBlocks.get(memory);
+      if (block && block.bytes >= bytes) return block.pointer;
+      if (block) free(block.pointer);
+      // `>>> 0`: malloc returns a signed offset above 2 GB.
+      const pointer = malloc(bytes) >>> 0;
+      if (pointer === 0) throw new Error(`wasm heap: cannot allocate ${bytes} bytes of scratch`);
+      scratchBlocks.set(memory, { pointer, bytes });
+      return pointer;
     },
   };
 }

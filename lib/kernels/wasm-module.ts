@@ -54,8 +54,11 @@ export const op = {
   i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32Shl: [0x74],
+  i32GeS: [0x4e],
   i32GeU: [0x4f],
+  i32LtU: [0x49],
   i32And: [0x71],
+  f32Const0: [0x43, 0, 0, 0, 0],
   f32Load: (offset = 0): number[] => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0): number[] => [0x38, 2, ...uleb(offset)],
   f32Sqrt: [0x91],
@@ -66,6 +69,8 @@ export const op = {
   /** Block / loop with no result; `end` closes either. */
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  else: [0x05],
   end: [0x0b],
   br: (depth: number): number[] => [0x0c, ...uleb(depth)],
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
@@ -78,6 +83,27 @@ export const op = {
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
 };
+
+/**
+ * `for (i = start; i < end; i += step) body` with signed bounds; `start` and `end` are
+ * instruction sequences that each leave one i32 on the stack.
+ */
+export function forLoop(i: number, start: number[][], end: number[][], step: number, body: number[][]): number[][] {
+  return [
+    ...start, op.localSet(i),
+    op.block, op.loop,
+    op.localGet(i), ...end, op.i32GeS, op.brIf(1),
+    ...body,
+    op.localGet(i), op.i32Const(step), op.i32Add, op.localSet(i),
+    op.br(0),
+    op.end, op.end,
+  ];
+}
+
+/** `if (cond) then else otherwise`; `cond` leaves one i32 on the stack. */
+export function ifElse(cond: number[][], then: number[][], otherwise: number[][] = []): number[][] {
+  return [...cond, op.if, ...then, ...(otherwise.length ? [op.else, ...otherwise] : []), op.end];
+}
 
 /** One exported function: parameter and local types, and its body (without the final `end`). */
 export interface FunctionSpec {

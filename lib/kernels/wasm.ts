@@ -2,9 +2,11 @@
  * Kernels edgelab adds to tfjs' wasm backend. It lacks `Conv2DBackpropFilter` (so it cannot train
  * convolutions) and its own `Conv2D`, `Conv2DBackpropInput` and `MaxPoolGrad` are single-threaded
  * and, for the last two, naive: profiling one SqueezeNet-32 training step put 65 % of the time in
- * them. With OpenBLAS the three convolution kernels become im2col + multi-threaded `sgemm`;
- * `MaxPoolGrad` is a streaming JS loop either way. Without OpenBLAS only the missing kernel is
- * added (on the JS GEMM) and wasm keeps its own convolutions, which beat a JS GEMM.
+ * them. With OpenBLAS the three convolution kernels become im2col + multi-threaded `sgemm`, the
+ * patch transforms (im2col/col2im) running as wasm SIMD loops on the heap; `MaxPoolGrad` is a JS
+ * loop either way. Without OpenBLAS only the missing kernel is added (on the JS GEMM) and wasm
+ * keeps its own convolutions, which beat a JS GEMM. Identity and bias-gradient Sum are replaced
+ * because tfjs' training loop calls them on every saved tensor and every bias.
  *
  * Kernels read inputs straight from the wasm heap and write into heap memory the backend
  * allocates: no copies through JS arrays.
@@ -16,8 +18,10 @@ import { conv2dForward } from "./conv2d";
 import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
 import { jsGemm, type Gemm } from "./gemm";
-import { geometryFromInfo } from "./im2col";
+import { geometryFromInfo, imagesPerChunk, isPointwise, jsPatchOps, patchSize, type ConvGeometry, type PatchOps } from "./im2col";
 import { maxPoolGrad } from "./max-pool-grad";
+import { patchKernels, type PatchKernels } from "./patches-simd";
+import { activeWasmHeap } from "./wasm-heap";
 
 interface HeapTensorInfo {
   dataId: object;
@@ -48,6 +52,21 @@ let report: WasmKernelReport | null = null;
 export function kernelGemm(): Gemm {
   const blas = openBlas();
   return blas ? { name: `openblas (${blas.library})`, sgemm: blas.sgemm } : jsGemm;
+}
+
+let simdPatches: PatchKernels | Error | undefined;
+
+/**
+ * The patch transforms for geometry `g`: SIMD on the heap when they load, else JS. Call before
+ * taking heap views: reserving the heap scratch may grow (and so detach) the heap.
+ */
+function patchOps(g: ConvGeometry): PatchOps {
+  const heap = activeWasmHeap();
+  if (!heap || isPointwise(g)) return jsPatchOps;
+  simdPatches ??= patchKernels(heap.memory);
+  if (simdPatches instanceof Error) return jsPatchOps;
+  const pointer = heap.reserveScratch(imagesPerChunk(g) * g.outHeight * g.outWidth * patchSize(g) * 4);
+  return { ...simdPatches, scratch: (n) => new Float32Array(heap.memory.buffer, pointer, n) };
 }
 
 function noNchw(kernel: string, dataFormat: string | undefined): void {
@@ -84,7 +103,8 @@ export function registerWasmKernels(): WasmKernelReport {
     const g = geometryFromInfo(tf.backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast"));
     const wasm = backend as unknown as WasmBackend;
     const out = wasm.makeOutput(a.filterShape, "float32");
-    conv2dBackpropFilter(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(dy), g, wasm.typedArrayFromHeap(out), gemm);
+    const patches = patchOps(g);
+    conv2dBackpropFilter(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(dy), g, wasm.typedArrayFromHeap(out), gemm, patches);
     return out as unknown as tf.TensorInfo;
   };
   let had = tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined;
@@ -98,7 +118,9 @@ export function registerWasmKernels(): WasmKernelReport {
       const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, false, "channelsLast");
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput(info.outShape, "float32");
-      conv2dForward(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(filter), geometryFromInfo(info), wasm.typedArrayFromHeap(out), gemm);
+      const g = geometryFromInfo(info);
+      const patches = patchOps(g);
+      conv2dForward(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(filter), g, wasm.typedArrayFromHeap(out), gemm, patches);
       return out as unknown as tf.TensorInfo;
     };
     had = tf.getKernel("Conv2D", "wasm") !== undefined;
@@ -111,7 +133,9 @@ export function registerWasmKernels(): WasmKernelReport {
       const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput(a.inputShape, "float32");
-      conv2dBackpropInput(wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(filter), geometryFromInfo(info), wasm.typedArrayFromHeap(out), gemm);
+      const g = geometryFromInfo(info);
+      const patches = patchOps(g);
+      conv2dBackpropInput(wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(filter), g, wasm.typedArrayFromHeap(out), gemm, patches);
       return out as unknown as tf.TensorInfo;
     };
     had = tf.getKernel("Conv2DBackpropInput", "wasm") !== undefined;

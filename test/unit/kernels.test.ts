@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/runtime/tfjs";
-import { jsGemm, registerWasmKernels } from "../../lib/kernels";
+import { col2imAdd, im2col, jsGemm, patchSize, registerWasmKernels, type ConvGeometry } from "../../lib/kernels";
+import { patchKernels } from "../../lib/kernels/patches-simd";
 import { buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig } from "../../lib/models";
 import { openBlas } from "../../lib/native/openblas";
 import { Rng } from "../../lib/random";
@@ -119,6 +120,49 @@ test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties)", as
     );
     assert.ok(maxAbsDiff(reference, ours) < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
   }
+});
+
+test("SIMD im2col/col2im on a wasm memory equal the JS reference (padding, strides, dilation, odd channels, chunks)", () => {
+  const api = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+  const memory = new api.Memory({ initial: 256 });
+  const kernels = patchKernels(memory);
+  if (kernels instanceof Error) throw kernels;
+  const geometry = (batch: number, h: number, w: number, ci: number, f: number, s: number, pad: number, d = 1): ConvGeometry => {
+    const eff = (f - 1) * d + 1;
+    return {
+      batch, inHeight: h, inWidth: w, inChannels: ci, outChannels: 4, filterHeight: f, filterWidth: f, strideHeight: s, strideWidth: s,
+      padTop: pad, padLeft: pad, dilationHeight: d, dilationWidth: d,
+      outHeight: Math.floor((h + 2 * pad - eff) / s) + 1, outWidth: Math.floor((w + 2 * pad - eff) / s) + 1,
+    };
+  };
+  const cases = [geometry(3, 7, 7, 16, 3, 1, 1), geometry(2, 9, 7, 3, 3, 2, 1), geometry(2, 8, 8, 5, 3, 1, 0, 2), geometry(1, 5, 6, 7, 2, 1, 1), geometry(2, 4, 4, 32, 3, 1, 1)];
+  for (const g of cases) {
+    let offset = 16;
+    const heap = (n: number): Float32Array => {
+      const a = new Float32Array(memory.buffer, offset, n);
+      offset += n * 4 + 16;
+      return a;
+    };
+    const x = heap(g.batch * g.inHeight * g.inWidth * g.inChannels);
+    x.set(random(x.length));
+    const n = g.batch * g.outHeight * g.outWidth * patchSize(g);
+    const reference = new Float32Array(n);
+    im2col(x, g, reference);
+    const ours = heap(n);
+    ours.fill(NaN);
+    kernels.im2col(x, g, ours, 0, g.batch);
+    assert.deepEqual(ours, reference, `im2col ${JSON.stringify(g)}`);
+    const perImage = n / g.batch;
+    const chunk = heap(n - perImage);
+    kernels.im2col(x, g, chunk, 1, g.batch - 1);
+    assert.deepEqual(chunk, reference.subarray(perImage), `im2col of images 1.. ${JSON.stringify(g)}`);
+    const dxReference = new Float32Array(x.length).fill(0.5);
+    col2imAdd(reference, g, dxReference);
+    const dx = heap(x.length).fill(0.5);
+    kernels.col2imAdd(ours, g, dx, 0, g.batch);
+    assert.deepEqual(dx, dxReference, `col2im ${JSON.stringify(g)}`);
+  }
+  assert.throws(() => kernels.im2col(new Float32Array(4), cases[0], new Float32Array(4), 0, 1), /views on the wasm heap/);
 });
 
 test("wasm Sum over leading axes (bias gradients) matches tfjs' cpu kernel; other reductions still work", async () => {
