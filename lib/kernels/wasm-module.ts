@@ -58,7 +58,11 @@ export const op = {
   i32GeU: [0x4f],
   i32LtU: [0x49],
   i32And: [0x71],
-  f32Const0: [0x43, 0, 0, 0, 0],
+  f32Const: (value: number): number[] => {
+    const bytes = new Uint8Array(4);
+    new DataView(bytes.buffer).setFloat32(0, value, true);
+    return [0x43, ...bytes];
+  },
   f32Load: (offset = 0): number[] => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0): number[] => [0x38, 2, ...uleb(offset)],
   f32Sqrt: [0x91],
@@ -76,6 +80,11 @@ export const op = {
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
   v128Load: (offset = 0): number[] => [...simd(0x00), 0, ...uleb(offset)],
   v128Store: (offset = 0): number[] => [...simd(0x0b), 0, ...uleb(offset)],
+  v128And: simd(0x4e),
+  v128AndNot: simd(0x4f),
+  v128Or: simd(0x50),
+  f32x4Eq: simd(0x41),
+  f32x4Gt: simd(0x44),
   f32x4Splat: simd(0x13),
   f32x4Sqrt: simd(0xe3),
   f32x4Add: simd(0xe4),

@@ -3,8 +3,8 @@
  * convolutions) and its own `Conv2D`, `Conv2DBackpropInput` and `MaxPoolGrad` are single-threaded
  * and, for the last two, naive: profiling one SqueezeNet-32 training step put 65 % of the time in
  * them. With OpenBLAS the three convolution kernels become im2col + multi-threaded `sgemm`, the
- * patch transforms (im2col/col2im) running as wasm SIMD loops on the heap; `MaxPoolGrad` is a JS
- * loop either way. Without OpenBLAS only the missing kernel is added (on the JS GEMM) and wasm
+ * patch transforms (im2col/col2im) running as wasm SIMD loops on the heap; `MaxPoolGrad` is a
+ * SIMD loop too (JS where SIMD is missing). Without OpenBLAS only the missing kernel is added (on the JS GEMM) and wasm
  * keeps its own convolutions, which beat a JS GEMM. Identity and bias-gradient Sum are replaced
  * because tfjs' training loop calls them on every saved tensor and every bias.
  *
@@ -19,9 +19,9 @@ import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
 import { jsGemm, type Gemm } from "./gemm";
 import { geometryFromInfo, imagesPerChunk, isPointwise, jsPatchOps, patchSize, type ConvGeometry, type PatchOps } from "./im2col";
-import { maxPoolGrad } from "./max-pool-grad";
+import { maxPoolGrad, type PoolGeometry } from "./max-pool-grad";
 import { patchKernels, type PatchKernels } from "./patches-simd";
-import { activeWasmHeap } from "./wasm-heap";
+import { activeWasmHeap, type WasmHeap } from "./wasm-heap";
 
 interface HeapTensorInfo {
   dataId: object;
@@ -56,17 +56,23 @@ export function kernelGemm(): Gemm {
 
 let simdPatches: PatchKernels | Error | undefined;
 
+/** The heap and its SIMD patch kernels, or null when they cannot load (JS is used then). */
+function simd(): { heap: WasmHeap; kernels: PatchKernels } | null {
+  const heap = activeWasmHeap();
+  if (!heap) return null;
+  simdPatches ??= patchKernels(heap.memory);
+  return simdPatches instanceof Error ? null : { heap, kernels: simdPatches };
+}
+
 /**
  * The patch transforms for geometry `g`: SIMD on the heap when they load, else JS. Call before
  * taking heap views: reserving the heap scratch may grow (and so detach) the heap.
  */
 function patchOps(g: ConvGeometry): PatchOps {
-  const heap = activeWasmHeap();
-  if (!heap || isPointwise(g)) return jsPatchOps;
-  simdPatches ??= patchKernels(heap.memory);
-  if (simdPatches instanceof Error) return jsPatchOps;
-  const pointer = heap.reserveScratch(imagesPerChunk(g) * g.outHeight * g.outWidth * patchSize(g) * 4);
-  return { ...simdPatches, scratch: (n) => new Float32Array(heap.memory.buffer, pointer, n) };
+  const s = isPointwise(g) ? null : simd();
+  if (!s) return jsPatchOps;
+  const pointer = s.heap.reserveScratch(imagesPerChunk(g) * g.outHeight * g.outWidth * patchSize(g) * 4);
+  return { ...s.kernels, scratch: (n) => new Float32Array(s.heap.memory.buffer, pointer, n) };
 }
 
 function noNchw(kernel: string, dataFormat: string | undefined): void {
@@ -148,11 +154,17 @@ export function registerWasmKernels(): WasmKernelReport {
     const info = tf.backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     const wasm = backend as unknown as WasmBackend;
     const out = wasm.makeOutput(input.shape, "float32");
-    maxPoolGrad(wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(input), wasm.typedArrayFromHeap(output), {
+    const g: PoolGeometry = {
       batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
       outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth,
       strideHeight: info.strideHeight, strideWidth: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
-    }, wasm.typedArrayFromHeap(out));
+    };
+    const s = simd();
+    const done = s ? s.heap.reserveScratch(g.channels * 4) : 0; // before the views below
+    const [dyView, xView, yView, dxView] = [dy, input, output, out].map((t) => wasm.typedArrayFromHeap(t));
+    if (!s?.kernels.maxPoolGrad(dyView, xView, yView, g, dxView, new Float32Array(s.heap.memory.buffer, done, g.channels))) {
+      maxPoolGrad(dyView, xView, yView, g, dxView);
+    }
     return out as unknown as tf.TensorInfo;
   };
   had = tf.getKernel("MaxPoolGrad", "wasm") !== undefined;

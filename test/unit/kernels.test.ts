@@ -102,9 +102,10 @@ test("wasm Conv2DBackpropInput (GEMM + col2im) matches tfjs' cpu kernel", async 
   }
 });
 
-test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties)", async () => {
-  const cases: { x: number[]; size: number; s: number; pad: "same" | "valid"; ties?: boolean }[] = [
-    { x: [2, 15, 15, 8], size: 3, s: 2, pad: "valid" }, // SqueezeNet's pools
+test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties, −∞; SIMD and JS paths)", async () => {
+  const cases: { x: number[]; size: number; s: number; pad: "same" | "valid"; ties?: boolean; negInf?: boolean }[] = [
+    { x: [2, 15, 15, 8], size: 3, s: 2, pad: "valid" }, // SqueezeNet's pools (SIMD path: channels % 4 = 0)
+    { x: [2, 6, 6, 4], size: 2, s: 2, pad: "valid", negInf: true }, // a −∞ window passes no gradient
     { x: [1, 7, 9, 3], size: 2, s: 2, pad: "same" },
     { x: [3, 6, 5, 4], size: 3, s: 1, pad: "same" }, // overlapping windows accumulate
     { x: [2, 6, 6, 2], size: 3, s: 2, pad: "valid", ties: true }, // equal values: the first maximum wins
@@ -112,6 +113,7 @@ test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties)", as
   for (const c of cases) {
     const n = c.x.reduce((a, b) => a * b, 1);
     const x = c.ties ? Float32Array.from({ length: n }, (_, i) => i % 3) : random(n);
+    if (c.negInf) for (let i = 0; i < n; i += 4) x[i] = -Infinity;
     const [reference, ours] = await onBoth(() =>
       tf.grad((xt: tf.Tensor) => {
         const y = tf.maxPool(xt as tf.Tensor4D, c.size, c.s, c.pad);
