@@ -55,7 +55,6 @@ export const op = {
   i32Mul: [0x6c],
   i32Shl: [0x74],
   i32GeS: [0x4e],
-  i32GeU: [0x4f],
   i32LtU: [0x49],
   i32And: [0x71],
   f32Const: (value: number): number[] => {
@@ -67,7 +66,6 @@ export const op = {
   f32Store: (offset = 0): number[] => [0x38, 2, ...uleb(offset)],
   f32Sqrt: [0x91],
   f32Add: [0x92],
-  f32Sub: [0x93],
   f32Mul: [0x94],
   f32Div: [0x95],
   /** Block / loop with no result; `end` closes either. */
@@ -88,7 +86,6 @@ export const op = {
   f32x4Splat: simd(0x13),
   f32x4Sqrt: simd(0xe3),
   f32x4Add: simd(0xe4),
-  f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
 };

@@ -3,10 +3,10 @@
  * convolutions) and its own `Conv2D`, `Conv2DBackpropInput` and `MaxPoolGrad` are single-threaded
  * and, for the last two, naive: profiling one SqueezeNet-32 training step put 65 % of the time in
  * them. With OpenBLAS the three convolution kernels become im2col + multi-threaded `sgemm`, the
- * patch transforms (im2col/col2im) running as wasm SIMD loops on the heap; `MaxPoolGrad` is a
- * SIMD loop too (JS where SIMD is missing). Without OpenBLAS only the missing kernel is added (on the JS GEMM) and wasm
- * keeps its own convolutions, which beat a JS GEMM. Identity and bias-gradient Sum are replaced
- * because tfjs' training loop calls them on every saved tensor and every bias.
+ * patch transforms (im2col/col2im) running as wasm SIMD loops on the heap. Without OpenBLAS only
+ * the missing kernel is added (on the JS GEMM) and wasm keeps its own convolutions, which beat a
+ * JS GEMM. Either way `MaxPoolGrad` is a SIMD loop (JS where SIMD is missing), and Identity and
+ * bias-gradient Sum are replaced: tfjs' training loop calls them on every saved tensor and bias.
  *
  * Kernels read inputs straight from the wasm heap and write into heap memory the backend
  * allocates: no copies through JS arrays.
@@ -172,14 +172,16 @@ export function registerWasmKernels(): WasmKernelReport {
 
   // tfjs clones every tensor it saves for the backward pass through Identity, which on wasm
   // copies the data; tensors are immutable, so sharing the buffer (as cpu does) is enough.
-  const identity: tf.KernelFunc = ({ inputs, backend }) => {
-    const { x } = inputs as unknown as { x: HeapTensorInfo };
-    if (x.dtype === "string") throw new Error("Identity on wasm: string tensors are not supported");
-    (backend as unknown as WasmBackend).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as tf.TensorInfo;
-  };
-  had = tf.getKernel("Identity", "wasm") !== undefined;
-  note("Identity", had, install("Identity", identity, true));
+  const wasmIdentity = tf.getKernel("Identity", "wasm");
+  if (wasmIdentity) {
+    const identity: tf.KernelFunc = (args) => {
+      const { x } = args.inputs as unknown as { x: HeapTensorInfo };
+      if (x.dtype === "string") return wasmIdentity.kernelFunc(args);
+      (args.backend as unknown as WasmBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as tf.TensorInfo;
+    };
+    note("Identity", true, install("Identity", identity, true));
+  }
 
   // Sum over all axes but the last (bias gradients) as a GEMM; anything else goes to wasm's own.
   const wasmSum = tf.getKernel("Sum", "wasm");

@@ -5,6 +5,7 @@
  * The library matching the launcher is chosen (Open MPI's mpirun sets OMPI_* variables).
  */
 import { createRequire } from "node:module";
+import { disabledLibrary } from "../runtime/libraries";
 
 const requireHere = createRequire(__filename);
 
@@ -65,6 +66,7 @@ interface AbiHandles {
  * MVAPICH) or Open MPI's (`libmpi.so.40`). Throws a clear error when no MPI library can be loaded.
  */
 export function bindMpi(): MpiBinding {
+  if (disabledLibrary("mpi")) throw new Error(`MPI disabled by EDGELAB_DISABLE=${process.env.EDGELAB_DISABLE}`);
   let koffi: Koffi;
   try {
     koffi = requireHere("koffi") as Koffi;

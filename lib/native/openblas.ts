@@ -3,7 +3,7 @@
  * koffi or libopenblas is missing (callers fall back to the JS GEMM).
  */
 import { createRequire } from "node:module";
-import { librarySonames } from "../runtime/libraries";
+import { disabledLibrary, librarySonames } from "../runtime/libraries";
 
 const requireHere = createRequire(__filename);
 
@@ -24,6 +24,7 @@ let cached: { sgemm: Sgemm; setThreads: (n: number) => void; library: string } |
 export function openBlas(): { sgemm: Sgemm; setThreads: (n: number) => void; library: string } | null {
   if (cached !== undefined) return cached;
   cached = null;
+  if (disabledLibrary("blas")) return cached;
   let koffi: Koffi;
   try {
     koffi = requireHere("koffi") as Koffi;

@@ -5,7 +5,7 @@
  * the error message. Loaded lazily; a clear error when the library is missing.
  */
 import { createRequire } from "node:module";
-import { librarySonames, libraryPackages } from "../runtime/libraries";
+import { disabledLibrary, librarySonames, libraryPackages } from "../runtime/libraries";
 
 const requireHere = createRequire(__filename);
 
@@ -47,6 +47,10 @@ let failure = "";
 export function xgboost(): XgbBinding | null {
   if (cached !== undefined) return cached;
   cached = null;
+  if (disabledLibrary("xgboost")) {
+    failure = `libxgboost disabled by EDGELAB_DISABLE=${process.env.EDGELAB_DISABLE}`;
+    return cached;
+  }
   let koffi: Koffi;
   try {
     koffi = requireHere("koffi") as Koffi;

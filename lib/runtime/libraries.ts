@@ -38,8 +38,17 @@ function loadKoffi(): Koffi | null {
   }
 }
 
+/**
+ * Families switched off by `EDGELAB_DISABLE` (comma-separated, e.g. `blas,mpi`): to see how
+ * edgelab behaves on a machine without them, without uninstalling anything.
+ */
+export function disabledLibrary(family: keyof typeof librarySonames): boolean {
+  return (process.env.EDGELAB_DISABLE ?? "").split(",").map((s) => s.trim()).includes(family);
+}
+
 /** Tries to dlopen each candidate; returns the first that loads. Extra candidates go first. */
 export function probeLibrary(family: keyof typeof librarySonames, extra: readonly string[] = []): LibraryProbe {
+  if (disabledLibrary(family)) return { library: null, reason: `disabled by EDGELAB_DISABLE=${process.env.EDGELAB_DISABLE}` };
   const koffi = loadKoffi();
   if (koffi === null) return { library: null, reason: "koffi (FFI) is not installed: run npm ci" };
   const candidates = [...extra, ...librarySonames[family]];

@@ -9,7 +9,10 @@ import { fixture, repoRoot, tempDir } from "../helpers/paths";
 
 const cli = join(repoRoot, "build", "lib", "cli", "main.js");
 function edgelab(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: repoRoot });
+  return edgelabWith({}, ...args);
+}
+function edgelabWith(env: Record<string, string>, ...args: string[]): { code: number; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: repoRoot, env: { ...process.env, ...env } });
   return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 /** A --json command prints exactly one JSON object. */
@@ -211,4 +214,21 @@ test("edgelab train --model tabnet|xgboost: the same --json keys as the neural m
     assert.ok(existsSync(join(out, "summary.json")) && existsSync(join(out, "standardizer.json")));
   }
   fails(/tabnet takes flow features/, "train", "--model", "tabnet", "--dataset", "synthetic-fashion");
+});
+
+test("without OpenBLAS (EDGELAB_DISABLE=blas) SqueezeNet still trains on wasm, on the JS GEMM, and info says why", () => {
+  const env = { EDGELAB_DISABLE: "blas" };
+  const info = edgelabWith(env, "info", "--json");
+  assert.equal(info.code, 0, info.stderr);
+  const facts = JSON.parse(info.stdout);
+  assert.equal(facts.blas, null);
+  assert.match(facts.notes.blas, /native BLAS kernels disabled: disabled by EDGELAB_DISABLE=blas/);
+  const bench = edgelabWith(env, "bench", "train", "--model", "squeezenet", "--batch", "4", "--steps", "2", "--backend", "wasm", "--no-peer", "--json");
+  assert.equal(bench.code, 0, bench.stderr);
+  const row = JSON.parse(bench.stdout);
+  assert.equal(row.backend, "wasm");
+  assert.equal(row.kernels.gemm, "js");
+  assert.ok(row.kernels.registered.includes("Conv2DBackpropFilter"));
+  assert.ok(!row.kernels.replaced.includes("Conv2D"), "wasm keeps its own Conv2D without OpenBLAS");
+  assert.ok(row.imgPerSec > 0);
 });
