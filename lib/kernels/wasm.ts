@@ -75,6 +75,20 @@ function patchOps(g: ConvGeometry): PatchOps {
   return { ...s.kernels, scratch: (n) => new Float32Array(s.heap.memory.buffer, pointer, n) };
 }
 
+/** A GEMM convolution kernel over two heap inputs: conv2dForward, …BackpropFilter, …BackpropInput. */
+type GemmConv = (a: Float32Array, b: Float32Array, g: ConvGeometry, out: Float32Array, gemm: Gemm, patches: PatchOps) => void;
+
+/**
+ * Runs `conv` on heap tensors `a` and `b` into a new output of `outShape`. The output and the patch
+ * scratch are allocated before any view is taken: allocating may grow (and so detach) the heap.
+ */
+function runGemmConv(backend: WasmBackend, conv: GemmConv, a: HeapTensorInfo, b: HeapTensorInfo, g: ConvGeometry, outShape: number[], gemm: Gemm): tf.TensorInfo {
+  const out = backend.makeOutput(outShape, "float32");
+  const patches = patchOps(g);
+  conv(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), g, backend.typedArrayFromHeap(out), gemm, patches);
+  return out as unknown as tf.TensorInfo;
+}
+
 function noNchw(kernel: string, dataFormat: string | undefined): void {
   if (dataFormat === "NCHW") throw new Error(`${kernel} on wasm: NCHW is not supported (edgelab models are NHWC)`);
 }
@@ -107,11 +121,7 @@ export function registerWasmKernels(): WasmKernelReport {
     const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dimRoundingMode?: Rounding; filterShape: Shape4 };
     noNchw("Conv2DBackpropFilter", a.dataFormat);
     const g = geometryFromInfo(tf.backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast"));
-    const wasm = backend as unknown as WasmBackend;
-    const out = wasm.makeOutput(a.filterShape, "float32");
-    const patches = patchOps(g);
-    conv2dBackpropFilter(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(dy), g, wasm.typedArrayFromHeap(out), gemm, patches);
-    return out as unknown as tf.TensorInfo;
+    return runGemmConv(backend as unknown as WasmBackend, conv2dBackpropFilter, x, dy, g, a.filterShape, gemm);
   };
   let had = tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined;
   note("Conv2DBackpropFilter", had, install("Conv2DBackpropFilter", filterGrad, false));
@@ -122,12 +132,7 @@ export function registerWasmKernels(): WasmKernelReport {
       const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dilations: [number, number] | number; dimRoundingMode?: Rounding };
       noNchw("Conv2D", a.dataFormat);
       const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, false, "channelsLast");
-      const wasm = backend as unknown as WasmBackend;
-      const out = wasm.makeOutput(info.outShape, "float32");
-      const g = geometryFromInfo(info);
-      const patches = patchOps(g);
-      conv2dForward(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(filter), g, wasm.typedArrayFromHeap(out), gemm, patches);
-      return out as unknown as tf.TensorInfo;
+      return runGemmConv(backend as unknown as WasmBackend, conv2dForward, x, filter, geometryFromInfo(info), info.outShape, gemm);
     };
     had = tf.getKernel("Conv2D", "wasm") !== undefined;
     note("Conv2D", had, install("Conv2D", forward, true));
@@ -137,12 +142,7 @@ export function registerWasmKernels(): WasmKernelReport {
       const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dimRoundingMode?: Rounding; inputShape: Shape4 };
       noNchw("Conv2DBackpropInput", a.dataFormat);
       const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
-      const wasm = backend as unknown as WasmBackend;
-      const out = wasm.makeOutput(a.inputShape, "float32");
-      const g = geometryFromInfo(info);
-      const patches = patchOps(g);
-      conv2dBackpropInput(wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(filter), g, wasm.typedArrayFromHeap(out), gemm, patches);
-      return out as unknown as tf.TensorInfo;
+      return runGemmConv(backend as unknown as WasmBackend, conv2dBackpropInput, dy, filter, geometryFromInfo(info), a.inputShape, gemm);
     };
     had = tf.getKernel("Conv2DBackpropInput", "wasm") !== undefined;
     note("Conv2DBackpropInput", had, install("Conv2DBackpropInput", inputGrad, true));
