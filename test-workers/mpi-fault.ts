@@ -1,7 +1,8 @@
 /**
- * Fault injection under mpiexec: `node mpi-fault.js hang|die`. Rank 1 either blocks for a minute
- * (a hung rank) or exits with code 3 (a dead rank) before the first allreduce; every other rank
- * enters the allreduce. The job must end quickly with a clear message, never hang.
+ * Fault injection under mpiexec: `node mpi-fault.js hang|die|none`. Rank 1 either blocks for a
+ * minute (a hung rank) or exits with code 3 (a dead rank) before the first allreduce; every other
+ * rank enters the allreduce. The job must end quickly with a clear message, never hang. `none` is
+ * the same job without a fault.
  */
 import { worldCommunicator } from "../lib/dist/communicator";
 

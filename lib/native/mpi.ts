@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { disabledLibrary } from "../runtime/libraries";
+import { prepareUcx } from "./ucx";
 
 const requireHere = createRequire(__filename);
 
@@ -73,6 +74,7 @@ export function bindMpi(): MpiBinding {
   } catch {
     throw new Error("MPI needs koffi (FFI): run npm ci");
   }
+  prepareUcx(); // before libucs loads: its memory hooks and SIGSEGV handler are unsafe in V8
   const candidates = { mpich: ["libmpich.so.12", "libmpich.so"], openmpi: ["libmpi.so.40", "libmpi.so"] };
   let lib: ReturnType<typeof koffi.load> | null = null;
   let library = "";

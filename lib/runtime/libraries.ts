@@ -3,6 +3,7 @@
  * Each probe tries the sonames Debian / Pi OS install and reports the first that loads.
  */
 import { createRequire } from "node:module";
+import { prepareUcx } from "../native/ucx";
 
 const requireHere = createRequire(__filename);
 
@@ -52,6 +53,7 @@ export function probeLibrary(family: keyof typeof librarySonames, extra: readonl
   const koffi = loadKoffi();
   if (koffi === null) return { library: null, reason: "koffi (FFI) is not installed: run npm ci" };
   const candidates = [...extra, ...librarySonames[family]];
+  if (family === "mpi") prepareUcx(); // before libucs loads: see native/ucx
   for (const name of candidates) {
     try {
       koffi.load(name);

@@ -148,6 +148,37 @@ test("edgelab scale --np 1,2: a real mpiexec sweep, one JSON object, CSV and fig
   assert.match(bad.stderr, /--np must be a comma-separated list of positive integers/);
 });
 
+/** A WebAssembly load far outside its one-page memory: V8 must trap it as a RuntimeError. */
+const wasmOutOfBounds = `
+const bytes = new Uint8Array([0,97,115,109,1,0,0,0, 1,5,1,96,0,1,127, 3,2,1,0, 5,3,1,0,1, 7,5,1,1,102,0,0, 10,10,1,8,0,65,128,126,40,2,0,11]);
+const ucs = require("node:fs").readFileSync("/proc/self/maps", "utf8").includes("libucs");
+try { new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f(); console.log("no trap"); }
+catch (e) { console.log(e.constructor.name + (ucs ? " with libucs loaded" : "")); }`;
+
+test("loading MPI leaves SIGSEGV to V8: a WebAssembly out-of-bounds access still throws RuntimeError", { skip: !haveMpi && "MPICH is not installed" }, () => {
+  const script = `require(${JSON.stringify(join(repoRoot, "build", "lib", "runtime", "libraries.js"))}).probeLibrary("mpi");${wasmOutOfBounds}`;
+  const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env: { ...process.env, UCX_ERROR_SIGNALS: undefined } });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /^RuntimeError/);
+  if (!child.stdout.includes("libucs")) return; // an MPI without UCX: nothing else to show
+  const userChoice = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env: { ...process.env, UCX_ERROR_SIGNALS: "SIGSEGV" } });
+  assert.notEqual(userChoice.stdout.trim(), "RuntimeError with libucs loaded", "a user's UCX_ERROR_SIGNALS=SIGSEGV is kept, and UCX's handler then takes the trap");
+});
+
+test("MPI_Init under mpiexec does not hot-patch glibc's memory functions (UCX memory hooks stay off unless the user asks)", { skip: !haveMpi && "MPICH is not installed" }, () => {
+  const job = (env: Record<string, string | undefined>): string => {
+    const child = spawnSync("mpiexec", ["-n", "2", process.execPath, join(repoRoot, "build", "test-workers", "mpi-fault.js"), "none"], { encoding: "utf8", timeout: 60_000, env: { ...process.env, UCX_MEM_LOG_LEVEL: "debug", ...env } });
+    assert.equal(child.status, 0, child.stderr);
+    return `${child.stdout}\n${child.stderr}`;
+  };
+  const hooks = /installing bistro hook|malloc hooks are ready/;
+  const defaults = job({ UCX_MEM_EVENTS: undefined });
+  assert.doesNotMatch(defaults, hooks);
+  assert.match(defaults, /rank 0 finished/);
+  const asked = job({ UCX_MEM_EVENTS: "yes" });
+  if (/UCX/.test(asked)) assert.match(asked, hooks, "with UCX_MEM_EVENTS=yes the user gets UCX's hooks back");
+});
+
 test("Open MPI's ABI too: under Open MPI's mpirun the same allreduce keeps both ranks bit-identical", { skip: !openMpiRun && "Open MPI (openmpi-bin) is not installed" }, () => {
   const [r0, r1] = run(2, "ompi", "allreduce", 40, 1, [openMpiRun!, "--oversubscribe", ...(process.getuid?.() === 0 ? ["--allow-run-as-root"] : [])]);
   assert.match(r0.kind, /libmpi\.so\.40, Open MPI ABI/);

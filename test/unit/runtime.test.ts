@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { configureThreads, detectBackends, onnxThreadOptions, probeLibrary, readDevice, useBackend } from "../../lib/runtime";
 import { Rng } from "../../lib/random";
+import { missingUcxSettings, prepareUcx, ucxDefaults } from "../../lib/native/ucx";
 
 test("thread configuration reaches every library's environment variable", () => {
   const config = configureThreads({ intraOp: 3, interOp: 1 });
@@ -42,4 +43,14 @@ test("the RNG is deterministic and its state can be saved and restored", () => {
   const samples = Array.from({ length: 20000 }, () => new Rng(0).next() && a.normal());
   const mean = samples.reduce((s, v) => s + v, 0) / samples.length;
   assert.ok(Math.abs(mean) < 0.05);
+});
+
+test("UCX defaults for MPI in Node: memory hooks off, SIGSEGV left to V8, and the user's own settings win", () => {
+  assert.deepEqual(missingUcxSettings({}), { UCX_MEM_EVENTS: "no", UCX_ERROR_SIGNALS: "SIGILL,SIGBUS,SIGFPE" });
+  assert.deepEqual(missingUcxSettings({ UCX_MEM_EVENTS: "yes" }), { UCX_ERROR_SIGNALS: "SIGILL,SIGBUS,SIGFPE" });
+  assert.ok(!ucxDefaults.UCX_ERROR_SIGNALS.split(",").includes("SIGSEGV"));
+  const env: NodeJS.ProcessEnv = { UCX_ERROR_SIGNALS: "" };
+  assert.deepEqual(prepareUcx(env), ["UCX_MEM_EVENTS"]);
+  assert.deepEqual(env, { UCX_ERROR_SIGNALS: "", UCX_MEM_EVENTS: "no" });
+  assert.deepEqual(prepareUcx(env), [], "a second call changes nothing");
 });
