@@ -4,12 +4,14 @@
  *   npm run bench                       all benchmarks
  *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, onnx, tabular, mpi
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
+ *   npm run bench -- --rounds 5         SqueezeNet: alternating edgelab / PyTorch rounds (default 3)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { syntheticCicids, writeSyntheticCicidsCsv } from "../lib/data/synthetic";
+import { median } from "../lib/bench/paired";
 import { xgboostPeer } from "../lib/bench/peers";
 import { boosterParams, defaultXGBoostParams } from "../lib/models/xgboost";
 import { launchMpiTraining } from "../lib/dist/launch";
@@ -35,11 +37,6 @@ function runJson(cmd: string, args: string[]): Json | { error: string } {
   } catch {
     return { error: (run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").slice(-3).join(" | ") };
   }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function ingest(rows: number): Json {
@@ -81,22 +78,25 @@ async function mlp(samples: number): Promise<Json[]> {
     });
 }
 
-/** `edgelab bench train` rows: every usable backend at each batch, the PyTorch peer run once per batch. */
-async function squeezenet(batches: number[], steps: number): Promise<Json[]> {
+/**
+ * `edgelab bench train` rows: every usable backend at each batch. Each accelerated backend
+ * alternates with the PyTorch peer (`--rounds`); the pure-JS cpu backend (~2 img/s) is timed for
+ * a few steps at batch 24 only and compared with the last peer median.
+ */
+async function squeezenet(batches: number[], steps: number, rounds: number): Promise<Json[]> {
   const status = await detectBackends();
   const cli = join(root, "build", "lib", "cli", "main.js");
   const rows: Json[] = [];
   for (const batch of batches) {
     let peerRow: Json | null = null;
-    // The pure-JS cpu backend trains at ~2 img/s: measured at batch 24 only, with few steps.
     for (const backend of backendNames.filter((b) => status[b].available && (b !== "cpu" || batch === 24))) {
       process.stderr.write(`bench: SqueezeNet-32 training, ${backend}, batch ${batch} …\n`);
-      const args = [cli, "bench", "train", "--model", "squeezenet", "--batch", String(batch), "--steps", String(backend === "cpu" ? 2 : steps), "--backend", backend, "--json"];
-      const row = runJson(process.execPath, peerRow ? [...args, "--no-peer"] : args);
-      if (!peerRow && !("error" in row)) peerRow = { peer: row.peer, peerPeakRssMB: row.peerPeakRssMB, peerNote: row.peerNote };
+      const args = [cli, "bench", "train", "--model", "squeezenet", "--batch", String(batch), "--backend", backend, "--json"];
+      const row = runJson(process.execPath, backend === "cpu" ? [...args, "--steps", "2", "--rounds", "1", "--no-peer"] : [...args, "--steps", String(steps), "--rounds", String(rounds)]);
+      if (backend !== "cpu" && !("error" in row)) peerRow = { peer: row.peer, peerPeakRssMB: row.peerPeakRssMB, peerNote: row.peerNote };
       const peer = peerRow?.peer as { imgPerSec: number } | null | undefined;
-      const ratio = peer && "imgPerSec" in row ? Number(row.imgPerSec) / peer.imgPerSec : null;
-      rows.push({ benchmark: "squeezenet-train", ...row, ...(peerRow ?? {}), ratio, targets: "ratio ≥ 0.5 (issue 3), peak RSS ≤ 400 MB" });
+      const ratio = backend !== "cpu" ? (row as Json).ratio ?? null : peer && "imgPerSec" in row ? Number(row.imgPerSec) / peer.imgPerSec : null;
+      rows.push({ benchmark: "squeezenet-train", ...row, ...(backend === "cpu" ? (peerRow ?? {}) : {}), ratio, targets: "ratio ≥ 0.5 (issue 3), peak RSS ≤ 400 MB" });
     }
   }
   return rows;
@@ -191,13 +191,13 @@ function mpiScaling(images: number): Json[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, iterations: { type: "string" }, "tabular-rows": { type: "string" }, images: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, rounds: { type: "string" }, iterations: { type: "string" }, "tabular-rows": { type: "string" }, images: { type: "string" } }, strict: true });
   const only = values.only?.split(",");
   const want = (name: string): boolean => !only || only.includes(name);
   const results: Json[] = [];
   if (want("ingest")) results.push(ingest(Number(values.rows ?? 300000)));
   if (want("mlp")) results.push(...(await mlp(Number(values.samples ?? 20000))));
-  if (want("squeezenet")) results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20))));
+  if (want("squeezenet")) results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20), Number(values.rounds ?? 3))));
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
   if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 2400)));

@@ -1,7 +1,7 @@
 /**
  * Training throughput of a registered model on the active backend: Adam (lr 5e-4, as the paper
  * and the PyTorch peer), synthetic inputs of the model's shape, a few warm-up steps, then timed
- * steps. The same optimizer.minimize path the training engine drives.
+ * segments of steps. The same optimizer.minimize path the training engine drives.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../random";
@@ -27,6 +27,72 @@ export const benchInputs: Record<string, { inputShape: number[]; classes: number
   "sentinelnet-debug": { inputShape: [78], classes: 15 },
 };
 
+/** One timed segment of steps. */
+export interface ThroughputSegment {
+  steps: number;
+  samplesPerSec: number;
+  meanStepMs: number;
+  /** Each step's wall time (loss read back, so the step is complete). */
+  stepMs: number[];
+}
+
+/** A warmed-up model, data and optimizer that can be timed for several segments. */
+export interface TrainingBench {
+  readonly model: string;
+  readonly batch: number;
+  readonly backend: string;
+  readonly parameters: number;
+  /** Runs and times `steps` training steps. */
+  measure(steps: number): Promise<ThroughputSegment>;
+  /** Frees the model, data and optimizer state. */
+  dispose(): void;
+}
+
+/**
+ * Builds `config.model` on the current tfjs backend, with synthetic inputs of its shape, and runs
+ * the warm-up steps. Segments can then be timed between other work, e.g. alternating with a peer
+ * so that a burst of machine noise hits both sides alike.
+ */
+export async function openTrainingBench(config: ThroughputConfig): Promise<TrainingBench> {
+  const warmup = config.warmup ?? 3;
+  if (!Number.isInteger(config.batch) || config.batch < 1) throw new Error(`batch must be a positive integer, got ${config.batch}`);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`warmup must be a non-negative integer, got ${warmup}`);
+  const shape = benchInputs[config.model];
+  if (!shape) throw new Error(`no benchmark input defined for model "${config.model}"; choose one of ${Object.keys(benchInputs).join(", ")}`);
+  const model = modelEntry(config.model).build({ ...shape, seed: 1 });
+  const rng = new Rng(1);
+  const perSample = shape.inputShape.reduce((a, b) => a * b, 1);
+  const xs = tf.tensor(Float32Array.from({ length: config.batch * perSample }, () => rng.next()), [config.batch, ...shape.inputShape]);
+  const ys = tf.oneHot(tf.tensor1d(Int32Array.from({ length: config.batch }, () => rng.int(shape.classes)), "int32"), shape.classes);
+  const optimizer = adam(config.learningRate ?? 5e-4);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const step = async (): Promise<void> => {
+    const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
+    await cost?.data();
+    cost?.dispose();
+  };
+  for (let i = 0; i < warmup; i++) await step();
+  return {
+    model: config.model, batch: config.batch, backend: tf.getBackend(), parameters: parameterCount(model),
+    async measure(steps: number): Promise<ThroughputSegment> {
+      if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
+      const stepMs: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        await step();
+        stepMs.push(performance.now() - t0);
+      }
+      const ms = stepMs.reduce((a, b) => a + b, 0);
+      return { steps, samplesPerSec: (config.batch * steps) / (ms / 1000), meanStepMs: ms / steps, stepMs };
+    },
+    dispose(): void {
+      tf.dispose([xs, ys]);
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
 /** The measurement. */
 export interface ThroughputResult {
   model: string;
@@ -38,35 +104,13 @@ export interface ThroughputResult {
   parameters: number;
 }
 
-/** Measures training samples per second of `config.model` on the current tfjs backend. */
+/** Measures training samples per second of `config.model` on the current tfjs backend (one segment). */
 export async function measureTrainingThroughput(config: ThroughputConfig): Promise<ThroughputResult> {
-  const steps = config.steps ?? 20;
-  const warmup = config.warmup ?? 3;
-  if (!Number.isInteger(config.batch) || config.batch < 1) throw new Error(`batch must be a positive integer, got ${config.batch}`);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
-  const shape = benchInputs[config.model];
-  if (!shape) throw new Error(`no benchmark input defined for model "${config.model}"; choose one of ${Object.keys(benchInputs).join(", ")}`);
-  const model = modelEntry(config.model).build({ ...shape, seed: 1 });
-  const rng = new Rng(1);
-  const perSample = shape.inputShape.reduce((a, b) => a * b, 1);
-  const xs = tf.tensor(Float32Array.from({ length: config.batch * perSample }, () => rng.next()), [config.batch, ...shape.inputShape]);
-  const ys = tf.oneHot(tf.tensor1d(Int32Array.from({ length: config.batch }, () => rng.int(shape.classes)), "int32"), shape.classes);
-  const optimizer = adam(config.learningRate ?? 5e-4);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  let t0 = 0;
-  for (let i = 0; i < warmup + steps; i++) {
-    if (i === warmup) t0 = performance.now();
-    const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
-    await cost?.data();
-    cost?.dispose();
+  const bench = await openTrainingBench(config);
+  try {
+    const segment = await bench.measure(config.steps ?? 20);
+    return { model: bench.model, batch: bench.batch, backend: bench.backend, steps: segment.steps, samplesPerSec: segment.samplesPerSec, meanStepMs: segment.meanStepMs, parameters: bench.parameters };
+  } finally {
+    bench.dispose();
   }
-  const ms = performance.now() - t0;
-  const result: ThroughputResult = {
-    model: config.model, batch: config.batch, backend: tf.getBackend(), steps,
-    samplesPerSec: (config.batch * steps) / (ms / 1000), meanStepMs: ms / steps, parameters: parameterCount(model),
-  };
-  tf.dispose([xs, ys]);
-  optimizer.dispose();
-  model.dispose();
-  return result;
 }

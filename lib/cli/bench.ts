@@ -1,10 +1,13 @@
 /**
- * `edgelab bench train --model squeezenet --batch 24 [--steps N] [--backend NAME] [--threads T]
- *   [--no-peer] [--json]`: training throughput on one backend, side by side with the PyTorch peer
- * (same architecture, batch, Adam lr 5e-4, thread count) in the same run.
+ * `edgelab bench train --model squeezenet --batch 24 [--steps N] [--rounds R] [--backend NAME]
+ *   [--threads T] [--no-peer] [--json]`: training throughput on one backend, side by side with the
+ * PyTorch peer (same architecture, batch, Adam lr 5e-4, thread count) in the same run. edgelab and
+ * the peer alternate for R rounds of N steps (default 3 × 20), so machine noise hits both; the
+ * ratio is the median of the per-round ratios.
  */
 import { parseArgs } from "node:util";
-import { measureTrainingThroughput, benchInputs } from "../bench/throughput";
+import { median, summarizePaired } from "../bench/paired";
+import { benchInputs, openTrainingBench, type ThroughputSegment } from "../bench/throughput";
 import { torchTrainingPeer, type PeerResult } from "../bench/peers";
 import { registerWasmKernels } from "../kernels/wasm";
 import { peakRssMBFromKernel } from "../metrics/sampler";
@@ -13,7 +16,6 @@ import { backendNames, trainingBackend, useBackend, type BackendName } from "../
 import { configureThreads } from "../runtime/threads";
 import { parse, UsageError } from "./args";
 import { benchOnnxCommand } from "./onnx";
-
 
 function positiveInt(v: string | undefined, flag: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -24,7 +26,7 @@ function positiveInt(v: string | undefined, flag: string, fallback: number): num
 
 async function benchTrain(argv: string[]): Promise<void> {
   const options = {
-    model: { type: "string" }, batch: { type: "string" }, steps: { type: "string" }, backend: { type: "string" },
+    model: { type: "string" }, batch: { type: "string" }, steps: { type: "string" }, rounds: { type: "string" }, backend: { type: "string" },
     threads: { type: "string" }, "no-peer": { type: "boolean" }, json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "bench train");
@@ -32,36 +34,46 @@ async function benchTrain(argv: string[]): Promise<void> {
   if (!benchInputs[model]) throw new UsageError(`bench train: no benchmark for model "${model}"; choose one of ${Object.keys(benchInputs).join(", ")}`);
   const batch = positiveInt(values.batch, "--batch", 24);
   const steps = positiveInt(values.steps, "--steps", 20);
+  const roundCount = positiveInt(values.rounds, "--rounds", 3);
   const threads = configureThreads(values.threads === undefined ? {} : { intraOp: positiveInt(values.threads, "--threads", 1) });
   if (values.backend !== undefined && !(backendNames as readonly string[]).includes(values.backend)) {
     throw new UsageError(`bench train: --backend must be one of ${backendNames.join(", ")}, got "${values.backend}"`);
   }
   const backend = values.backend ? await useBackend(values.backend as BackendName) : await useBackend((await trainingBackend(modelEntry(model).trainingKernels)).backend);
-  const run = await measureTrainingThroughput({ model, batch, steps });
-  const peakRssMB = peakRssMBFromKernel();
-  let peer: PeerResult | null = null;
-  let peerNote: string | null = null;
-  if (values["no-peer"]) peerNote = "peer skipped (--no-peer)";
-  else {
+  const bench = await openTrainingBench({ model, batch });
+  const segments: ThroughputSegment[] = [];
+  const peers: PeerResult[] = [];
+  let peerNote: string | null = values["no-peer"] ? "peer skipped (--no-peer)" : null;
+  for (let round = 0; round < roundCount; round++) {
+    segments.push(await bench.measure(steps));
+    if (peerNote !== null) continue;
     const outcome = torchTrainingPeer(model, batch, steps, threads.intraOp);
-    if (outcome.ok) peer = outcome.peer;
+    if (outcome.ok) peers.push(outcome.peer);
     else peerNote = outcome.reason;
   }
+  bench.dispose();
+  const peakRssMB = peakRssMBFromKernel();
+  const paired = peers.length === segments.length ? summarizePaired(segments.map((s, i) => ({ ours: s.samplesPerSec, peer: peers[i].imgPerSec }))) : null;
+  const peer = paired ? { name: peers[0].name, imgPerSec: paired.peer } : null;
+  const imgPerSec = median(segments.map((s) => s.samplesPerSec));
+  const stepMs = segments.flatMap((s) => s.stepMs);
   const result = {
-    model, batch, backend, imgPerSec: run.samplesPerSec, peakRssMB,
-    peer: peer && { name: peer.name, imgPerSec: peer.imgPerSec },
-    ratio: peer ? run.samplesPerSec / peer.imgPerSec : null,
-    peerPeakRssMB: peer?.peakRssMB ?? null, peerNote,
-    steps, meanStepMs: run.meanStepMs, parameters: run.parameters, threads: threads.intraOp,
+    model, batch, backend, imgPerSec, peakRssMB, peer,
+    ratio: paired?.ratio ?? null,
+    ratioRange: paired?.ratioRange ?? null,
+    rounds: segments.map((s, i) => ({ imgPerSec: s.samplesPerSec, peerImgPerSec: peers[i]?.imgPerSec ?? null })),
+    peerPeakRssMB: peers.length ? Math.max(...peers.map((p) => p.peakRssMB ?? 0)) || null : null, peerNote,
+    steps, meanStepMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length, medianStepMs: median(stepMs),
+    parameters: bench.parameters, threads: threads.intraOp,
     kernels: backend === "wasm" ? registerWasmKernels() : null,
   };
   if (values.json) {
     console.log(JSON.stringify(result));
     return;
   }
-  const ratio = result.ratio === null ? `no peer (${peerNote})` : `${result.ratio.toFixed(2)}× ${peer!.name} (${peer!.imgPerSec.toFixed(0)} img/s)`;
-  console.log(`${model} training, batch ${batch}, ${backend}, ${threads.intraOp} thread(s): ${run.samplesPerSec.toFixed(1)} samples/s (${run.meanStepMs.toFixed(1)} ms/step), peak RSS ${peakRssMB?.toFixed(0) ?? "?"} MB`);
-  console.log(`peer: ${ratio}`);
+  const versus = paired && peer ? `${paired.ratio.toFixed(2)}× ${peer.name} (${peer.imgPerSec.toFixed(0)} img/s; rounds ${paired.ratioRange[0].toFixed(2)}-${paired.ratioRange[1].toFixed(2)}×)` : `no peer (${peerNote})`;
+  console.log(`${model} training, batch ${batch}, ${backend}, ${threads.intraOp} thread(s), ${roundCount} × ${steps} steps: ${imgPerSec.toFixed(1)} samples/s (median step ${result.medianStepMs.toFixed(1)} ms), peak RSS ${peakRssMB?.toFixed(0) ?? "?"} MB`);
+  console.log(`peer: ${versus}`);
 }
 
 /** Runs `edgelab bench <what>`. */

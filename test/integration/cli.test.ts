@@ -140,8 +140,10 @@ test("edgelab train: bad input is one clear line", () => {
 });
 
 test("edgelab bench train: the --json contract (edgelab measured; the peer or the reason it is absent)", () => {
-  const r = json("bench", "train", "--model", "squeezenet", "--batch", "4", "--steps", "2", "--backend", "wasm", "--no-peer");
-  for (const key of ["model", "batch", "backend", "imgPerSec", "peakRssMB", "peer", "ratio"]) assert.ok(key in r, key);
+  const r = json("bench", "train", "--model", "squeezenet", "--batch", "4", "--steps", "2", "--rounds", "2", "--backend", "wasm", "--no-peer");
+  for (const key of ["model", "batch", "backend", "imgPerSec", "peakRssMB", "peer", "ratio", "rounds", "medianStepMs"]) assert.ok(key in r, key);
+  assert.equal(r.rounds.length, 2);
+  assert.ok(r.rounds.every((round: { imgPerSec: number; peerImgPerSec: number | null }) => round.imgPerSec > 0 && round.peerImgPerSec === null));
   assert.equal(r.model, "squeezenet");
   assert.equal(r.batch, 4);
   assert.equal(r.backend, "wasm");
@@ -151,6 +153,7 @@ test("edgelab bench train: the --json contract (edgelab measured; the peer or th
   assert.match(r.peerNote, /--no-peer/);
   assert.equal(r.parameters, 727626);
   fails(/--backend must be one of/, "bench", "train", "--backend", "gpu");
+  fails(/--rounds must be a positive integer/, "bench", "train", "--rounds", "0");
   fails(/no benchmark for model "resnet"/, "bench", "train", "--model", "resnet");
 });
 
