@@ -6,6 +6,7 @@ export * from "./conv-backprop-input";
 export * from "./conv2d";
 export * from "./gemm";
 export * from "./im2col";
+export * from "./matmul";
 export * from "./max-pool-grad";
 export * from "./patches-simd";
 export * from "./wasm";

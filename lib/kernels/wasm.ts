@@ -7,6 +7,8 @@
  * the missing kernel is added (on the JS GEMM) and wasm keeps its own convolutions, which beat a
  * JS GEMM. Either way `MaxPoolGrad` is a SIMD loop (JS where SIMD is missing), and Identity and
  * bias-gradient Sum are replaced: tfjs' training loop calls them on every saved tensor and bias.
+ * With OpenBLAS, `BatchMatMul` and `_FusedMatMul` go to `sgemm` too: wasm's run a transposed
+ * operand (every dense and LSTM gradient) ~16× slower than a plain one.
  *
  * Kernels read inputs straight from the wasm heap and write into heap memory the backend
  * allocates: no copies through JS arrays.
@@ -19,6 +21,7 @@ import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
 import { jsGemm, type Gemm } from "./gemm";
 import { geometryFromInfo, imagesPerChunk, isPointwise, jsPatchOps, patchSize, type ConvGeometry, type PatchOps } from "./im2col";
+import { batchMatMul, broadcastTo, fusedEpilogue, isFusedActivation, matMulGeometry, type MatMulGeometry } from "./matmul";
 import { maxPoolGrad, type PoolGeometry } from "./max-pool-grad";
 import { patchKernels, type PatchKernels } from "./patches-simd";
 import { activeWasmHeap, type WasmHeap } from "./wasm-heap";
@@ -87,6 +90,19 @@ function runGemmConv(backend: WasmBackend, conv: GemmConv, a: HeapTensorInfo, b:
   const patches = patchOps(g);
   conv(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), g, backend.typedArrayFromHeap(out), gemm, patches);
   return out as unknown as tf.TensorInfo;
+}
+
+/** `a · b` on heap tensors into a new output (allocated before the views are taken). */
+function runMatMul(backend: WasmBackend, a: HeapTensorInfo, b: HeapTensorInfo, g: MatMulGeometry, gemm: Gemm): tf.TensorInfo {
+  const out = backend.makeOutput(g.outShape, "float32");
+  if (g.k === 0) backend.typedArrayFromHeap(out).fill(0);
+  else if (g.m > 0 && g.n > 0 && g.batch > 0) batchMatMul(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), g, backend.typedArrayFromHeap(out), gemm);
+  return out as unknown as tf.TensorInfo;
+}
+
+/** True when `shape` is n values along the last axis (every other axis 1). */
+function isRowVector(shape: number[], n: number): boolean {
+  return shape.length > 0 && shape[shape.length - 1] === n && shape.slice(0, -1).every((d) => d === 1);
 }
 
 function noNchw(kernel: string, dataFormat: string | undefined): void {
@@ -202,6 +218,38 @@ export function registerWasmKernels(): WasmKernelReport {
       return out as unknown as tf.TensorInfo;
     };
     note("Sum", true, install("Sum", sum, true));
+  }
+
+  // Matrix products through OpenBLAS, transposes handled by the GEMM: wasm's own kernels run a
+  // transposed operand ~16× slower, and every dense/LSTM gradient has one.
+  const wasmBatchMatMul = tf.getKernel("BatchMatMul", "wasm");
+  const wasmFusedMatMul = tf.getKernel("_FusedMatMul", "wasm");
+  if (native && wasmBatchMatMul) {
+    const batchMatMulKernel: tf.KernelFunc = (args) => {
+      const { a, b } = args.inputs as unknown as { a: HeapTensorInfo; b: HeapTensorInfo };
+      const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+      const g = a.dtype === "float32" && b.dtype === "float32" ? matMulGeometry(a.shape, b.shape, transposeA, transposeB) : null;
+      if (!g) return wasmBatchMatMul.kernelFunc(args);
+      return runMatMul(args.backend as unknown as WasmBackend, a, b, g, gemm);
+    };
+    note("BatchMatMul", true, install("BatchMatMul", batchMatMulKernel, true));
+  }
+  if (native && wasmFusedMatMul) {
+    const fusedMatMulKernel: tf.KernelFunc = (args) => {
+      const { a, b, bias, preluActivationWeights } = args.inputs as unknown as { a: HeapTensorInfo; b: HeapTensorInfo; bias?: HeapTensorInfo; preluActivationWeights?: HeapTensorInfo };
+      const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string; leakyreluAlpha?: number };
+      const g = a.dtype === "float32" && b.dtype === "float32" ? matMulGeometry(a.shape, b.shape, transposeA, transposeB) : null;
+      const perColumn = (t?: HeapTensorInfo): boolean => !t || (t.dtype === "float32" && (isRowVector(t.shape, g?.n ?? -1) || t.shape.every((d) => d === 1)));
+      if (!g || (bias && bias.dtype !== "float32") || !perColumn(preluActivationWeights) || !isFusedActivation(activation)) return wasmFusedMatMul.kernelFunc(args);
+      const wasm = args.backend as unknown as WasmBackend;
+      const out = runMatMul(wasm, a, b, g, gemm) as unknown as HeapTensorInfo;
+      const view = (t?: HeapTensorInfo): Float32Array | null => (t ? wasm.typedArrayFromHeap(t) : null);
+      // A bias that is not one value per column (wasm's own kernel rejects those) is broadcast first.
+      const biasValues = bias && !perColumn(bias) ? broadcastTo(wasm.typedArrayFromHeap(bias), bias.shape, g.outShape) : view(bias);
+      fusedEpilogue(wasm.typedArrayFromHeap(out), g.n, biasValues, activation, leakyreluAlpha, view(preluActivationWeights));
+      return out as unknown as tf.TensorInfo;
+    };
+    note("_FusedMatMul", true, install("_FusedMatMul", fusedMatMulKernel, true));
   }
 
   report = { registered, replaced, gemm: gemm.name };

@@ -205,6 +205,59 @@ test("wasm Identity shares the buffer: a clone outlives its source and keeps its
   assert.equal(tf.memory().numTensors, before);
 });
 
+test("wasm BatchMatMul and _FusedMatMul (OpenBLAS) match tfjs' cpu kernels: transposes, batches, broadcasting, bias, activations, gradients", { skip: openBlas() === null && "libopenblas is not installed" }, async () => {
+  await useBackend("wasm");
+  assert.ok(registerWasmKernels().replaced.includes("BatchMatMul"));
+  const close = (reference: Float32Array, ours: Float32Array, what: string): void => {
+    assert.equal(ours.length, reference.length, what);
+    assert.ok(maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5, `${what}: max diff ${maxAbsDiff(reference, ours)}`);
+  };
+  const products: { a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
+    { a: [5, 3], b: [3, 7] },
+    { a: [3, 5], b: [3, 7], ta: true },
+    { a: [5, 3], b: [7, 3], tb: true },
+    { a: [3, 5], b: [7, 3], ta: true, tb: true },
+    { a: [1, 9], b: [9, 4] }, // one row
+    { a: [3, 4, 5], b: [3, 5, 6] }, // batched
+    { a: [2, 3, 4, 5], b: [2, 3, 6, 5], tb: true }, // rank 4
+    { a: [2, 4, 5], b: [5, 6] }, // B broadcast: one stacked GEMM
+    { a: [2, 5, 4], b: [5, 6], ta: true }, // B broadcast, A transposed
+    { a: [4, 5], b: [3, 5, 6] }, // A broadcast
+    { a: [2, 1, 4, 5], b: [1, 3, 5, 6] }, // broadcasting one loop cannot express: wasm's own kernel
+    { a: [4, 0], b: [0, 3] }, // empty inner dimension
+  ];
+  for (const c of products) {
+    const a = random(c.a.reduce((x, y) => x * y, 1));
+    const b = random(c.b.reduce((x, y) => x * y, 1));
+    const [reference, ours] = await onBoth(() => tf.matMul(tf.tensor(a, c.a), tf.tensor(b, c.b), c.ta, c.tb));
+    close(reference, ours, JSON.stringify(c));
+  }
+  const fused: { bias?: number[]; activation?: "linear" | "relu" | "relu6" | "sigmoid" | "elu" | "leakyrelu" | "prelu"; alpha?: number }[] = [
+    { bias: [6] }, { bias: [1] }, { bias: [1, 6], activation: "relu" }, { activation: "relu6" }, { bias: [6], activation: "sigmoid" },
+    { bias: [6], activation: "elu" }, { bias: [6], activation: "leakyrelu", alpha: 0.1 }, { bias: [6], activation: "prelu" }, { activation: "prelu" }, { bias: [4, 1], activation: "relu" },
+  ];
+  const a = random(2 * 4 * 5);
+  const b = random(5 * 6);
+  for (const f of fused) {
+    const bias = f.bias && random(f.bias.reduce((x, y) => x * y, 1));
+    const [reference, ours] = await onBoth(() =>
+      tf.fused.matMul({
+        a: tf.tensor(a, [2, 4, 5]), b: tf.tensor(b, [5, 6]), bias: bias && tf.tensor(bias, f.bias), activation: f.activation, leakyreluAlpha: f.alpha,
+        preluActivationWeights: f.activation === "prelu" ? tf.tensor1d([0.3, 0.1, 0, -0.2, 1, 0.5]) : undefined,
+      }),
+    );
+    close(reference, ours, JSON.stringify(f));
+  }
+  // Gradients go through BatchMatMul with transposes.
+  const w = random(5 * 6);
+  const bias = random(6);
+  const [reference, ours] = await onBoth(() => {
+    const grads = tf.grads((x: tf.Tensor, k: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(tf.fused.matMul({ a: x as tf.Tensor2D, b: k as tf.Tensor2D, bias: c, activation: "relu" }), tf.sin(tf.range(0, 24).reshape([4, 6])))));
+    return tf.concat(grads([tf.tensor(a.subarray(0, 20), [4, 5]), tf.tensor(w, [5, 6]), tf.tensor(bias, [6])]).map((g) => g.flatten()));
+  });
+  close(reference, ours, "gradients of relu(x·W + b)");
+});
+
 test("OpenBLAS sgemm agrees with the JS GEMM (all transpose combinations)", { skip: openBlas() === null && "libopenblas is not installed" }, () => {
   const blas = openBlas()!;
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
