@@ -2,7 +2,7 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, onnx, tabular, mpi
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, mpi
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  *   npm run bench -- --rounds 5         SqueezeNet: alternating edgelab / PyTorch rounds (default 3)
  */
@@ -102,6 +102,23 @@ async function squeezenet(batches: number[], steps: number, rounds: number): Pro
   return rows;
 }
 
+/**
+ * SentinelNet (CNN + BiLSTM) training on the training backend, alternating with the PyTorch peer
+ * (colab/sentinelnet_colab.py's model): full size at the CLI's default batch 32, and the debug size
+ * at notebook 01's batch 16.
+ */
+function sentinelnet(rounds: number): Json[] {
+  const cli = join(root, "build", "lib", "cli", "main.js");
+  return [
+    { model: "sentinelnet", batch: 32, steps: 5 },
+    { model: "sentinelnet-debug", batch: 16, steps: 40 },
+  ].map((c) => {
+    process.stderr.write(`bench: ${c.model} training, batch ${c.batch} …\n`);
+    const row = runJson(process.execPath, [cli, "bench", "train", "--model", c.model, "--batch", String(c.batch), "--steps", String(c.steps), "--rounds", String(rounds), "--json"]);
+    return { benchmark: "sentinelnet-train", ...row };
+  });
+}
+
 /** `edgelab bench onnx` at batch 1 on MobileNetV2-224 (torchvision export) and full-size SentinelNet (edgelab export). */
 function onnxLatency(iterations: number): Json[] {
   const dir = join(root, "data", "cache");
@@ -198,6 +215,7 @@ async function main(): Promise<void> {
   if (want("ingest")) results.push(ingest(Number(values.rows ?? 300000)));
   if (want("mlp")) results.push(...(await mlp(Number(values.samples ?? 20000))));
   if (want("squeezenet")) results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20), Number(values.rounds ?? 3))));
+  if (want("sentinelnet")) results.push(...sentinelnet(Number(values.rounds ?? 3)));
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
   if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 2400)));

@@ -40,18 +40,22 @@ export function runPythonJson(script: string, args: string[]): { ok: true; value
   }
 }
 
-/** Models with a PyTorch training peer, and the script for each. */
-const torchTrainPeers: Record<string, string> = { squeezenet: "torch_squeezenet.py" };
+/** Models with a PyTorch training peer: the script and its extra arguments. */
+const torchTrainPeers: Record<string, { script: string; args: string[] }> = {
+  squeezenet: { script: "torch_squeezenet.py", args: [] },
+  sentinelnet: { script: "torch_sentinelnet.py", args: ["full"] },
+  "sentinelnet-debug": { script: "torch_sentinelnet.py", args: ["debug"] },
+};
 
 /**
  * PyTorch training the same architecture, batch, optimiser (Adam, lr 5e-4) and thread count
  * (Debian `python3-torch`).
  */
 export function torchTrainingPeer(model: string, batch: number, steps: number, threads: number): PeerOutcome {
-  const script = torchTrainPeers[model];
-  if (!script) return { ok: false, reason: `no PyTorch peer for model "${model}" (peers exist for ${Object.keys(torchTrainPeers).join(", ")})` };
+  const peer = torchTrainPeers[model];
+  if (!peer) return { ok: false, reason: `no PyTorch peer for model "${model}" (peers exist for ${Object.keys(torchTrainPeers).join(", ")})` };
   if (!pythonHasModule("torch")) return { ok: false, reason: `${systemPython()} cannot import torch (Debian: apt-get install python3-torch, or npm run setup -- --peers)` };
-  const run = runPythonJson(script, [String(batch), String(steps), String(threads)]);
+  const run = runPythonJson(peer.script, [String(batch), String(steps), String(threads), ...peer.args]);
   if (!run.ok) return run;
   const v = run.value;
   return { ok: true, peer: { name: String(v.name), imgPerSec: Number(v.imgPerSec), peakRssMB: typeof v.peakRssMB === "number" ? v.peakRssMB : null } };
