@@ -1,10 +1,11 @@
 """PyTorch peer for the SqueezeNet training benchmark: SqueezeNet v1.1 adapted to 32x32 exactly as
 lib/models/squeezenet.ts builds it, Adam lr 5e-4, same batch and thread count, synthetic data.
 Prints one JSON object (img/s over the timed steps, after warm-up)."""
-import json, resource, sys, time
+import sys
 
 import torch
 import torch.nn as nn
+from torch_timing import report_training
 
 batch, steps, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 torch.set_num_threads(threads)
@@ -27,18 +28,4 @@ model = nn.Sequential(
     Fire(128, 32, 128), Fire(256, 32, 128), nn.MaxPool2d(3, 2),
     Fire(256, 48, 192), Fire(384, 48, 192), Fire(384, 64, 256), Fire(512, 64, 256),
     nn.Dropout(0.5), nn.Conv2d(512, 10, 1), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
-params = sum(p.numel() for p in model.parameters())
-opt = torch.optim.Adam(model.parameters(), lr=5e-4)
-loss_fn = nn.CrossEntropyLoss()
-x = torch.rand(batch, 3, 32, 32)
-y = torch.randint(0, 10, (batch,))
-warmup = 3
-for i in range(warmup + steps):
-    if i == warmup:
-        t0 = time.perf_counter()
-    opt.zero_grad()
-    loss_fn(model(x), y).backward()
-    opt.step()
-seconds = time.perf_counter() - t0
-print(json.dumps({"name": f"pytorch {torch.__version__}", "imgPerSec": batch * steps / seconds, "parameters": params,
-                  "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+report_training(model, torch.rand(batch, 3, 32, 32), torch.randint(0, 10, (batch,)), steps)
