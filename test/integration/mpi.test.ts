@@ -85,9 +85,13 @@ test("edgelab simulate-scaling on Fashion-MNIST: epoch-average degrades as shard
   for (const row of [...averaged.rows, ...reduced.rows]) for (const key of ["np", "sync", "testAccuracy", "testLoss", "trainLoss"]) assert.ok(key in row, key);
   const [a1, a16] = averaged.rows;
   const [r1, r16] = reduced.rows;
-  assert.ok(a16.testAccuracy < a1.testAccuracy - 0.04, `epoch-average: np=1 ${a1.testAccuracy} → np=16 ${a16.testAccuracy}`);
-  assert.ok(r16.testAccuracy > r1.testAccuracy - 0.03, `allreduce: np=1 ${r1.testAccuracy} → np=16 ${r16.testAccuracy}`);
-  assert.ok(r16.testAccuracy > a16.testAccuracy + 0.03, "at np = 16 allreduce beats epoch averaging");
+  // At 4,000 samples and 2 epochs one accuracy moves by ~0.01 with float summation order alone
+  // (another GEMM gives np = 1 0.7995 or 0.8105), so allreduce is judged against epoch averaging.
+  const averagedDrop = a1.testAccuracy - a16.testAccuracy;
+  const reducedDrop = r1.testAccuracy - r16.testAccuracy;
+  assert.ok(averagedDrop > 0.04, `epoch-average: np=1 ${a1.testAccuracy} → np=16 ${a16.testAccuracy}`);
+  assert.ok(reducedDrop < averagedDrop / 2, `allreduce lost ${reducedDrop.toFixed(4)} (np=1 ${r1.testAccuracy} → np=16 ${r16.testAccuracy}), epoch-average ${averagedDrop.toFixed(4)}`);
+  assert.ok(r16.testAccuracy > a16.testAccuracy + 0.03, `at np = 16 allreduce (${r16.testAccuracy}) beats epoch averaging (${a16.testAccuracy})`);
 });
 
 test("a hung rank ends the job within the timeout, with a message naming the waiting rank and the collective", { skip: !haveMpi && "MPICH is not installed" }, () => {
