@@ -86,9 +86,8 @@ export function isFusedActivation(name: string | undefined): name is FusedActiva
 
 /**
  * In place on `out` (rows of `n`): adds `bias` (length n, 1 for a scalar, or already broadcast to
- * the output's size: see {@link broadcastTo}) then applies the
- * activation, in the order tfjs' fused kernels use. `prelu` takes its slopes from `preluWeights`
- * (length n, or 1). (tfjs-backend-wasm 4.x gets prelu wrong after the first row of a biased
+ * the output's size: see {@link broadcastTo}), then applies the activation, in the order tfjs'
+ * fused kernels use. `prelu` takes its slopes from `preluWeights` (length n, or 1). (tfjs-backend-wasm 4.x gets prelu wrong after the first row of a biased
  * product; this is checked against tfjs' cpu kernel.)
  */
 export function fusedEpilogue(out: Float32Array, n: number, bias: Float32Array | null, activation: FusedActivation = "linear", leakyAlpha = 0.2, preluWeights: Float32Array | null = null): void {
