@@ -10,6 +10,7 @@ export * as kernels from "./kernels";
 export * as metrics from "./metrics";
 export * as models from "./models";
 export * as notebooks from "./notebooks";
+export * as pipeline from "./pipeline";
 export * as random from "./random";
 export * as report from "./report";
 export * as runtime from "./runtime";

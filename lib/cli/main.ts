@@ -9,12 +9,13 @@ import { UsageError } from "./args";
 import { benchCommand } from "./bench";
 import { dataCommand } from "./data";
 import { infoCommand } from "./info";
+import { pipelineCommand, pipelineUsage } from "./pipeline";
 import { exportOnnxCommand, inspectOnnxCommand, quantizeCommand, runOnnxCommand } from "./onnx";
 import { scaleCommand } from "./scale";
 import { simulateCommand } from "./simulate";
 import { trainCommand } from "./train";
 
-const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+const commands: Record<string, { summary: string; usage?: string; run: (argv: string[]) => Promise<void> }> = {
   bench: { summary: "bench train|onnx: training throughput beside PyTorch; ONNX latency beside raw onnxruntime", run: benchCommand },
   "inspect-onnx": { summary: "inspect-onnx M.onnx: inputs/outputs, opsets, operators, parameters, metadata", run: inspectOnnxCommand },
   "run-onnx": { summary: "run-onnx M.onnx --input X.npy --out Y.npy: inference on NumPy arrays", run: runOnnxCommand },
@@ -23,6 +24,11 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
   info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
   data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
   scale: { summary: "scale --np 1,2,4 [--machinefile F] [--sync S]: a strong-scaling sweep under mpiexec → results/", run: scaleCommand },
+  pipeline: {
+    summary: "pipeline cuts|plan|run M.onnx: layer-split inference across devices (cut points, PipeEdge plans, MPI stages)",
+    usage: pipelineUsage,
+    run: pipelineCommand,
+  },
   "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", run: simulateCommand },
   train: { summary: "train a model (mlp, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", run: trainCommand },
 };
@@ -45,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(", ")}`);
   if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(`edgelab ${name}: ${command.summary}`);
+    console.log(`edgelab ${name}: ${command.summary}${command.usage ? `\n\n${command.usage}` : ""}`);
     return 0;
   }
   await command.run(rest);

@@ -1,7 +1,7 @@
 /**
  * ONNX commands:
  *   edgelab inspect-onnx M.onnx [--json]
- *   edgelab run-onnx M.onnx --input X.npy --out Y.npy [--batch N] [--no-preprocess] [--json]
+ *   edgelab run-onnx M.onnx --input X.npy --out Y.npy [--batch N] [--no-preprocess] [--optimization all] [--json]
  *   edgelab bench onnx M.onnx [--batch 1] [--threads T] [--target-ms 50] [--iterations N] [--json]
  *   edgelab export-onnx RUN_DIR --out M.onnx [--json]
  *   edgelab quantize M.onnx --out Q.onnx [--mode dynamic|static] [--calibration X.npy] [--json]
@@ -45,16 +45,19 @@ export async function inspectOnnxCommand(argv: string[]): Promise<void> {
 
 /** `edgelab run-onnx`. */
 export async function runOnnxCommand(argv: string[]): Promise<void> {
-  const options = { input: { type: "string" }, out: { type: "string" }, batch: { type: "string" }, "no-preprocess": { type: "boolean" }, json: { type: "boolean" } } as const;
+  const options = { input: { type: "string" }, out: { type: "string" }, batch: { type: "string" }, "no-preprocess": { type: "boolean" }, optimization: { type: "string" }, json: { type: "boolean" } } as const;
   const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "run-onnx");
-  if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError("usage: edgelab run-onnx MODEL.onnx --input X.npy --out Y.npy [--batch N] [--no-preprocess] [--json]");
+  if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError("usage: edgelab run-onnx MODEL.onnx --input X.npy --out Y.npy [--batch N] [--no-preprocess] [--optimization all] [--json]");
   const batch = positive(values.batch, "--batch", "run-onnx", 256);
   const array = readNpy(values.input);
   let data: Float32Array;
   if (array.dtype === "float32") data = array.data as Float32Array;
   else if (array.dtype === "float64") data = Float32Array.from(array.data as Float64Array); // exact for the values a float32 model can take
   else throw new DataFormatError(values.input, `dtype ${array.dtype} cannot feed a float32 model input (save it as float32)`);
-  const model = await DeployedModel.load(positionals[0], { preprocess: !values["no-preprocess"] });
+  const levels = ["disabled", "basic", "extended", "all"] as const;
+  const optimization = levels.find((l) => l === (values.optimization ?? "all"));
+  if (!optimization) throw new UsageError(`run-onnx: --optimization must be one of ${levels.join(", ")}, got "${values.optimization}"`);
+  const model = await DeployedModel.load(positionals[0], { preprocess: !values["no-preprocess"], graphOptimizationLevel: optimization });
   model.checkInput("float32", array.shape);
   const t0 = performance.now();
   const out = await model.runBatched(data, array.shape, batch);

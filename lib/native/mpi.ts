@@ -32,6 +32,10 @@ export interface MpiBinding {
   allreduceInPlace(buf: Float32Array | Float64Array, op: "sum" | "max"): void;
   bcast(buf: Float32Array | Float64Array | Int32Array, root: number): void;
   gather(send: Float32Array, recv: Float32Array | null, root: number): void;
+  /** Blocking point-to-point send of a whole buffer to `dest` with `tag`. */
+  send(buf: Float32Array | Float64Array | Int32Array, dest: number, tag: number): void;
+  /** Blocking receive into `buf` from `source` with `tag`; the message must fit the buffer. */
+  recv(buf: Float32Array | Float64Array | Int32Array, source: number, tag: number): void;
   abort(code: number): void;
 }
 
@@ -120,6 +124,14 @@ export function bindMpi(): MpiBinding {
   const fBcastI = lib.func(`int MPI_Bcast(_Inout_ int *, int, ${H}, int, ${H})`);
   const fGather = lib.func(`int MPI_Gather(float *, int, ${H}, _Inout_ float *, int, ${H}, int, ${H})`);
   const fAbort = lib.func(`int MPI_Abort(${H}, int)`);
+  const fSendF = lib.func(`int MPI_Send(float *, int, ${H}, int, int, ${H})`);
+  const fSendD = lib.func(`int MPI_Send(double *, int, ${H}, int, int, ${H})`);
+  const fSendI = lib.func(`int MPI_Send(int *, int, ${H}, int, int, ${H})`);
+  // MPI_Status is 20 bytes in MPICH and 24 in Open MPI: a 32-byte scratch buffer fits both.
+  const fRecvF = lib.func(`int MPI_Recv(_Inout_ float *, int, ${H}, int, int, ${H}, _Inout_ int *)`);
+  const fRecvD = lib.func(`int MPI_Recv(_Inout_ double *, int, ${H}, int, int, ${H}, _Inout_ int *)`);
+  const fRecvI = lib.func(`int MPI_Recv(_Inout_ int *, int, ${H}, int, int, ${H}, _Inout_ int *)`);
+  const status = new Int32Array(8);
   const dtypeOf = (buf: Float32Array | Float64Array | Int32Array): number | bigint => (buf instanceof Float32Array ? h.float : buf instanceof Float64Array ? h.double : h.int);
   return {
     library: `${library}, ${abi === "mpich" ? "MPICH ABI" : "Open MPI ABI"}`,
@@ -150,6 +162,14 @@ export function bindMpi(): MpiBinding {
       check("MPI_Bcast", fn(buf, buf.length, dtypeOf(buf), root, h.comm));
     },
     gather: (send, recv, root) => check("MPI_Gather", fGather(send, send.length, h.float, recv, send.length, h.float, root, h.comm)),
+    send: (buf, dest, tag) => {
+      const fn = buf instanceof Float32Array ? fSendF : buf instanceof Float64Array ? fSendD : fSendI;
+      check("MPI_Send", fn(buf, buf.length, dtypeOf(buf), dest, tag, h.comm));
+    },
+    recv: (buf, source, tag) => {
+      const fn = buf instanceof Float32Array ? fRecvF : buf instanceof Float64Array ? fRecvD : fRecvI;
+      check("MPI_Recv", fn(buf, buf.length, dtypeOf(buf), source, tag, h.comm, status));
+    },
     abort: (code) => void fAbort(h.comm, code),
   };
 }

@@ -1,0 +1,107 @@
+/**
+ * A pipeline job as plain data (written by the launcher as `job.json`, read by every rank), the
+ * per-device report each stage produces, and the pure helpers both sides share.
+ */
+
+/** Everything a rank needs to run its stage. */
+export interface PipelineJob {
+  /** The original model (its metadata's preprocessing applies to the input). */
+  model: string;
+  /** One extracted ONNX file per stage, in order. */
+  stageFiles: string[];
+  /** Compute nodes per stage (the seed's "layers per device"). */
+  layers: number[];
+  /** Per stage, the input's dimensions after the batch dimension. */
+  inputDims: number[][];
+  input: string;
+  out: string;
+  /** Optional integer labels (.npy) for accuracy at the last stage. */
+  labels: string | null;
+  microbatches: number;
+  /** Rows per micro-batch when the model's batch dimension is fixed; null when it is dynamic. */
+  fixedBatch: number | null;
+  preprocess: boolean;
+  /** onnxruntime intra-op threads per stage. */
+  threads: number;
+  /**
+   * onnxruntime graph optimisation level. "all" adds x86 layout transforms (NCHWc) whose kernel
+   * choice can differ at a stage's edges (outputs then differ from the whole model's by ~1e-6);
+   * "basic" gives bit-identical outputs.
+   */
+  optimization: OptimizationLevel;
+}
+
+/** onnxruntime's graph optimisation levels. */
+export type OptimizationLevel = "disabled" | "basic" | "extended" | "all";
+
+/** The levels, for argument checking. */
+export const optimizationLevels: readonly OptimizationLevel[] = ["disabled", "basic", "extended", "all"];
+
+/** The seed's per-device metric table, one row per stage. */
+export interface DeviceReport {
+  stage: number;
+  host: string;
+  pid: number;
+  layers: number;
+  batchSize: number;
+  microbatches: number;
+  /** Images this device processed per second of its own wall time. */
+  imagesPerSec: number;
+  /** Half the median round trip of a small message to the next stage; null for the last. */
+  networkLatencyMs: number | null;
+  /** Median of send-to-result over micro-batches (at the last stage; null elsewhere). */
+  endToEndMs: number | null;
+  inferenceMsPerImage: number;
+  inferenceMsPerBatch: number;
+  /** Time blocked waiting for the previous stage. */
+  waitMs: number;
+  /** Time blocked sending to the next stage. */
+  sendMs: number;
+  /** Process CPU time over wall time, % of one core (can exceed 100 with threads). */
+  cpuPercent: number;
+  /** Core 0's frequency from cpufreq; null where the machine does not expose it (VMs, containers). */
+  cpuMHz: number | null;
+  /** Peak RSS (VmHWM) as % of the machine's memory. */
+  memoryPercent: number | null;
+  peakRssMB: number | null;
+  /** Top-1 accuracy against the labels, at the last stage when labels were given. */
+  accuracy: number | null;
+}
+
+/** What `pipeline run` reports. */
+export interface PipelineResult {
+  outputShape: number[];
+  imagesPerSec: number;
+  endToEndMs: number;
+  wallSeconds: number;
+  stages: number;
+  transport: string;
+  devices: DeviceReport[];
+}
+
+/** Splits `rows` into micro-batches: `count` near-equal runs, or runs of exactly `fixed` rows. */
+export function microbatchRanges(rows: number, count: number, fixed: number | null): { start: number; rows: number }[] {
+  if (fixed !== null) {
+    if (rows % fixed !== 0) throw new Error(`the model takes batches of exactly ${fixed}; ${rows} input rows are not a multiple`);
+    return Array.from({ length: rows / fixed }, (_, i) => ({ start: i * fixed, rows: fixed }));
+  }
+  const n = Math.max(1, Math.min(rows, count));
+  const base = Math.floor(rows / n);
+  const extra = rows % n;
+  const out: { start: number; rows: number }[] = [];
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const r = base + (i < extra ? 1 : 0);
+    out.push({ start, rows: r });
+    start += r;
+  }
+  return out;
+}
+
+/** Median of a list (0 when empty). */
+export function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -1,0 +1,91 @@
+/**
+ * The point-to-point links between pipeline stages: MPI ranks under mpiexec (blocking
+ * `MPI_Send`/`MPI_Recv` of whole typed arrays, each under the job's watchdog so a dead neighbour
+ * ends the job with one line), or a world of one stage that never sends.
+ */
+import { writeSync } from "node:fs";
+import { CollectiveWatchdog } from "../dist/watchdog";
+import { bindMpi, launchedByMpi, type MpiBinding } from "../native/mpi";
+
+/** Buffers a link carries. */
+export type LinkBuffer = Float32Array | Float64Array | Int32Array;
+
+/** What a stage needs from its transport. */
+export interface StageLink {
+  readonly rank: number;
+  readonly size: number;
+  readonly kind: string;
+  send(buf: LinkBuffer, dest: number, tag: number): void;
+  recv(buf: LinkBuffer, source: number, tag: number): void;
+  finalize(): void;
+}
+
+/** One stage, no neighbours. */
+export class SoloLink implements StageLink {
+  readonly rank = 0;
+  readonly size = 1;
+  readonly kind = "self";
+  send(): void {
+    throw new Error("a one-stage pipeline has no neighbour to send to");
+  }
+  recv(): void {
+    throw new Error("a one-stage pipeline has no neighbour to receive from");
+  }
+  finalize(): void {}
+}
+
+/** MPI_COMM_WORLD ranks as stages. */
+export class MpiLink implements StageLink {
+  readonly rank: number;
+  readonly size: number;
+  readonly kind: string;
+  private finalized = false;
+  private readonly watchdog: CollectiveWatchdog;
+
+  constructor(private readonly mpi: MpiBinding = bindMpi()) {
+    if (!mpi.initialized()) mpi.init();
+    this.rank = mpi.rank();
+    this.size = mpi.size();
+    this.kind = `mpi (${mpi.library})`;
+    this.watchdog = new CollectiveWatchdog(this.rank);
+    process.on("exit", (code) => {
+      if (!this.finalized && code !== 0) writeSync(2, `edgelab: rank ${this.rank} exited with code ${code} before the job finished\n`);
+    });
+  }
+  send(buf: LinkBuffer, dest: number, tag: number): void {
+    this.watchdog.guard(`send to stage ${dest} (${buf.length} values)`, () => this.mpi.send(buf, dest, tag));
+  }
+  recv(buf: LinkBuffer, source: number, tag: number): void {
+    this.watchdog.guard(`receive from stage ${source} (${buf.length} values)`, () => this.mpi.recv(buf, source, tag));
+  }
+  finalize(): void {
+    if (!this.finalized) {
+      this.watchdog.guard("MPI_Finalize", () => this.mpi.finalize());
+      this.watchdog.stop();
+    }
+    this.finalized = true;
+  }
+}
+
+/** MPI when launched by mpiexec, else one stage. */
+export function stageLink(): StageLink {
+  return launchedByMpi() ? new MpiLink() : new SoloLink();
+}
+
+/** Sends a JSON value as a length then Int32 words of UTF-8. */
+export function sendJson(link: StageLink, value: unknown, dest: number, tag: number): void {
+  const bytes = Buffer.from(JSON.stringify(value), "utf8");
+  const words = new Int32Array(Math.ceil(bytes.length / 4));
+  new Uint8Array(words.buffer).set(bytes);
+  link.send(Int32Array.of(bytes.length), dest, tag);
+  link.send(words, dest, tag + 1);
+}
+
+/** Receives what {@link sendJson} sent. */
+export function recvJson<T>(link: StageLink, source: number, tag: number): T {
+  const length = new Int32Array(1);
+  link.recv(length, source, tag);
+  const words = new Int32Array(Math.ceil(length[0] / 4));
+  link.recv(words, source, tag + 1);
+  return JSON.parse(Buffer.from(words.buffer, 0, length[0]).toString("utf8")) as T;
+}
