@@ -4,7 +4,8 @@
  *   edgelab pipeline plan M.onnx --stages K [--partitioner equal|pipeedge|latency] [--devices SPEC]
  *       [--bandwidth-mbps X] [--latency-ms L] [--batch B] [--repeats R] [--json]
  *   edgelab pipeline run M.onnx --stages K --input X.npy --out Y.npy [--plan FILE] [--partitioner P]
- *       [--machinefile F] [--microbatches M] [--labels L.npy] [--threads T] [--no-preprocess] [--optimization O] [--json]
+ *       [--machinefile F] [--microbatches M] [--labels L.npy] [--threads T] [--no-preprocess] [--optimization O]
+ *       [--passes N] [--rebalance] [--window W] [--bind-to-core] [--json]
  *   edgelab pipeline stage JOB.json      (one rank; started by `pipeline run` under mpiexec)
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -13,10 +14,11 @@ import { parseArgs } from "node:util";
 import { readNpy } from "../deploy/npy";
 import { optimizationLevels, type OptimizationLevel, type PipelineJob } from "../pipeline/job";
 import { gigabitEthernet, localDevices, parseDevices } from "../pipeline/devices";
-import { planProfile, readPlan, runPipeline } from "../pipeline/launch";
+import { defaultStageThreads, planProfile, readPlan, runPipeline } from "../pipeline/launch";
 import { stageLink } from "../pipeline/link";
 import type { LinkModel, Plan } from "../pipeline/partition";
 import { profileModel } from "../pipeline/profile";
+import { defaultRebalanceConfig } from "../pipeline/rebalance";
 import { runStage } from "../pipeline/runtime";
 import { toTextTable } from "../report/table";
 import { projectRoot } from "../runtime/paths";
@@ -32,9 +34,12 @@ export const pipelineUsage = `usage:
       latency (min one micro-batch's end-to-end time). SPEC: NAME[:SPEED[:MEMORY_MB]],… with N*NAME
       to repeat, speed relative to this machine (default: K copies of this machine)
   edgelab pipeline run M.onnx --stages K --input X.npy --out Y.npy [--plan PLAN.json] [--partitioner pipeedge]
-      [--machinefile F] [--microbatches 8] [--labels Y.npy] [--threads T] [--no-preprocess] [--optimization all] [--json]
+      [--machinefile F] [--microbatches 8] [--labels Y.npy] [--threads T] [--no-preprocess] [--optimization all]
+      [--passes 1] [--rebalance] [--window 2K] [--bind-to-core] [--json]
       one MPI rank per stage under mpiexec (one stage runs in-process); with --optimization basic the
-      outputs are bit-identical to run-onnx --optimization basic at the same batch`;
+      outputs are bit-identical to run-onnx --optimization basic at the same batch. --rebalance re-plans
+      while running when a stage slows down (drain, re-extract, resume: no request lost or repeated);
+      --passes N streams the input N times, a serving load (outputs are written once)`;
 
 function positive(v: string | undefined, flag: string, fallback: number, integer = true): number {
   if (v === undefined) return fallback;
@@ -110,7 +115,7 @@ async function run(argv: string[]): Promise<void> {
   const options = {
     ...planOptions, input: { type: "string" }, out: { type: "string" }, plan: { type: "string" }, machinefile: { type: "string" },
     microbatches: { type: "string" }, labels: { type: "string" }, threads: { type: "string" }, "no-preprocess": { type: "boolean" },
-    optimization: { type: "string" },
+    optimization: { type: "string" }, rebalance: { type: "boolean" }, window: { type: "string" }, passes: { type: "string" }, "bind-to-core": { type: "boolean" },
   } as const;
   const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "pipeline run");
   const file = oneModel(positionals, "run");
@@ -127,12 +132,16 @@ async function run(argv: string[]): Promise<void> {
   const batch = positive(values.batch, "--batch", Math.max(1, Math.ceil(rows / microbatches)));
   // The partitioner needs measured times unless it only counts layers.
   const timed = !saved && (values.partitioner ?? "pipeedge") !== "equal";
-  const profile = await profileModel(file, { batch, repeats: timed ? positive(values.repeats, "--repeats", 5) : 0 });
+  // Profile with the threads each stage will have: blocks scale differently with threads.
+  const threads = values.threads === undefined ? defaultStageThreads(stages, !!values.machinefile) : positive(values.threads, "--threads", 1);
+  const profile = await profileModel(file, { batch, repeats: timed ? positive(values.repeats, "--repeats", 5) : 0, threads: { intraOp: threads, interOp: 1 } });
   const devices = values.devices ? parseDevices(values.devices, totalmem()) : localDevices(stages, totalmem());
   const thePlan = saved ?? planProfile(profile, { stages, partitioner: values.partitioner, devices, link: linkFrom(values) });
   const result = await runPipeline({
     input: values.input, out: values.out, plan: thePlan, profile, microbatches, labels: values.labels ?? null, machinefile: values.machinefile,
-    threads: values.threads === undefined ? undefined : positive(values.threads, "--threads", 1), preprocess: !values["no-preprocess"], optimization, root: projectRoot(),
+    threads, preprocess: !values["no-preprocess"], optimization, root: projectRoot(),
+    rebalance: values.rebalance ? defaultRebalanceConfig : null, window: values.window === undefined ? undefined : positive(values.window, "--window", 4),
+    bindToCore: values["bind-to-core"], passes: positive(values.passes, "--passes", 1), devices, link: linkFrom(values),
   });
   if (values.json) {
     console.log(JSON.stringify({ model: file, plan: planJson(thePlan, batch), ...result }));

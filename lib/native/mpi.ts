@@ -36,6 +36,8 @@ export interface MpiBinding {
   send(buf: Float32Array | Float64Array | Int32Array, dest: number, tag: number): void;
   /** Blocking receive into `buf` from `source` with `tag`; the message must fit the buffer. */
   recv(buf: Float32Array | Float64Array | Int32Array, source: number, tag: number): void;
+  /** Whether a message from `source` with `tag` is waiting (never blocks). */
+  iprobe(source: number, tag: number): boolean;
   abort(code: number): void;
 }
 
@@ -131,6 +133,7 @@ export function bindMpi(): MpiBinding {
   const fRecvF = lib.func(`int MPI_Recv(_Inout_ float *, int, ${H}, int, int, ${H}, _Inout_ int *)`);
   const fRecvD = lib.func(`int MPI_Recv(_Inout_ double *, int, ${H}, int, int, ${H}, _Inout_ int *)`);
   const fRecvI = lib.func(`int MPI_Recv(_Inout_ int *, int, ${H}, int, int, ${H}, _Inout_ int *)`);
+  const fIprobe = lib.func(`int MPI_Iprobe(int, int, ${H}, _Out_ int *, _Inout_ int *)`);
   const status = new Int32Array(8);
   const dtypeOf = (buf: Float32Array | Float64Array | Int32Array): number | bigint => (buf instanceof Float32Array ? h.float : buf instanceof Float64Array ? h.double : h.int);
   return {
@@ -169,6 +172,11 @@ export function bindMpi(): MpiBinding {
     recv: (buf, source, tag) => {
       const fn = buf instanceof Float32Array ? fRecvF : buf instanceof Float64Array ? fRecvD : fRecvI;
       check("MPI_Recv", fn(buf, buf.length, dtypeOf(buf), source, tag, h.comm, status));
+    },
+    iprobe: (source, tag) => {
+      const flag = [0];
+      check("MPI_Iprobe", fIprobe(source, tag, h.comm, flag, status));
+      return flag[0] !== 0;
     },
     abort: (code) => void fAbort(h.comm, code),
   };

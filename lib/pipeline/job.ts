@@ -1,3 +1,6 @@
+import type { BlockCost, DeviceSpec, LinkModel, Plan } from "./partition";
+import type { RebalanceConfig } from "./rebalance";
+
 /**
  * A pipeline job as plain data (written by the launcher as `job.json`, read by every rank), the
  * per-device report each stage produces, and the pure helpers both sides share.
@@ -9,15 +12,25 @@ export interface PipelineJob {
   model: string;
   /** One extracted ONNX file per stage, in order. */
   stageFiles: string[];
-  /** Compute nodes per stage (the seed's "layers per device"). */
-  layers: number[];
-  /** Per stage, the input's dimensions after the batch dimension. */
-  inputDims: number[][];
+  /** The plan the stages start with. */
+  plan: Plan;
+  /** Measured types and shapes of the model's tensors (for re-extracting stages after a re-plan). */
+  typesFile: string;
+  /** What re-planning needs: profiled blocks, devices and link. */
+  blocks: BlockCost[];
+  devices: DeviceSpec[];
+  link: LinkModel;
+  /** Re-plan while running when stages slow down; null keeps the plan. */
+  rebalance: RebalanceConfig | null;
+  /** Micro-batches in flight at most (backpressure from the last stage's acknowledgements). */
+  window: number;
   input: string;
   out: string;
   /** Optional integer labels (.npy) for accuracy at the last stage. */
   labels: string | null;
   microbatches: number;
+  /** Times the input is streamed through (a serving load; outputs are written once). */
+  passes: number;
   /** Rows per micro-batch when the model's batch dimension is fixed; null when it is dynamic. */
   fixedBatch: number | null;
   preprocess: boolean;
@@ -36,6 +49,22 @@ export type OptimizationLevel = "disabled" | "basic" | "extended" | "all";
 
 /** The levels, for argument checking. */
 export const optimizationLevels: readonly OptimizationLevel[] = ["disabled", "basic", "extended", "all"];
+
+/** A switch of plans while running. */
+export interface ReplanEvent {
+  /** The first micro-batch run under the new plan. */
+  atSeq: number;
+  /** Milliseconds since the first micro-batch was sent. */
+  decidedAtMs: number;
+  /** Waiting for in-flight micro-batches to finish. */
+  drainMs: number;
+  /** Until stage 0 ran again under the new plan (drain + re-extract + reload). */
+  pauseMs: number;
+  reason: string;
+  /** Compute nodes per stage before and after. */
+  layersBefore: number[];
+  layersAfter: number[];
+}
 
 /** The seed's per-device metric table, one row per stage. */
 export interface DeviceReport {
@@ -77,6 +106,18 @@ export interface PipelineResult {
   stages: number;
   transport: string;
   devices: DeviceReport[];
+  /** Micro-batches answered, and how many of them more than once or never (both must be 0). */
+  answered: number;
+  duplicated: number;
+  missing: number;
+  /** Passes over the input, and the largest output difference of a repeated micro-batch from its first pass. */
+  passes: number;
+  repeatMaxAbsDiff: number;
+  /** Epoch milliseconds of the first send (timeline times are relative to it). */
+  startedAtMs: number;
+  /** Per answered micro-batch: its sequence number and completion time (ms since the first send). */
+  timeline: { seq: number; doneAtMs: number }[];
+  replans: ReplanEvent[];
 }
 
 /** Splits `rows` into micro-batches: `count` near-equal runs, or runs of exactly `fixed` rows. */

@@ -16,6 +16,7 @@ import { gigabitEthernet, localDevices } from "./devices";
 import { SoloLink } from "./link";
 import { partitioners, type DeviceSpec, type LinkModel, type Plan } from "./partition";
 import type { ModelProfile } from "./profile";
+import type { RebalanceConfig } from "./rebalance";
 import { runStage } from "./runtime";
 
 /** How to plan. */
@@ -46,6 +47,8 @@ export interface PipelineRunOptions {
   plan: Plan;
   profile: ModelProfile;
   microbatches?: number;
+  /** Stream the input this many times (default 1). */
+  passes?: number;
   labels?: string | null;
   machinefile?: string;
   /** onnxruntime threads per stage (default: this machine's cores shared among the stages). */
@@ -53,6 +56,15 @@ export interface PipelineRunOptions {
   preprocess?: boolean;
   /** onnxruntime graph optimisation per stage (default "all"; "basic" is bit-identical to the whole model). */
   optimization?: OptimizationLevel;
+  /** Re-plan while running when a stage slows down (null or absent: keep the plan). */
+  rebalance?: RebalanceConfig | null;
+  /** Micro-batches in flight at most (default 2 per stage). */
+  window?: number;
+  /** Devices and link the plan was made for (re-planning uses them). */
+  devices?: DeviceSpec[];
+  link?: LinkModel;
+  /** Pin each rank to a core (`mpiexec -bind-to core`): stages on one machine stop sharing cores. */
+  bindToCore?: boolean;
   /** Where stage models and the job go (default: a new temporary folder). */
   workDir?: string;
   /** The edgelab checkout (for build/lib/cli/main.js under mpiexec). */
@@ -60,10 +72,15 @@ export interface PipelineRunOptions {
   timeoutSeconds?: number;
 }
 
+/** onnxruntime threads per stage: all cores on a cluster (one rank per node), else the cores shared. */
+export function defaultStageThreads(stages: number, cluster: boolean): number {
+  return cluster ? availableParallelism() : Math.max(1, Math.floor(availableParallelism() / stages));
+}
+
 /** Writes the stage models and the job file; returns the job. */
 export function prepareJob(options: PipelineRunOptions): { job: PipelineJob; jobFile: string } {
-  const { profile, plan } = options;
-  checkCoverage(plan, profile.nodes);
+  const { profile } = options;
+  const plan = normalizePlan(options.plan, profile);
   const dir = options.workDir ?? mkdtempSync(join(tmpdir(), "edgelab-pipeline-"));
   mkdirSync(dir, { recursive: true });
   const inputType = profile.types.get(profile.analysis.inputs[0])!;
@@ -73,27 +90,28 @@ export function prepareJob(options: PipelineRunOptions): { job: PipelineJob; job
     writeFileSync(file, encodeModel(stage));
     return file;
   });
-  const inputDims = plan.stages.map((s) => {
-    const name = s.firstNode === 0 ? profile.analysis.inputs[0] : profile.analysis.cuts.find((c) => c.position === s.firstNode - 1)?.tensor;
-    const t = name ? profile.types.get(name) : undefined;
-    if (!t) throw new Error(`stage starting at node ${s.firstNode} does not start at a valid cut`);
-    return t.dims.slice(1).map((d) => (typeof d === "number" ? d : Number.NaN));
-  });
-  if (inputDims.some((dims) => dims.some((d) => !Number.isFinite(d)))) throw new Error(`${profile.file}: only the batch dimension may be symbolic`);
+  const typesFile = join(dir, "types.json");
+  writeFileSync(typesFile, JSON.stringify([...profile.types]));
   const stages = plan.stages.length;
   const job: PipelineJob = {
     model: resolve(profile.file),
     stageFiles,
-    layers: plan.stages.map((s) => s.layers),
-    inputDims,
+    plan,
+    typesFile,
+    blocks: profile.blocks,
+    devices: options.devices ?? localDevices(stages, totalmem()),
+    link: options.link ?? gigabitEthernet,
+    rebalance: options.rebalance ?? null,
+    window: options.window ?? 2 * stages,
     input: resolve(options.input),
     out: resolve(options.out),
     labels: options.labels ? resolve(options.labels) : null,
     microbatches: options.microbatches ?? 8,
+    passes: options.passes ?? 1,
     fixedBatch: typeof inputType.dims[0] === "number" ? inputType.dims[0] : null,
     preprocess: options.preprocess ?? true,
     optimization: options.optimization ?? "all",
-    threads: options.threads ?? (options.machinefile ? availableParallelism() : Math.max(1, Math.floor(availableParallelism() / stages))),
+    threads: options.threads ?? defaultStageThreads(stages, !!options.machinefile),
   };
   const jobFile = join(dir, "job.json");
   writeFileSync(jobFile, JSON.stringify(job, null, 1));
@@ -106,7 +124,10 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const stages = job.stageFiles.length;
   if (stages === 1 && !options.machinefile) return (await runStage(job, new SoloLink()))!;
   const cli = join(options.root, "build", "lib", "cli", "main.js");
-  const args = ["-n", String(stages), ...(options.machinefile ? ["-machinefile", options.machinefile] : []), process.execPath, cli, "pipeline", "stage", jobFile];
+  const args = [
+    "-n", String(stages), ...(options.machinefile ? ["-machinefile", options.machinefile] : []), ...(options.bindToCore ? ["-bind-to", "core"] : []),
+    process.execPath, cli, "pipeline", "stage", jobFile,
+  ];
   const run = spawnSync("mpiexec", args, { encoding: "utf8", timeout: (options.timeoutSeconds ?? 1800) * 1000, maxBuffer: 64 << 20 });
   if (run.error) throw new Error(`cannot run mpiexec: ${run.error.message} (npm run setup installs MPICH)`);
   if (run.status !== 0) throw new Error(describeMpiFailure(stages, run.status, `${run.stdout}\n${run.stderr}`));
@@ -123,12 +144,23 @@ export function readPlan(file: string): Plan {
   return plan;
 }
 
-/** A plan must cover every compute node once, in order. */
-function checkCoverage(plan: Plan, nodes: number): void {
+/**
+ * Checks that a plan (possibly read from a file) covers every compute node once, in order, with
+ * stage edges on the profile's block edges, and fills in its block indices and layer counts.
+ */
+export function normalizePlan(plan: Plan, profile: ModelProfile): Plan {
+  const blockStarting = new Map(profile.blocks.map((b, i) => [b.first, i]));
+  const blockEnding = new Map(profile.blocks.map((b, i) => [b.last, i]));
+  const end = plan.stages.length ? plan.stages[plan.stages.length - 1].lastNode + 1 : 0;
+  if (end !== profile.nodes) throw new Error(`the plan covers nodes 0..${end - 1} but the model has ${profile.nodes} compute nodes (a plan made for another model?)`);
   let next = 0;
-  for (const s of plan.stages) {
-    if (s.firstNode !== next || s.lastNode < s.firstNode) throw new Error(`the plan's stages must cover nodes 0..${nodes - 1} in order; a stage starts at ${s.firstNode}, expected ${next}`);
+  const stages = plan.stages.map((s) => {
+    if (s.firstNode !== next || s.lastNode < s.firstNode) throw new Error(`the plan's stages must cover nodes 0..${profile.nodes - 1} in order; a stage starts at ${s.firstNode}, expected ${next}`);
     next = s.lastNode + 1;
-  }
-  if (next !== nodes) throw new Error(`the plan covers nodes 0..${next - 1} but the model has ${nodes} compute nodes (a plan made for another model?)`);
+    const firstBlock = blockStarting.get(s.firstNode);
+    const lastBlock = blockEnding.get(s.lastNode);
+    if (firstBlock === undefined || lastBlock === undefined) throw new Error(`stage ${s.firstNode}..${s.lastNode} does not start and end at valid cut points of this model`);
+    return { ...s, firstBlock, lastBlock, layers: s.lastNode - s.firstNode + 1 };
+  });
+  return { ...plan, stages };
 }

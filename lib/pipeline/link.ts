@@ -17,6 +17,8 @@ export interface StageLink {
   readonly kind: string;
   send(buf: LinkBuffer, dest: number, tag: number): void;
   recv(buf: LinkBuffer, source: number, tag: number): void;
+  /** Whether a message from `source` with `tag` is waiting (never blocks). */
+  iprobe(source: number, tag: number): boolean;
   finalize(): void;
 }
 
@@ -30,6 +32,9 @@ export class SoloLink implements StageLink {
   }
   recv(): void {
     throw new Error("a one-stage pipeline has no neighbour to receive from");
+  }
+  iprobe(): boolean {
+    return false;
   }
   finalize(): void {}
 }
@@ -57,6 +62,9 @@ export class MpiLink implements StageLink {
   }
   recv(buf: LinkBuffer, source: number, tag: number): void {
     this.watchdog.guard(`receive from stage ${source} (${buf.length} values)`, () => this.mpi.recv(buf, source, tag));
+  }
+  iprobe(source: number, tag: number): boolean {
+    return this.mpi.iprobe(source, tag);
   }
   finalize(): void {
     if (!this.finalized) {

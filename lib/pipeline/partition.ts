@@ -47,6 +47,8 @@ export interface PlanRequest {
   /** At least `stages` devices (planners that do not choose devices use the first `stages`). */
   devices: DeviceSpec[];
   link: LinkModel;
+  /** Stage k runs on device k (a running pipeline's ranks cannot change places); default false. */
+  fixedOrder?: boolean;
 }
 
 /** One stage of a plan. */
@@ -173,8 +175,9 @@ function homogeneous(devices: DeviceSpec[]): boolean {
 }
 
 /**
- * PipeEdge's DP. Homogeneous devices: best[k][j] = min over i of max(best[k-1][i], cost(i..j-1)).
- * Heterogeneous: the state also holds the set of devices used and the last one, as in the paper.
+ * PipeEdge's DP. Homogeneous devices, or devices in a fixed order: best[k][j] = min over i of
+ * max(best[k-1][i], cost(i..j-1 on device k-1)). Heterogeneous: the state also holds the set of
+ * devices used and the last one, as in the paper.
  */
 export const pipeedgePartitioner: Partitioner = {
   name: "pipeedge",
@@ -183,8 +186,8 @@ export const pipeedgePartitioner: Partitioner = {
     const { blocks, stages, devices } = request;
     const L = blocks.length;
     const stageTime = (s: StagePlan): number => (fits(request, s) ? Math.max(s.computeMs, s.transferMs) : Infinity);
-    if (homogeneous(devices.slice(0, Math.max(stages, devices.length)))) {
-      // best[k][j]: k stages covering blocks 0..j-1.
+    if (request.fixedOrder || homogeneous(devices)) {
+      // best[k][j]: k stages covering blocks 0..j-1, stage k on device k-1.
       const best = Array.from({ length: stages + 1 }, () => new Float64Array(L + 1).fill(Infinity));
       const from = Array.from({ length: stages + 1 }, () => new Int32Array(L + 1).fill(-1));
       best[0][0] = 0;

@@ -1,43 +1,54 @@
 /**
- * One pipeline stage at run time: loads its extracted model in onnxruntime-node, receives
- * micro-batches from the previous stage (stage 0 reads the input file), runs them and hands the
- * activations on; the last stage writes the outputs (.npy, atomically) and collects every stage's
- * metrics. Stages overlap: while stage k runs micro-batch j, stage k+1 runs j−1.
+ * One pipeline stage at run time. Stage 0 reads the input and is the controller; every stage runs
+ * its extracted model in onnxruntime-node and hands activations to the next; the last stage keeps
+ * the outputs by sequence number, acknowledges each micro-batch to stage 0 (which bounds the
+ * micro-batches in flight and feeds the re-planner) and finally writes the outputs and collects
+ * every stage's metrics. Stages overlap: while stage k runs micro-batch j, stage k+1 runs j−1.
  *
- * Messages per micro-batch: a header `[seq, rows, sentAtMs]` (float64; seq −1 ends the stream),
- * then `rows × elementsPerRow` float32 values.
+ * Messages: a float64 header `[kind, seq, rows, sentAtMs, microbatchesPerPass, computeMs × stages]`, then for data the
+ * activations (float32), for a re-plan the new stage ranges (JSON). A re-plan is only sent once
+ * stage 0 has drained every micro-batch in flight, so no request is lost or run twice.
  */
-import { totalmem, hostname } from "node:os";
+import { readFileSync } from "node:fs";
+import { hostname, totalmem } from "node:os";
 import * as ort from "onnxruntime-node";
 import { DataFormatError } from "../data/errors";
 import { fuse } from "../dist/fuse";
+import { encodeModel } from "../deploy/onnx-builder";
 import { readNpy, writeNpy } from "../deploy/npy";
-import { readOnnx, onnxMetadata } from "../deploy/onnx-model";
+import { onnxMetadata, readOnnx } from "../deploy/onnx-model";
 import { applyPreprocessing, preprocessingFromMetadata } from "../deploy/preprocess";
 import { sessionOptions } from "../deploy/session";
 import { peakRssMBFromKernel } from "../metrics/sampler";
 import { cpuFrequencyMHz } from "../runtime/device";
-import { median, microbatchRanges, type DeviceReport, type PipelineJob, type PipelineResult } from "./job";
+import { extractStage, stageBoundary, type PositionRange, type TensorType } from "./extract";
+import { analyzeGraph } from "./graph";
+import { median, microbatchRanges, type DeviceReport, type PipelineJob, type PipelineResult, type ReplanEvent } from "./job";
 import { recvJson, sendJson, type StageLink } from "./link";
+import { Rebalancer } from "./rebalance";
 
 const TAG_HEADER = 10;
 const TAG_DATA = 11;
 const TAG_PING = 20;
+const TAG_ACK = 25;
+const TAG_PLAN = 40;
 const TAG_REPORT = 30;
+const KIND_DATA = 0;
+const KIND_STOP = -1;
+const KIND_REPLAN = 1;
 
 const now = (): number => performance.timeOrigin + performance.now();
 
 /** Reads the job's input as float32 rows, with the model's preprocessing when asked. */
-function readInput(job: PipelineJob): { data: Float32Array; shape: number[] } {
+function readInput(job: PipelineJob, rowDims: number[]): { data: Float32Array; shape: number[] } {
   const array = readNpy(job.input);
   let data: Float32Array;
   if (array.dtype === "float32") data = array.data as Float32Array;
   else if (array.dtype === "float64") data = Float32Array.from(array.data as Float64Array);
   else throw new DataFormatError(job.input, `dtype ${array.dtype} cannot feed a float32 model input (save it as float32)`);
-  const want = job.inputDims[0];
   const got = array.shape.slice(1);
-  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
-    throw new DataFormatError(job.input, `expected rows of shape [${want.join(", ")}], got [${got.join(", ")}]`);
+  if (got.length !== rowDims.length || got.some((d, i) => d !== rowDims[i])) {
+    throw new DataFormatError(job.input, `expected rows of shape [${rowDims.join(", ")}], got [${got.join(", ")}]`);
   }
   if (job.preprocess) data = applyPreprocessing(preprocessingFromMetadata(onnxMetadata(readOnnx(job.model).model), job.model), data);
   return { data, shape: array.shape };
@@ -64,121 +75,295 @@ function measureLatency(link: StageLink, rounds = 20): number | null {
   return median(times) / 2;
 }
 
+/** This rank's model: the initial extracted file, or a range re-extracted after a re-plan. */
+class StageModel {
+  session!: ort.InferenceSession;
+  rowDims: number[] = [];
+  layers = 0;
+  private graph: { model: ReturnType<typeof readOnnx>["model"]; analysis: ReturnType<typeof analyzeGraph>; types: Map<string, TensorType> } | null = null;
+
+  constructor(private readonly job: PipelineJob) {}
+
+  private options(): ort.InferenceSession.SessionOptions {
+    return sessionOptions({ threads: { intraOp: this.job.threads, interOp: 1 }, graphOptimizationLevel: this.job.optimization });
+  }
+
+  /** Loads the stage's range, from its file when given. */
+  async load(range: PositionRange, file?: string): Promise<void> {
+    this.graph ??= (() => {
+      const model = readOnnx(this.job.model).model;
+      return { model, analysis: analyzeGraph(model), types: new Map(JSON.parse(readFileSync(this.job.typesFile, "utf8")) as [string, TensorType][]) };
+    })();
+    const { model, analysis, types } = this.graph;
+    const input = stageBoundary(analysis, range).inputs[0];
+    const dims = types.get(input)?.dims.slice(1) ?? [];
+    if (dims.some((d) => typeof d !== "number")) throw new Error(`stage input ${input}: only the batch dimension may be symbolic`);
+    const options = this.options();
+    const next = file ? await ort.InferenceSession.create(file, options) : await ort.InferenceSession.create(encodeModel(extractStage(model, analysis, range, types)), options);
+    if (this.session) await this.session.release();
+    this.session = next;
+    this.rowDims = dims as number[];
+    this.layers = range.last - range.first + 1;
+  }
+
+  async run(rows: number, data: Float32Array): Promise<{ out: ort.Tensor; ms: number }> {
+    const t0 = performance.now();
+    const results = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor("float32", data, [rows, ...this.rowDims]) });
+    return { out: results[this.session.outputNames[0]], ms: performance.now() - t0 };
+  }
+}
+
+/** What every stage accumulates for its report. */
+class StageStats {
+  computeMs: number[] = [];
+  rows: number[] = [];
+  waitMs = 0;
+  sendMs = 0;
+  private readonly cpu0 = process.cpuUsage();
+  private readonly wall0 = performance.now();
+
+  report(rank: number, layers: number, networkLatencyMs: number | null): DeviceReport {
+    const wallMs = performance.now() - this.wall0;
+    const cpu = process.cpuUsage(this.cpu0);
+    const images = this.rows.reduce((a, b) => a + b, 0);
+    const peakRssMB = peakRssMBFromKernel();
+    return {
+      stage: rank,
+      host: hostname(),
+      pid: process.pid,
+      layers,
+      batchSize: median(this.rows),
+      microbatches: this.rows.length,
+      imagesPerSec: wallMs > 0 ? (images * 1000) / wallMs : 0,
+      networkLatencyMs,
+      endToEndMs: null,
+      inferenceMsPerImage: images > 0 ? this.computeMs.reduce((a, b) => a + b, 0) / images : 0,
+      inferenceMsPerBatch: median(this.computeMs),
+      waitMs: this.waitMs,
+      sendMs: this.sendMs,
+      cpuPercent: wallMs > 0 ? ((cpu.user + cpu.system) / 1000 / wallMs) * 100 : 0,
+      cpuMHz: cpuFrequencyMHz(),
+      memoryPercent: peakRssMB === null ? null : (peakRssMB * 2 ** 20 * 100) / totalmem(),
+      peakRssMB,
+      accuracy: null,
+    };
+  }
+}
+
 /**
  * Runs this process's stage of `job` over `link`. Returns the job's result on the last stage
  * (which wrote `job.out`), null on the others.
  */
 export async function runStage(job: PipelineJob, link: StageLink): Promise<PipelineResult | null> {
-  if (link.size !== job.stageFiles.length) throw new Error(`the job has ${job.stageFiles.length} stages but ${link.size} ranks were started`);
+  const stages = job.stageFiles.length;
+  if (link.size !== stages) throw new Error(`the job has ${stages} stages but ${link.size} ranks were started`);
   const rank = link.rank;
-  const last = rank === link.size - 1;
-  const session = await ort.InferenceSession.create(job.stageFiles[rank], sessionOptions({ threads: { intraOp: job.threads, interOp: 1 }, graphOptimizationLevel: job.optimization }));
-  const inputName = session.inputNames[0];
-  const perRow = job.inputDims[rank].reduce((a, b) => a * b, 1);
-  const input = rank === 0 ? readInput(job) : null;
+  const last = rank === stages - 1;
+  const model = new StageModel(job);
+  const start = job.plan.stages[rank];
+  await model.load({ first: start.firstNode, last: start.lastNode }, job.stageFiles[rank]);
   const networkLatencyMs = measureLatency(link);
-  const header = new Float64Array(3);
-  const computeMs: number[] = [];
-  const batchRows: number[] = [];
-  const endToEnd: number[] = [];
-  const outputs: Float32Array[] = [];
-  let outShape: number[] = [];
-  let waitMs = 0;
-  let sendMs = 0;
-  let firstSent = Infinity;
-  const cpu0 = process.cpuUsage();
-  const wall0 = performance.now();
-  const ranges = input ? microbatchRanges(input.shape[0], job.microbatches, job.fixedBatch) : [];
-  for (let seq = 0; ; seq++) {
-    let rows: number;
-    let data: Float32Array;
-    if (input) {
-      if (seq >= ranges.length) break;
-      rows = ranges[seq].rows;
-      data = input.data.subarray(ranges[seq].start * perRow, (ranges[seq].start + rows) * perRow);
-      header[2] = now();
-    } else {
+  const stats = new StageStats();
+  const header = new Float64Array(5 + stages);
+  const sink = last ? new Sink(stages) : null;
+  const replans: ReplanEvent[] = [];
+
+  const forward = (data: Float32Array | null): void => {
+    const t0 = performance.now();
+    link.send(header, rank + 1, TAG_HEADER);
+    if (data) link.send(data, rank + 1, TAG_DATA);
+    stats.sendMs += performance.now() - t0;
+  };
+  const finish = async (rows: number, data: Float32Array): Promise<void> => {
+    const { out, ms } = await model.run(rows, data);
+    header[5 + rank] = ms;
+    stats.computeMs.push(ms);
+    stats.rows.push(rows);
+    if (sink) {
+      sink.take(header, out);
+      if (stages > 1) link.send(sink.ack(header), 0, TAG_ACK);
+    } else forward(out.data as Float32Array);
+  };
+
+  if (rank === 0) {
+    const input = readInput(job, model.rowDims);
+    const ranges = microbatchRanges(input.shape[0], job.microbatches, job.fixedBatch);
+    const perRow = model.rowDims.reduce((a, b) => a * b, 1);
+    const controller = job.rebalance && stages > 1 ? new Rebalancer(job.blocks, job.devices, job.link, job.plan, job.rebalance) : null;
+    const ack = new Float64Array(2 + stages);
+    let inflight = 0;
+    let firstSent = 0;
+    const takeAck = (): void => {
+      link.recv(ack, stages - 1, TAG_ACK);
+      inflight--;
+      controller?.observe(Array.from(ack.subarray(2)));
+    };
+    const total = ranges.length * job.passes;
+    for (let seq = 0; seq < total; seq++) {
+      const t0 = performance.now();
+      while (inflight >= job.window) takeAck();
+      while (inflight > 0 && link.iprobe(stages - 1, TAG_ACK)) takeAck();
+      stats.waitMs += performance.now() - t0;
+      const proposal = controller?.propose();
+      if (controller && proposal) {
+        const decided = now();
+        while (inflight > 0) takeAck();
+        const drainMs = now() - decided;
+        const layersBefore = controller.plan.stages.map((s) => s.layers);
+        header.fill(0);
+        header[0] = KIND_REPLAN;
+        forward(null);
+        const ranges2 = proposal.plan.stages.map((s) => ({ first: s.firstNode, last: s.lastNode }));
+        sendJson(link, ranges2, 1, TAG_PLAN);
+        await model.load(ranges2[0]);
+        controller.adopt(proposal.plan);
+        replans.push({ atSeq: seq, decidedAtMs: decided - firstSent, drainMs, pauseMs: now() - decided, reason: proposal.reason, layersBefore, layersAfter: proposal.plan.stages.map((s) => s.layers) });
+      }
+      const { start: row, rows } = ranges[seq % ranges.length];
+      header.fill(0);
+      header[0] = KIND_DATA;
+      header[1] = seq;
+      header[2] = rows;
+      header[3] = now();
+      header[4] = ranges.length;
+      if (seq === 0) firstSent = header[3];
+      await finish(rows, input.data.subarray(row * perRow, (row + rows) * perRow));
+      if (stages > 1) inflight++;
+    }
+    if (stages > 1) {
+      header.fill(0);
+      header[0] = KIND_STOP;
+      header[1] = total;
+      forward(null);
+      while (inflight > 0) takeAck();
+    }
+    sink?.expect(total);
+  } else {
+    for (;;) {
       const t0 = performance.now();
       link.recv(header, rank - 1, TAG_HEADER);
-      if (header[0] < 0) {
-        waitMs += performance.now() - t0;
+      if (header[0] === KIND_STOP) {
+        stats.waitMs += performance.now() - t0;
+        sink?.expect(header[1]);
+        if (!last) forward(null);
         break;
       }
-      rows = header[1];
-      data = new Float32Array(rows * perRow);
+      if (header[0] === KIND_REPLAN) {
+        const ranges2 = recvJson<PositionRange[]>(link, rank - 1, TAG_PLAN);
+        stats.waitMs += performance.now() - t0;
+        if (!last) {
+          forward(null);
+          sendJson(link, ranges2, rank + 1, TAG_PLAN);
+        }
+        await model.load(ranges2[rank]);
+        continue;
+      }
+      const rows = header[2];
+      const data = new Float32Array(rows * model.rowDims.reduce((a, b) => a * b, 1));
       link.recv(data, rank - 1, TAG_DATA);
-      waitMs += performance.now() - t0;
-    }
-    firstSent = Math.min(firstSent, header[2]);
-    const t0 = performance.now();
-    const results = await session.run({ [inputName]: new ort.Tensor("float32", data, [rows, ...job.inputDims[rank]]) });
-    const out = results[session.outputNames[0]];
-    computeMs.push(performance.now() - t0);
-    batchRows.push(rows);
-    const outData = out.data as Float32Array;
-    if (last) {
-      outputs.push(Float32Array.from(outData));
-      outShape = out.dims.map(Number);
-      endToEnd.push(now() - header[2]);
-    } else {
-      const t1 = performance.now();
-      header[0] = seq;
-      header[1] = rows;
-      link.send(header, rank + 1, TAG_HEADER);
-      link.send(outData, rank + 1, TAG_DATA);
-      sendMs += performance.now() - t1;
+      stats.waitMs += performance.now() - t0;
+      await finish(rows, data);
     }
   }
+  const report = stats.report(rank, model.layers, networkLatencyMs);
+  await model.session.release();
   if (!last) {
-    header[0] = -1;
-    link.send(header, rank + 1, TAG_HEADER);
-  }
-  const wallMs = performance.now() - wall0;
-  const cpu = process.cpuUsage(cpu0);
-  const images = batchRows.reduce((a, b) => a + b, 0);
-  const peakRssMB = peakRssMBFromKernel();
-  await session.release();
-  const report: DeviceReport = {
-    stage: rank,
-    host: hostname(),
-    pid: process.pid,
-    layers: job.layers[rank],
-    batchSize: median(batchRows),
-    microbatches: batchRows.length,
-    imagesPerSec: wallMs > 0 ? (images * 1000) / wallMs : 0,
-    networkLatencyMs,
-    endToEndMs: last ? median(endToEnd) : null,
-    inferenceMsPerImage: images > 0 ? computeMs.reduce((a, b) => a + b, 0) / images : 0,
-    inferenceMsPerBatch: median(computeMs),
-    waitMs,
-    sendMs,
-    cpuPercent: wallMs > 0 ? ((cpu.user + cpu.system) / 1000 / wallMs) * 100 : 0,
-    cpuMHz: cpuFrequencyMHz(),
-    memoryPercent: peakRssMB === null ? null : (peakRssMB * 2 ** 20 * 100) / totalmem(),
-    peakRssMB,
-    accuracy: null,
-  };
-  if (!last) {
-    sendJson(link, report, link.size - 1, TAG_REPORT);
+    sendJson(link, { report, replans }, stages - 1, TAG_REPORT);
     return null;
   }
   const devices: DeviceReport[] = [];
-  for (let r = 0; r < link.size - 1; r++) devices.push(recvJson<DeviceReport>(link, r, TAG_REPORT));
-  const result = fuse(outputs);
-  const shape = [images, ...outShape.slice(1)];
-  writeNpy(job.out, { dtype: "float32", shape, data: result });
-  if (job.labels) report.accuracy = accuracyOf(result, shape, job.labels);
+  for (let r = 0; r < stages - 1; r++) {
+    const got = recvJson<{ report: DeviceReport; replans: ReplanEvent[] }>(link, r, TAG_REPORT);
+    devices.push(got.report);
+    replans.push(...got.replans);
+  }
+  report.endToEndMs = median(sink!.endToEnd);
+  const result = sink!.write(job);
+  if (job.labels) report.accuracy = accuracyOf(result.data, result.shape, job.labels);
   devices.push(report);
-  const finished = now();
-  return {
-    outputShape: shape,
-    imagesPerSec: (images * 1000) / Math.max(1e-9, finished - firstSent),
-    endToEndMs: median(endToEnd),
-    wallSeconds: (finished - firstSent) / 1000,
-    stages: link.size,
-    transport: link.kind,
-    devices,
-  };
+  return { ...sink!.summary(result.shape), stages, transport: link.kind, devices, replans, passes: job.passes };
+}
+
+/** The last stage's collection of outputs, by sequence number. */
+class Sink {
+  private readonly outputs = new Map<number, Float32Array>();
+  private readonly seen = new Set<number>();
+  private duplicates = 0;
+  private outShape: number[] = [];
+  private firstSent = Infinity;
+  private lastDone = 0;
+  private images = 0;
+  private expected = 0;
+  private perPass = Infinity;
+  /** Largest difference between a repeated micro-batch's output and its first pass's (0 when bit-identical). */
+  private repeatDiff = 0;
+  readonly endToEnd: number[] = [];
+  readonly timeline: { seq: number; doneAt: number }[] = [];
+  private readonly ackBuf: Float64Array;
+
+  constructor(stages: number) {
+    this.ackBuf = new Float64Array(2 + stages);
+  }
+
+  take(header: Float64Array, out: ort.Tensor): void {
+    const seq = header[1];
+    this.perPass = header[4];
+    const done = now();
+    if (this.seen.has(seq)) this.duplicates++;
+    this.seen.add(seq);
+    const data = out.data as Float32Array;
+    // Later passes repeat the first pass's micro-batches: compare instead of keeping.
+    const first = seq >= this.perPass ? this.outputs.get(seq % this.perPass) : undefined;
+    if (first) for (let i = 0; i < data.length; i++) this.repeatDiff = Math.max(this.repeatDiff, Math.abs(data[i] - first[i]));
+    else this.outputs.set(seq, Float32Array.from(data));
+    this.outShape = out.dims.map(Number);
+    this.images += this.outShape[0];
+    this.firstSent = Math.min(this.firstSent, header[3]);
+    this.lastDone = done;
+    this.endToEnd.push(done - header[3]);
+    this.timeline.push({ seq, doneAt: done });
+  }
+
+  /** How many micro-batches stage 0 sent (from its stop message). */
+  expect(count: number): void {
+    this.expected = count;
+  }
+
+  /** The acknowledgement for stage 0: `[seq, doneAt, computeMs × stages]`. */
+  ack(header: Float64Array): Float64Array {
+    this.ackBuf[0] = header[1];
+    this.ackBuf[1] = now();
+    this.ackBuf.set(header.subarray(5), 2);
+    return this.ackBuf;
+  }
+
+  /** Writes the outputs in sequence order (atomically). */
+  write(job: PipelineJob): { data: Float32Array; shape: number[] } {
+    const seqs = [...this.outputs.keys()].sort((a, b) => a - b);
+    const data = fuse(seqs.map((s) => this.outputs.get(s)!));
+    const perRow = this.outShape.slice(1).reduce((a, b) => a * b, 1);
+    const shape = [data.length / Math.max(1, perRow), ...this.outShape.slice(1)];
+    writeNpy(job.out, { dtype: "float32", shape, data });
+    return { data, shape };
+  }
+
+  summary(shape: number[]): Omit<PipelineResult, "stages" | "transport" | "devices" | "replans" | "passes"> {
+    let missing = 0;
+    for (let seq = 0; seq < this.expected; seq++) if (!this.seen.has(seq)) missing++;
+    const wall = Math.max(1e-9, this.lastDone - this.firstSent);
+    return {
+      outputShape: shape,
+      imagesPerSec: (this.images * 1000) / wall,
+      endToEndMs: median(this.endToEnd),
+      wallSeconds: wall / 1000,
+      startedAtMs: this.firstSent,
+      answered: this.seen.size,
+      repeatMaxAbsDiff: this.repeatDiff,
+      duplicated: this.duplicates,
+      missing,
+      timeline: this.timeline.map((t) => ({ seq: t.seq, doneAtMs: t.doneAt - this.firstSent })),
+    };
+  }
 }
 
 /** Top-1 accuracy of logits `[n, classes]` against integer labels in an .npy file. */

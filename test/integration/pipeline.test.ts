@@ -5,8 +5,9 @@
  * whole model bit for bit at the same batch and optimisation level.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import "../../lib/runtime/tfjs";
@@ -15,7 +16,7 @@ import { buildSqueezeNet } from "../../lib/models";
 import { Rng } from "../../lib/random";
 import { probeLibrary, pythonHasModule, systemPython } from "../../lib/runtime";
 import { edgelab, fails, json } from "../helpers/cli";
-import { tempDir } from "../helpers/paths";
+import { repoRoot, tempDir } from "../helpers/paths";
 
 const haveMpi = existsSync("/usr/bin/mpiexec") && probeLibrary("mpi").library !== null;
 const haveTorch = pythonHasModule("torchvision");
@@ -122,4 +123,51 @@ test("pipeline run on torchvision-exported MobileNetV2 and SqueezeNet 1.1: 2 and
   const x = join(dir, "x224.npy");
   inputs(x, 4, [3, 224, 224], 2);
   for (const name of ["mobilenet_v2", "squeezenet1_1"]) splitEqualsWhole(join(dir, `${name}.onnx`), x, 4, 2);
+});
+
+test("dynamic re-partitioning: a CPU hog on stage 1's core, the controller moves layers to stage 0, every request answered once", { skip: (!haveMpi && "MPICH is not installed") || (availableParallelism() < 2 && "needs 2 cores (one per stage)") || (!existsSync("/usr/bin/taskset") && "taskset is not installed") }, () => {
+  const model = join(dir, "squeezenet96.onnx");
+  writeFileSync(model, exportToOnnx(buildSqueezeNet({ seed: 5, inputShape: [96, 96, 3] }), { modelName: "squeezenet" }));
+  const x = join(dir, "x96.npy");
+  inputs(x, 240, [96, 96, 3], 3);
+  const whole = join(dir, "whole96.npy");
+  json("run-onnx", model, "--input", x, "--out", whole, "--batch", "16", "--optimization", "basic");
+  const common = ["--stages", "2", "--input", x, "--microbatches", "15", "--passes", "40", "--bind-to-core", "--optimization", "basic", "--json"];
+  const underHog = (extra: string[]): { result: Record<string, any>; hogAtMs: number } => {
+    // The hog is pinned to core 1, where mpiexec -bind-to core puts stage 1; it starts 2.5 s after launch.
+    const launchedAt = Date.now();
+    const hog = spawn("sh", ["-c", "sleep 2.5; exec taskset -c 1 node -e 'for(;;){}'"], { stdio: "ignore", detached: true });
+    try {
+      const out = join(dir, `y96${extra.join("")}.npy`);
+      const run = spawnSync(process.execPath, [join(repoRoot, "build/lib/cli/main.js"), "pipeline", "run", model, ...common, "--out", out, ...extra], { encoding: "utf8", maxBuffer: 64 << 20 });
+      assert.equal(run.status, 0, run.stderr);
+      const result = JSON.parse(run.stdout);
+      assert.ok(Buffer.from(readNpy(out).data.buffer).equals(Buffer.from(readNpy(whole).data.buffer)), "outputs equal run-onnx");
+      return { result, hogAtMs: launchedAt + 2500 - result.startedAtMs };
+    } finally {
+      process.kill(-hog.pid!, "SIGKILL");
+    }
+  };
+  const afterHog = (r: { result: Record<string, any>; hogAtMs: number }): number => {
+    const timeline = r.result.timeline as { doneAtMs: number }[];
+    const from = r.hogAtMs + 1000;
+    const done = timeline.filter((t) => t.doneAtMs > from);
+    assert.ok(done.length > 50, `enough micro-batches after the hog started (${done.length})`);
+    return done.length / ((timeline[timeline.length - 1].doneAtMs - from) / 1000);
+  };
+  const fixed = underHog([]);
+  const dynamic = underHog(["--rebalance"]);
+  for (const r of [fixed, dynamic]) {
+    assert.equal(r.result.answered, 15 * 40);
+    assert.equal(r.result.duplicated, 0);
+    assert.equal(r.result.missing, 0);
+    assert.equal(r.result.repeatMaxAbsDiff, 0, "every pass, before and after a switch, gives the same outputs");
+  }
+  assert.equal(fixed.result.replans.length, 0);
+  const switches = dynamic.result.replans as { decidedAtMs: number; layersBefore: number[]; layersAfter: number[]; pauseMs: number }[];
+  const afterTheHog = switches.filter((s) => s.decidedAtMs > dynamic.hogAtMs);
+  assert.ok(afterTheHog.length >= 1, `a re-plan after the hog started: ${JSON.stringify(switches)}`);
+  assert.ok(afterTheHog[0].layersAfter[0] > afterTheHog[0].layersBefore[0], "layers move to the unloaded stage 0");
+  const [fixedRate, dynamicRate] = [afterHog(fixed), afterHog(dynamic)];
+  assert.ok(dynamicRate > 1.1 * fixedRate, `under the hog: ${dynamicRate.toFixed(1)} micro-batches/s re-planned vs ${fixedRate.toFixed(1)} fixed`);
 });
