@@ -6,6 +6,7 @@ export * as bench from "./bench";
 export * as data from "./data";
 export * as deploy from "./deploy";
 export * as dist from "./dist";
+export * as experiments from "./experiments";
 export * as kernels from "./kernels";
 export * as metrics from "./metrics";
 export * as models from "./models";

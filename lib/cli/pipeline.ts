@@ -155,12 +155,17 @@ async function stage(argv: string[]): Promise<void> {
   if (argv.length !== 1) throw new UsageError("usage: edgelab pipeline stage JOB.json (started by edgelab pipeline run under mpiexec)");
   const job = JSON.parse(readFileSync(argv[0], "utf8")) as PipelineJob;
   const link = stageLink();
+  let result: Awaited<ReturnType<typeof runStage>> = null;
   try {
-    const result = await runStage(job, link);
-    if (result) console.log(JSON.stringify(result));
-  } finally {
-    link.finalize();
+    result = await runStage(job, link);
+  } catch (err) {
+    // Finalizing would leave the other stages waiting for this one: end the whole job.
+    process.stderr.write(`edgelab: stage ${link.rank}: ${(err as Error).message}\n`);
+    if (process.env.EDGELAB_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    link.abort(1);
   }
+  if (result) console.log(JSON.stringify(result));
+  link.finalize();
 }
 
 /** Runs `edgelab pipeline`. */

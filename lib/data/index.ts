@@ -9,6 +9,7 @@ export * from "./errors";
 export * from "./idx";
 export * from "./inspect";
 export * from "./mnist";
+export * from "./pad";
 export * from "./pickle";
 export * from "./registry";
 export * from "./split";

@@ -9,6 +9,7 @@ import { selectRows } from "./dataset";
 import { DataFormatError } from "./errors";
 import { loadCicids2017, type CicidsCleaningOptions, type CicidsCleaningReport } from "./cicids2017";
 import { loadCifar10 } from "./cifar10";
+import { padImages } from "./pad";
 import { debianFashionMnistDir, fashionMnistClasses, findIdxPair, loadMnistLike } from "./mnist";
 import { trainValTestSplit } from "./split";
 import { syntheticCicids, syntheticImages } from "./synthetic";
@@ -67,6 +68,14 @@ export const datasetRegistry: Record<string, { description: string; load: (req: 
     load: (req) => {
       const dir = req.dataDir ?? debianFashionMnistDir;
       return { kind: "image", name: "fashion-mnist", train: loadMnistLike({ dir, split: "train" }), test: loadMnistLike({ dir, split: "test" }), synthetic: false };
+    },
+  },
+  "fashion-mnist-32": {
+    description: "Fashion-MNIST zero-padded to 32×32 (for SqueezeNet-32 and other 32×32 networks)",
+    load: (req) => {
+      const dir = req.dataDir ?? debianFashionMnistDir;
+      const pad = (split: "train" | "test"): ImageDataset => padImages(loadMnistLike({ dir, split }), 32, 32);
+      return { kind: "image", name: "fashion-mnist-32", train: pad("train"), test: pad("test"), synthetic: false };
     },
   },
   mnist: {

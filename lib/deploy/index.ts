@@ -9,4 +9,5 @@ export * from "./parity";
 export * from "./onnx-builder";
 export * from "./preprocess";
 export * from "./quantize";
+export * from "./reinitialize";
 export * from "./session";

@@ -30,6 +30,12 @@ const fires: [number, number][] = [[16, 64], [16, 64], [32, 128], [32, 128], [48
 /** Builds SqueezeNet v1.1 for small images (outputs logits). */
 export function buildSqueezeNet(overrides: Partial<SqueezeNetConfig> = {}): tfl.LayersModel {
   const config: SqueezeNetConfig = { ...defaultSqueezeNetConfig, ...overrides };
+  // conv1 ('same', stride 2) then three 3×3/2 'valid' max-pools: a map below 3×3 before a pool vanishes.
+  let side = Math.ceil(Math.min(config.inputShape[0], config.inputShape[1]) / 2);
+  for (let pool = 0; pool < 3; pool++) side = Math.floor((side - 3) / 2) + 1;
+  if (side < 1) {
+    throw new Error(`SqueezeNet v1.1 needs inputs of at least 29×29 (got ${config.inputShape[0]}×${config.inputShape[1]}): the third max-pool would get an empty map; pad the images (dataset fashion-mnist-32)`);
+  }
   let seedIndex = 0;
   const init = (): ReturnType<typeof tfl.initializers.glorotUniform> => tfl.initializers.glorotUniform({ seed: layerSeed(config.seed, seedIndex++) });
   const conv = (filters: number, kernel: number, name: string, strides = 1): tfl.layers.Layer =>

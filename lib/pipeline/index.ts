@@ -6,7 +6,7 @@
 export { analyzeGraph, blocksBetweenCuts, findCuts, topologicalOrder, type CutPoint, type GraphAnalysis } from "./graph";
 export { declaredTypes, extractStage, stageBoundary, type PositionRange, type TensorType } from "./extract";
 export { elementCount, nodeFlops, segmentStatics, tensorBytes, type SegmentStatics } from "./costs";
-export { calibrate, profileModel, type CutInfo, type ModelProfile, type ProfileOptions } from "./profile";
+export { profileModel, type CutInfo, type ModelProfile, type ProfileOptions } from "./profile";
 export {
   equalPartitioner,
   finishPlan,
@@ -26,3 +26,4 @@ export {
 export { gigabitEthernet, localDevices, parseDevices } from "./devices";
 export { microbatchRanges, type DeviceReport, type PipelineJob, type PipelineResult } from "./job";
 export { planProfile, prepareJob, readPlan, runPipeline, type PipelineRunOptions, type PlanOptions } from "./launch";
+export { defaultRebalanceConfig, Rebalancer, type RebalanceConfig, type RebalanceProposal } from "./rebalance";

@@ -100,7 +100,10 @@ export interface DeviceReport {
 /** What `pipeline run` reports. */
 export interface PipelineResult {
   outputShape: number[];
+  /** Images over the whole run, first send to last result (fill and drain included). */
   imagesPerSec: number;
+  /** Images per second once the pipeline is full (after the first micro-batch per stage completed). */
+  steadyImagesPerSec: number;
   endToEndMs: number;
   wallSeconds: number;
   stages: number;

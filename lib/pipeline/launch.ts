@@ -90,11 +90,14 @@ export function prepareJob(options: PipelineRunOptions): { job: PipelineJob; job
     writeFileSync(file, encodeModel(stage));
     return file;
   });
+  // The model as profiled (weights re-initialised, say) is what every rank re-extracts from.
+  const modelFile = join(dir, "model.onnx");
+  writeFileSync(modelFile, encodeModel(profile.model));
   const typesFile = join(dir, "types.json");
   writeFileSync(typesFile, JSON.stringify([...profile.types]));
   const stages = plan.stages.length;
   const job: PipelineJob = {
-    model: resolve(profile.file),
+    model: modelFile,
     stageFiles,
     plan,
     typesFile,
@@ -130,7 +133,12 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   ];
   const run = spawnSync("mpiexec", args, { encoding: "utf8", timeout: (options.timeoutSeconds ?? 1800) * 1000, maxBuffer: 64 << 20 });
   if (run.error) throw new Error(`cannot run mpiexec: ${run.error.message} (npm run setup installs MPICH)`);
-  if (run.status !== 0) throw new Error(describeMpiFailure(stages, run.status, `${run.stdout}\n${run.stderr}`));
+  if (run.status !== 0) {
+    const output = `${run.stdout}\n${run.stderr}`;
+    // A stage that failed says why in one line; prefer it to mpiexec's report of the abort.
+    const stageError = /edgelab: (stage \d+: [^\n]+)/.exec(output)?.[1];
+    throw new Error(stageError ?? describeMpiFailure(stages, run.status, output));
+  }
   const line = run.stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(line) as PipelineResult;
 }

@@ -20,6 +20,8 @@ export interface StageLink {
   /** Whether a message from `source` with `tag` is waiting (never blocks). */
   iprobe(source: number, tag: number): boolean;
   finalize(): void;
+  /** Ends every rank of the job at once (a failed stage must not leave its neighbours waiting). */
+  abort(code: number): never;
 }
 
 /** One stage, no neighbours. */
@@ -37,6 +39,9 @@ export class SoloLink implements StageLink {
     return false;
   }
   finalize(): void {}
+  abort(code: number): never {
+    process.exit(code);
+  }
 }
 
 /** MPI_COMM_WORLD ranks as stages. */
@@ -65,6 +70,10 @@ export class MpiLink implements StageLink {
   }
   iprobe(source: number, tag: number): boolean {
     return this.mpi.iprobe(source, tag);
+  }
+  abort(code: number): never {
+    this.mpi.abort(code);
+    process.exit(code);
   }
   finalize(): void {
     if (!this.finalized) {

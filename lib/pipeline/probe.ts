@@ -3,6 +3,9 @@
  * (every intermediate tensor exposed as an output, at two batch sizes so the batch dimension is
  * recognised), and each block between cuts timed as its own extracted model on this device.
  */
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { encodeModel } from "../deploy/onnx-builder";
@@ -10,6 +13,7 @@ import { sessionOptions } from "../deploy/session";
 import type { ThreadConfig } from "../runtime/threads";
 import { extractStage, type PositionRange, type TensorType } from "./extract";
 import type { GraphAnalysis } from "./graph";
+import { median } from "./job";
 
 const elemTypeOf: Record<string, number> = {
   float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9, float16: 10, float64: 11, uint32: 12, uint64: 13,
@@ -71,7 +75,7 @@ export async function probeTensorTypes(model: onnx.IModelProto, analysis: GraphA
   return types;
 }
 
-/** Median milliseconds of `repeats` runs of one extracted range at `batch`, after 2 warm-up runs. */
+/** Median milliseconds of `repeats` runs of one extracted range at `batch`, after 3 warm-up runs. */
 export async function timeRange(
   model: onnx.IModelProto,
   analysis: GraphAnalysis,
@@ -85,7 +89,7 @@ export async function timeRange(
   const session = await ort.InferenceSession.create(encodeModel(stage), sessionOptions({ threads }));
   try {
     const feeds = randomFeeds((stage.graph!.input ?? []).map((v) => v.name ?? ""), types, batch);
-    for (let i = 0; i < 2; i++) await session.run(feeds);
+    for (let i = 0; i < 3; i++) await session.run(feeds);
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const t0 = performance.now();
@@ -97,4 +101,59 @@ export async function timeRange(
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Per-node time of the whole model as onnxruntime's own profiler records it (fused kernels, layout
+ * transforms and all), mapped back to compute positions: a fused node is charged to the original
+ * node whose output it writes; inserted nodes (layout reorders) to the node executed before them.
+ * Returns the median milliseconds per position over `repeats` runs (after 2 warm-up runs) and the
+ * median whole-run time.
+ */
+export async function profileNodeTimes(
+  model: onnx.IModelProto,
+  analysis: GraphAnalysis,
+  types: Map<string, TensorType>,
+  batch: number,
+  repeats: number,
+  threads?: ThreadConfig,
+): Promise<{ positionMs: Float64Array; wholeMs: number }> {
+  const prefix = join(tmpdir(), `edgelab-ortprof-${process.pid}-${Date.now()}`);
+  const session = await ort.InferenceSession.create(encodeModel(model), { ...sessionOptions({ threads }), enableProfiling: true, profileFilePrefix: prefix });
+  const feeds = randomFeeds(analysis.inputs, types, batch);
+  for (let i = 0; i < repeats + 2; i++) await session.run(feeds);
+  session.endProfiling();
+  await session.release();
+  const dir = dirname(prefix);
+  const files = readdirSync(dir).filter((f) => f.startsWith(basename(prefix)));
+  if (files.length === 0) throw new Error("onnxruntime wrote no profile");
+  const events = JSON.parse(readFileSync(join(dir, files[0]), "utf8")) as { cat: string; name: string; dur: number }[];
+  for (const f of files) rmSync(join(dir, f), { force: true });
+  // Original names: node names and output tensor names → position.
+  const nodes = model.graph!.node ?? [];
+  const position = new Map<string, number>();
+  analysis.order.forEach((i, p) => {
+    if (nodes[i].name) position.set(nodes[i].name!, p);
+    for (const o of nodes[i].output ?? []) position.set(o, p);
+  });
+  const perName = new Map<string, number[]>();
+  const order: string[] = [];
+  for (const e of events) {
+    if (e.cat !== "Node" || !e.name.endsWith("_kernel_time")) continue;
+    const name = e.name.slice(0, -"_kernel_time".length);
+    if (!perName.has(name)) {
+      perName.set(name, []);
+      order.push(name);
+    }
+    perName.get(name)!.push(e.dur / 1000);
+  }
+  const positionMs = new Float64Array(analysis.order.length);
+  let last = 0;
+  for (const name of order) {
+    const p = position.get(name) ?? position.get(name.replace(/_nchwc$/, "")) ?? last;
+    last = p;
+    positionMs[p] += median(perName.get(name)!.slice(2));
+  }
+  const runs = events.filter((e) => e.name === "model_run").map((e) => e.dur / 1000);
+  return { positionMs, wholeMs: median(runs.slice(2)) };
 }

@@ -10,7 +10,7 @@ import { segmentStatics, tensorBytes } from "./costs";
 import { declaredTypes, type TensorType } from "./extract";
 import { analyzeGraph, blocksBetweenCuts, type GraphAnalysis } from "./graph";
 import type { BlockCost } from "./partition";
-import { probeTensorTypes, timeRange } from "./probe";
+import { probeTensorTypes, profileNodeTimes, timeRange } from "./probe";
 
 /** A valid cut with what crosses it. */
 export interface CutInfo {
@@ -84,33 +84,35 @@ export async function profileModel(source: string | { model: onnx.IModelProto; f
   });
   // Non-float cuts (shape tensors, indices) and cuts that break a fusion are not stage boundaries.
   const usable: GraphAnalysis = { ...analysis, cuts: analysis.cuts.filter((_, i) => cuts[i].float32 && !cuts[i].splitsFusion) };
-  const blocks: (BlockCost & { flops: number })[] = [];
-  for (const b of blocksBetweenCuts(usable)) {
+  const ranges = blocksBetweenCuts(usable);
+  // Block times from onnxruntime's profiler on the whole model: fusions, layout transforms, cache
+  // and memory behave as in deployment (blocks timed in isolation, or prefixes, do not).
+  const timed = repeats > 0 ? await profileNodeTimes(model, analysis, types, batch, repeats, options.threads) : null;
+  // The profiler's own per-node cost inflates its run times (most for many small nodes): the
+  // whole-model time comes from an unprofiled session.
+  const whole = { first: 0, last: analysis.order.length - 1 };
+  const unprofiledMs = timed ? await timeRange(model, analysis, whole, types, batch, repeats, options.threads) : 0;
+  const nodeSum = timed ? timed.positionMs.reduce((a, b) => a + b, 0) : 0;
+  const blockMs = (first: number, last: number): number => {
+    let ms = 0;
+    for (let p = first; p <= last; p++) ms += timed!.positionMs[p];
+    // Time between kernels (the executor's own) is shared out in proportion.
+    return Math.max(1e-3, nodeSum > 0 ? (ms * unprofiledMs) / nodeSum : 0);
+  };
+  const blocks: (BlockCost & { flops: number })[] = ranges.map((b) => {
     const statics = segmentStatics(model, analysis, b.first, b.last, types, batch);
-    const computeMs = repeats > 0 ? await timeRange(model, analysis, b, types, batch, repeats, options.threads) : statics.flops / 1e6;
-    blocks.push({
+    return {
       first: b.first,
       last: b.last,
-      computeMs,
+      computeMs: timed ? blockMs(b.first, b.last) : statics.flops / 1e6,
       outBytes: b.outTensor ? tensorBytes(types.get(b.outTensor)!, batch) : 0,
       paramBytes: statics.paramBytes,
       maxActivationBytes: statics.maxActivationBytes,
       layers: statics.layers,
       flops: statics.flops,
-    });
-  }
-  const whole = { first: 0, last: analysis.order.length - 1 };
-  const wholeMs = repeats > 0 ? await timeRange(model, analysis, whole, types, batch, repeats, options.threads) : blocks.reduce((s, b) => s + b.computeMs, 0);
-  if (repeats > 0) calibrate(blocks, wholeMs);
+    };
+  });
+  const wholeMs = timed ? unprofiledMs : blocks.reduce((s, b) => s + b.computeMs, 0);
   return { file, batch, nodes: analysis.order.length, cuts, blocks, wholeMs, analysis: usable, types, model };
 }
 
-/**
- * Block timings include a per-session-run overhead and miss fusions across block edges, so their
- * sum exceeds the whole model's time. Keep their proportions, scale their sum to the whole model's.
- */
-export function calibrate(blocks: BlockCost[], wholeMs: number): void {
-  const sum = blocks.reduce((s, b) => s + b.computeMs, 0);
-  if (sum <= 0) return;
-  for (const b of blocks) b.computeMs *= wholeMs / sum;
-}

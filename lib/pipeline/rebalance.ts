@@ -64,7 +64,8 @@ export class Rebalancer {
     // Speed of the device under stage s: what the profile predicts for its blocks over what it took.
     const speeds = stages.map((stage, s) => {
       const predicted = this.blocks.slice(stage.firstBlock, stage.lastBlock + 1).reduce((t, b) => t + b.computeMs, 0) / this.devices[stage.device].speed;
-      return measured[s] > 0 ? (this.devices[stage.device].speed * predicted) / measured[s] : this.devices[stage.device].speed;
+      const speed = (this.devices[stage.device].speed * predicted) / measured[s];
+      return Number.isFinite(speed) && speed > 0 ? Math.min(1e3, Math.max(1e-3, speed)) : this.devices[stage.device].speed;
     });
     const now = stages.map((stage, s) => ({ ...this.devices[stage.device], speed: speeds[s] }));
     const next = pipeedgePartitioner.plan({ blocks: this.blocks, stages: stages.length, devices: now, link: this.link, fixedOrder: true });

@@ -281,7 +281,7 @@ export async function runStage(job: PipelineJob, link: StageLink): Promise<Pipel
   const result = sink!.write(job);
   if (job.labels) report.accuracy = accuracyOf(result.data, result.shape, job.labels);
   devices.push(report);
-  return { ...sink!.summary(result.shape), stages, transport: link.kind, devices, replans, passes: job.passes };
+  return { ...sink!.summary(result.shape, stages), stages, transport: link.kind, devices, replans, passes: job.passes };
 }
 
 /** The last stage's collection of outputs, by sequence number. */
@@ -298,7 +298,7 @@ class Sink {
   /** Largest difference between a repeated micro-batch's output and its first pass's (0 when bit-identical). */
   private repeatDiff = 0;
   readonly endToEnd: number[] = [];
-  readonly timeline: { seq: number; doneAt: number }[] = [];
+  readonly timeline: { seq: number; doneAt: number; rows: number }[] = [];
   private readonly ackBuf: Float64Array;
 
   constructor(stages: number) {
@@ -321,7 +321,7 @@ class Sink {
     this.firstSent = Math.min(this.firstSent, header[3]);
     this.lastDone = done;
     this.endToEnd.push(done - header[3]);
-    this.timeline.push({ seq, doneAt: done });
+    this.timeline.push({ seq, doneAt: done, rows: header[2] });
   }
 
   /** How many micro-batches stage 0 sent (from its stop message). */
@@ -347,13 +347,18 @@ class Sink {
     return { data, shape };
   }
 
-  summary(shape: number[]): Omit<PipelineResult, "stages" | "transport" | "devices" | "replans" | "passes"> {
+  summary(shape: number[], stages: number): Omit<PipelineResult, "stages" | "transport" | "devices" | "replans" | "passes"> {
     let missing = 0;
     for (let seq = 0; seq < this.expected; seq++) if (!this.seen.has(seq)) missing++;
     const wall = Math.max(1e-9, this.lastDone - this.firstSent);
+    // Steady state: from the moment the pipeline is full (the stages-th completion) to the last.
+    const full = this.timeline[Math.min(stages, this.timeline.length) - 1];
+    const later = this.timeline.filter((t) => t.doneAt > full.doneAt);
+    const steadyMs = this.lastDone - full.doneAt;
     return {
       outputShape: shape,
       imagesPerSec: (this.images * 1000) / wall,
+      steadyImagesPerSec: later.length > 0 && steadyMs > 0 ? (later.reduce((n, t) => n + t.rows, 0) * 1000) / steadyMs : (this.images * 1000) / wall,
       endToEndMs: median(this.endToEnd),
       wallSeconds: wall / 1000,
       startedAtMs: this.firstSent,

@@ -105,6 +105,9 @@ test("pipeline run under mpiexec: 1, 2 and 3 stages of an edgelab-exported Squee
   assert.ok(one.devices[0].accuracy >= 0 && one.devices[0].accuracy <= 1);
   const other = join(dir, "mlp-plan.json");
   writeFileSync(other, JSON.stringify({ partitioner: "equal", stages: [{ firstNode: 0, lastNode: 2 }] }));
+  const wrong = join(dir, "wrong-shape.npy");
+  inputs(wrong, 4, [28, 28, 1], 9);
+  fails(/stage 0: .*wrong-shape\.npy: expected rows of shape \[32, 32, 3\], got \[28, 28, 1\]/, "pipeline", "run", model, "--stages", "2", "--input", wrong, "--out", join(dir, "never.npy"));
   fails(/the plan covers nodes 0\.\.2 but the model has \d+ compute nodes/, "pipeline", "run", model, "--plan", other, "--input", x, "--out", join(dir, "never.npy"));
   assert.equal(existsSync(join(dir, "never.npy")), false, "nothing written on failure");
 });

@@ -17,6 +17,7 @@ import {
   parseDevices,
   pipeedgePartitioner,
   profileModel,
+  Rebalancer,
   stageCost,
   type BlockCost,
   type DeviceSpec,
@@ -217,4 +218,27 @@ test("devices and micro-batches parse as documented; bad specs fail in one line"
   ]);
   assert.deepEqual(microbatchRanges(4, 2, 1).length, 4, "a fixed batch of 1 wins over the requested count");
   assert.throws(() => microbatchRanges(5, 2, 2), /exactly 2/);
+});
+
+test("the re-planner proposes moving layers off a slowed stage, and never from a stage it cannot time", () => {
+  const blocks = Array.from({ length: 8 }, (_, i) => ({ first: i, last: i, computeMs: i === 3 ? 0 : 1, outBytes: 100, paramBytes: 1, maxActivationBytes: 1, layers: 1 }));
+  const devices = parseDevices("2*pi", 1e12);
+  const link = { bandwidthMbps: 1e6, latencyMs: 0 };
+  const start = pipeedgePartitioner.plan({ blocks, stages: 2, devices, link, fixedOrder: true });
+  const config = { window: 4, gain: 0.15, cooldown: 4 };
+  const rebalancer = new Rebalancer(blocks, devices, link, start, config);
+  const [a, b] = start.stages.map((s) => s.computeMs);
+  for (let i = 0; i < 3; i++) rebalancer.observe([a, 3 * b]);
+  assert.equal(rebalancer.propose(), null, "too few observations");
+  rebalancer.observe([a, 3 * b]);
+  const proposal = rebalancer.propose();
+  assert.ok(proposal, "stage 1 is three times slower than profiled");
+  assert.ok(proposal.plan.stages[0].layers > start.stages[0].layers, "layers move to stage 0");
+  assert.ok(Math.abs(proposal.speeds[1] - 1 / 3) < 1e-9);
+  rebalancer.adopt(proposal.plan);
+  assert.equal(rebalancer.propose(), null, "cooldown after a switch");
+  // A stage measured at 0 ms (or profiled at 0) keeps its speed instead of becoming 0 or infinite.
+  const zero = new Rebalancer(blocks, devices, link, start, config);
+  for (let i = 0; i < 4; i++) zero.observe([0, b]);
+  assert.equal(zero.propose(), null);
 });

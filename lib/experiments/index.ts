@@ -1,0 +1,14 @@
+/** Application layer: studies and comparisons that notebooks and the CLI run, built from the domain folders. */
+export {
+  cutRows,
+  measureSplit,
+  partitionerRows,
+  profileSeedModel,
+  randomInputFile,
+  seed002Models,
+  seedModelFile,
+  splitAccuracy,
+  startCpuHog,
+  throughputSeries,
+  type MeasuredSplit,
+} from "./layer-split";
