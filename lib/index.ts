@@ -3,6 +3,7 @@
  * Each domain is a namespace: `import { data, metrics, report } from "edgelab"`.
  */
 export * as bench from "./bench";
+export * as cluster from "./cluster";
 export * as data from "./data";
 export * as deploy from "./deploy";
 export * as dist from "./dist";

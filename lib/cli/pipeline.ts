@@ -5,7 +5,7 @@
  *       [--bandwidth-mbps X] [--latency-ms L] [--batch B] [--repeats R] [--json]
  *   edgelab pipeline run M.onnx --stages K --input X.npy --out Y.npy [--plan FILE] [--partitioner P]
  *       [--machinefile F] [--microbatches M] [--labels L.npy] [--threads T] [--no-preprocess] [--optimization O]
- *       [--passes N] [--rebalance] [--window W] [--bind-to-core] [--json]
+ *       [--passes N] [--rebalance] [--window W] [--bind-to-core] [--emulate-links MBPS] [--json]
  *   edgelab pipeline stage JOB.json      (one rank; started by `pipeline run` under mpiexec)
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -20,6 +20,7 @@ import type { LinkModel, Plan } from "../pipeline/partition";
 import { profileModel } from "../pipeline/profile";
 import { defaultRebalanceConfig } from "../pipeline/rebalance";
 import { runStage } from "../pipeline/runtime";
+import { createEmulatedCluster } from "../cluster/emulated";
 import { toTextTable } from "../report/table";
 import { projectRoot } from "../runtime/paths";
 import { parse, UsageError } from "./args";
@@ -35,11 +36,12 @@ export const pipelineUsage = `usage:
       to repeat, speed relative to this machine (default: K copies of this machine)
   edgelab pipeline run M.onnx --stages K --input X.npy --out Y.npy [--plan PLAN.json] [--partitioner pipeedge]
       [--machinefile F] [--microbatches 8] [--labels Y.npy] [--threads T] [--no-preprocess] [--optimization all]
-      [--passes 1] [--rebalance] [--window 2K] [--bind-to-core] [--json]
+      [--passes 1] [--rebalance] [--window 2K] [--bind-to-core] [--emulate-links MBPS] [--json]
       one MPI rank per stage under mpiexec (one stage runs in-process); with --optimization basic the
       outputs are bit-identical to run-onnx --optimization basic at the same batch. --rebalance re-plans
       while running when a stage slows down (drain, re-extract, resume: no request lost or repeated);
-      --passes N streams the input N times, a serving load (outputs are written once)`;
+      --passes N streams the input N times, a serving load (outputs are written once); --emulate-links MBPS
+      runs each stage in its own network namespace with links shaped to MBPS (Linux, root; no latency emulation)`;
 
 function positive(v: string | undefined, flag: string, fallback: number, integer = true): number {
   if (v === undefined) return fallback;
@@ -115,7 +117,7 @@ async function run(argv: string[]): Promise<void> {
   const options = {
     ...planOptions, input: { type: "string" }, out: { type: "string" }, plan: { type: "string" }, machinefile: { type: "string" },
     microbatches: { type: "string" }, labels: { type: "string" }, threads: { type: "string" }, "no-preprocess": { type: "boolean" },
-    optimization: { type: "string" }, rebalance: { type: "boolean" }, window: { type: "string" }, passes: { type: "string" }, "bind-to-core": { type: "boolean" },
+    optimization: { type: "string" }, rebalance: { type: "boolean" }, window: { type: "string" }, passes: { type: "string" }, "emulate-links": { type: "string" }, "bind-to-core": { type: "boolean" },
   } as const;
   const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "pipeline run");
   const file = oneModel(positionals, "run");
@@ -136,13 +138,22 @@ async function run(argv: string[]): Promise<void> {
   const threads = values.threads === undefined ? defaultStageThreads(stages, !!values.machinefile) : positive(values.threads, "--threads", 1);
   const profile = await profileModel(file, { batch, repeats: timed ? positive(values.repeats, "--repeats", 5) : 0, threads: { intraOp: threads, interOp: 1 } });
   const devices = values.devices ? parseDevices(values.devices, totalmem()) : localDevices(stages, totalmem());
-  const thePlan = saved ?? planProfile(profile, { stages, partitioner: values.partitioner, devices, link: linkFrom(values) });
-  const result = await runPipeline({
-    input: values.input, out: values.out, plan: thePlan, profile, microbatches, labels: values.labels ?? null, machinefile: values.machinefile,
-    threads, preprocess: !values["no-preprocess"], optimization, root: projectRoot(),
-    rebalance: values.rebalance ? defaultRebalanceConfig : null, window: values.window === undefined ? undefined : positive(values.window, "--window", 4),
-    bindToCore: values["bind-to-core"], passes: positive(values.passes, "--passes", 1), devices, link: linkFrom(values),
-  });
+  const emulate = values["emulate-links"] === undefined ? undefined : positive(values["emulate-links"], "--emulate-links", 1000, false);
+  // Over emulated links the plan assumes those links (veth latency is ~0.02 ms) unless told otherwise.
+  const link = emulate !== undefined && values["bandwidth-mbps"] === undefined ? { bandwidthMbps: emulate, latencyMs: 0.02 } : linkFrom(values);
+  const thePlan = saved ?? planProfile(profile, { stages, partitioner: values.partitioner, devices, link });
+  const emulatedCluster = emulate === undefined ? undefined : createEmulatedCluster(stages, emulate);
+  let result: Awaited<ReturnType<typeof runPipeline>>;
+  try {
+    result = await runPipeline({
+      input: values.input, out: values.out, plan: thePlan, profile, microbatches, labels: values.labels ?? null, machinefile: values.machinefile,
+      threads, preprocess: !values["no-preprocess"], optimization, root: projectRoot(),
+      rebalance: values.rebalance ? defaultRebalanceConfig : null, window: values.window === undefined ? undefined : positive(values.window, "--window", 4),
+      bindToCore: values["bind-to-core"], passes: positive(values.passes, "--passes", 1), emulatedCluster, devices, link,
+    });
+  } finally {
+    emulatedCluster?.destroy();
+  }
   if (values.json) {
     console.log(JSON.stringify({ model: file, plan: planJson(thePlan, batch), ...result }));
     return;

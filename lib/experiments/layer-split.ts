@@ -8,6 +8,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ImageDataset } from "../data/dataset";
+import { createEmulatedCluster, type EmulatedCluster } from "../cluster/emulated";
 import { encodeNpy, readNpy } from "../deploy/npy";
 import { DeployedModel } from "../deploy/session";
 import { readOnnx } from "../deploy/onnx-model";
@@ -115,9 +116,20 @@ export async function measureSplit(
     optimization?: OptimizationLevel;
     /** onnxruntime threads per stage (default: the cores shared among the stages). */
     threads?: number;
+    /** Run the stages on an emulated cluster with links shaped to this many Mbit/s (Linux, root). */
+    emulateLinksMbps?: number;
   },
 ): Promise<MeasuredSplit> {
-  const link = options.link ?? gigabitEthernet;
+  const emulated = options.emulateLinksMbps && options.stages > 1 ? createEmulatedCluster(options.stages, options.emulateLinksMbps) : undefined;
+  try {
+    return await measure(profile, options, emulated);
+  } finally {
+    emulated?.destroy();
+  }
+}
+
+async function measure(profile: ModelProfile, options: Parameters<typeof measureSplit>[1], emulatedCluster?: EmulatedCluster): Promise<MeasuredSplit> {
+  const link = options.link ?? (options.emulateLinksMbps ? { bandwidthMbps: options.emulateLinksMbps, latencyMs: 0.02 } : gigabitEthernet);
   const plan = planProfile(profile, { stages: options.stages, partitioner: options.partitioner ?? "pipeedge", link });
   const result = await runPipeline({
     input: options.input,
@@ -132,6 +144,7 @@ export async function measureSplit(
     rebalance: options.rebalance ? defaultRebalanceConfig : null,
     bindToCore: options.bindToCore,
     threads: options.threads,
+    emulatedCluster,
     root: projectRoot(),
   });
   const measuredBottleneck = Math.max(...result.devices.map((d) => d.inferenceMsPerBatch));
@@ -140,6 +153,7 @@ export async function measureSplit(
     result,
     row: {
       stages: options.stages,
+      links: emulatedCluster ? `emulated ${emulatedCluster.bandwidthMbps} Mbit/s` : options.stages > 1 ? "shared memory" : "none",
       layersPerStage: result.devices.map((d) => d.layers).join(" / "),
       threadsPerStage: options.threads ?? defaultStageThreads(options.stages, false),
       predictedBottleneckMs: plan.bottleneckMs,

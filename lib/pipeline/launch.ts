@@ -15,6 +15,7 @@ import type { OptimizationLevel, PipelineJob, PipelineResult } from "./job";
 import { gigabitEthernet, localDevices } from "./devices";
 import { SoloLink } from "./link";
 import { partitioners, type DeviceSpec, type LinkModel, type Plan } from "./partition";
+import type { EmulatedCluster } from "../cluster/emulated";
 import type { ModelProfile } from "./profile";
 import type { RebalanceConfig } from "./rebalance";
 import { runStage } from "./runtime";
@@ -63,6 +64,8 @@ export interface PipelineRunOptions {
   /** Devices and link the plan was made for (re-planning uses them). */
   devices?: DeviceSpec[];
   link?: LinkModel;
+  /** Run each stage on a host of an emulated cluster (network namespaces, shaped links). */
+  emulatedCluster?: EmulatedCluster;
   /** Pin each rank to a core (`mpiexec -bind-to core`): stages on one machine stop sharing cores. */
   bindToCore?: boolean;
   /** Where stage models and the job go (default: a new temporary folder). */
@@ -125,12 +128,17 @@ export function prepareJob(options: PipelineRunOptions): { job: PipelineJob; job
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineResult> {
   const { job, jobFile } = prepareJob(options);
   const stages = job.stageFiles.length;
-  if (stages === 1 && !options.machinefile) return (await runStage(job, new SoloLink()))!;
+  if (stages === 1 && !options.machinefile && !options.emulatedCluster) return (await runStage(job, new SoloLink()))!;
   const cli = join(options.root, "build", "lib", "cli", "main.js");
-  const args = [
-    "-n", String(stages), ...(options.machinefile ? ["-machinefile", options.machinefile] : []), ...(options.bindToCore ? ["-bind-to", "core"] : []),
-    process.execPath, cli, "pipeline", "stage", jobFile,
-  ];
+  const stage = [process.execPath, cli, "pipeline", "stage", jobFile];
+  const cluster = options.emulatedCluster;
+  if (cluster && cluster.hosts.length < stages) throw new Error(`the emulated cluster has ${cluster.hosts.length} hosts for ${stages} stages`);
+  const placement = options.machinefile ? ["-machinefile", options.machinefile] : [];
+  const binding = options.bindToCore ? ["-bind-to", "core"] : [];
+  // An emulated cluster: one MPMD section per stage, each started inside its host's namespace.
+  const args = cluster
+    ? [...binding, ...Array.from({ length: stages }, (_, k) => [...(k > 0 ? [":"] : []), "-n", "1", ...cluster.hostCommand(k), ...stage]).flat()]
+    : ["-n", String(stages), ...placement, ...binding, ...stage];
   const run = spawnSync("mpiexec", args, { encoding: "utf8", timeout: (options.timeoutSeconds ?? 1800) * 1000, maxBuffer: 64 << 20 });
   if (run.error) throw new Error(`cannot run mpiexec: ${run.error.message} (npm run setup installs MPICH)`);
   if (run.status !== 0) {

@@ -77,7 +77,13 @@ export class MpiLink implements StageLink {
   }
   finalize(): void {
     if (!this.finalized) {
-      this.watchdog.guard("MPI_Finalize", () => this.mpi.finalize());
+      // Quiesce first: over UCX's TCP transport (emulated clusters) a rank could otherwise enter
+      // MPI_Finalize while its peer still closes connections, and both wait forever.
+      this.watchdog.guard("barrier before MPI_Finalize", () => this.mpi.barrier());
+      // On emulated clusters (UCX over TCP between namespaces) MPI_Finalize was seen to hang with
+      // three ranks, two of them spinning in UCX's TCP progress: after the barrier nothing is in
+      // flight, so those ranks leave without it (Hydra accepts a clean exit).
+      if (process.env.EDGELAB_MPI_SKIP_FINALIZE !== "1") this.watchdog.guard("MPI_Finalize", () => this.mpi.finalize());
       this.watchdog.stop();
     }
     this.finalized = true;
