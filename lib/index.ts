@@ -8,6 +8,7 @@ export * as data from "./data";
 export * as deploy from "./deploy";
 export * as dist from "./dist";
 export * as experiments from "./experiments";
+export * as federated from "./federated";
 export * as kernels from "./kernels";
 export * as metrics from "./metrics";
 export * as models from "./models";

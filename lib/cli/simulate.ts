@@ -4,16 +4,10 @@
  *   [--no-lr-scaling] [--seed S] [--json]`
  */
 import { parseArgs } from "node:util";
-import type { ImageDataset, TabularDataset } from "../data/dataset";
-import { loadDataset } from "../data/registry";
-import { stratifiedSample } from "../data/split";
-import { standardizeSplit } from "../data/standardize";
 import { simulateScaling } from "../dist/simulate";
+import { prepareStudy } from "../experiments/study-data";
 import { parseSync } from "../dist/strategies";
-import { modelEntry } from "../models/registry";
 import { toTextTable } from "../report/table";
-import { trainingBackend, useBackend } from "../runtime/backends";
-import { toArrayData } from "../train/batches";
 import { parse, UsageError } from "./args";
 
 const usage = "usage: edgelab simulate-scaling --np 2,4,8,16,32,48 --sync epoch-average|allreduce|local-sgd[:k] --dataset NAME [--data DIR] [--model mlp] [--epochs E] [--subset N] [--batch B] [--lr X] [--no-lr-scaling] [--seed S] [--json]";
@@ -43,24 +37,16 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   };
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   const modelName = values.model ?? "mlp";
-  const entry = modelEntry(modelName);
-  const loaded = loadDataset(values.dataset, { dataDir: values.data, seed });
-  let trainSet: ImageDataset | TabularDataset = stratifiedSample(loaded.train, values.subset ? num(values.subset, "--subset", 0) : undefined, seed);
-  let testSet: ImageDataset | TabularDataset = stratifiedSample(loaded.test, 2000, seed + 1);
-  if (loaded.kind === "tabular") ({ train: trainSet, test: testSet } = standardizeSplit(trainSet as TabularDataset, testSet as TabularDataset));
-  await useBackend((await trainingBackend(entry.trainingKernels)).backend);
-  const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];
+  const study = await prepareStudy(modelName, values.dataset, { dataDir: values.data, subset: values.subset ? num(values.subset, "--subset", 0) : undefined, testSamples: 2000, seed });
   const epochs = num(values.epochs, "--epochs", 2);
-  const rows = await simulateScaling(
-    (rank) => entry.build({ inputShape, classes: trainSet.classNames.length, seed: seed + rank }),
-    { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames },
-    { nps, sync, epochs, batchPerRank: num(values.batch, "--batch", 12), learningRate: num(values.lr, "--lr", 5e-4), linearScaling: !values["no-lr-scaling"], seed },
-  );
-  const result = { model: modelName, dataset: loaded.name, synthetic: loaded.synthetic, trainSamples: trainSet.labels.length, testSamples: testSet.labels.length, epochs, rows };
+  const rows = await simulateScaling((rank) => study.build(seed + rank), study.data, {
+    nps, sync, epochs, batchPerRank: num(values.batch, "--batch", 12), learningRate: num(values.lr, "--lr", 5e-4), linearScaling: !values["no-lr-scaling"], seed,
+  });
+  const result = { model: modelName, dataset: study.dataset, synthetic: study.synthetic, trainSamples: study.trainSamples, testSamples: study.testSamples, epochs, rows };
   if (values.json) {
     console.log(JSON.stringify(result));
     return;
   }
-  console.log(`${modelName} on ${loaded.name}${loaded.synthetic ? " (SYNTHETIC)" : ""}, ${trainSet.labels.length} training samples, ${epochs} epochs`);
+  console.log(`${modelName} on ${study.dataset}${study.synthetic ? " (SYNTHETIC)" : ""}, ${study.trainSamples} training samples, ${epochs} epochs`);
   console.log(toTextTable(rows));
 }

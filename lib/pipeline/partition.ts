@@ -186,29 +186,8 @@ export const pipeedgePartitioner: Partitioner = {
     const { blocks, stages, devices } = request;
     const L = blocks.length;
     const stageTime = (s: StagePlan): number => (fits(request, s) ? Math.max(s.computeMs, s.transferMs) : Infinity);
-    if (request.fixedOrder || homogeneous(devices)) {
-      // best[k][j]: k stages covering blocks 0..j-1, stage k on device k-1.
-      const best = Array.from({ length: stages + 1 }, () => new Float64Array(L + 1).fill(Infinity));
-      const from = Array.from({ length: stages + 1 }, () => new Int32Array(L + 1).fill(-1));
-      best[0][0] = 0;
-      for (let k = 1; k <= stages; k++) {
-        for (let j = k; j <= L; j++) {
-          for (let i = k - 1; i < j; i++) {
-            if (best[k - 1][i] === Infinity) continue;
-            const t = Math.max(best[k - 1][i], stageTime(stageCost(request, i, j - 1, k - 1, j === L)));
-            if (t < best[k][j]) [best[k][j], from[k][j]] = [t, i];
-          }
-        }
-      }
-      if (best[stages][L] === Infinity) throw new Error(`no ${stages}-stage plan fits the devices' memory`);
-      const cuts: number[] = [];
-      for (let k = stages, j = L; k > 0; k--) {
-        cuts.unshift(from[k][j]);
-        j = from[k][j];
-      }
-      const plan = cuts.map((i, s) => stageCost(request, i, (cuts[s + 1] ?? L) - 1, s, s === stages - 1));
-      return finishPlan("pipeedge", plan);
-    }
+    // Stage k on device k-1: the chain DP with max() as the combination.
+    if (request.fixedOrder || homogeneous(devices)) return finishPlan("pipeedge", chainDp(request, stageTime, Math.max));
     const D = devices.length;
     if (D > 16) throw new Error(`pipeedge plans over at most 16 heterogeneous devices (${D} given)`);
     // h[j][mask][u]: blocks 0..j-1 placed on the devices in mask, the last stage on device u.
@@ -256,6 +235,34 @@ function popcount(x: number): number {
   return n;
 }
 
+/**
+ * The DP over contiguous splits with stage k on device k-1: best[k][j] = min over i of
+ * combine(best[k-1][i], value(blocks i..j-1)). Max gives the bottleneck, sum the latency.
+ */
+function chainDp(request: PlanRequest, value: (s: StagePlan) => number, combine: (a: number, b: number) => number): StagePlan[] {
+  const { stages } = request;
+  const L = request.blocks.length;
+  const best = Array.from({ length: stages + 1 }, () => new Float64Array(L + 1).fill(Infinity));
+  const from = Array.from({ length: stages + 1 }, () => new Int32Array(L + 1).fill(-1));
+  best[0][0] = 0;
+  for (let k = 1; k <= stages; k++) {
+    for (let j = k; j <= L; j++) {
+      for (let i = k - 1; i < j; i++) {
+        if (best[k - 1][i] === Infinity) continue;
+        const t = combine(best[k - 1][i], value(stageCost(request, i, j - 1, k - 1, j === L)));
+        if (t < best[k][j]) [best[k][j], from[k][j]] = [t, i];
+      }
+    }
+  }
+  if (best[stages][L] === Infinity) throw new Error(`no ${stages}-stage plan fits the devices' memory`);
+  const starts: number[] = [];
+  for (let k = stages, j = L; k > 0; k--) {
+    starts.unshift(from[k][j]);
+    j = from[k][j];
+  }
+  return starts.map((i, s) => stageCost(request, i, (starts[s + 1] ?? L) - 1, s, s === stages - 1));
+}
+
 /** Minimum single-micro-batch latency with exactly `stages` stages on the devices in order. */
 export const latencyPartitioner: Partitioner = {
   name: "latency",
@@ -264,25 +271,7 @@ export const latencyPartitioner: Partitioner = {
     const { blocks, stages } = request;
     const L = blocks.length;
     const cost = (s: StagePlan): number => (fits(request, s) ? s.computeMs + s.transferMs : Infinity);
-    const best = Array.from({ length: stages + 1 }, () => new Float64Array(L + 1).fill(Infinity));
-    const from = Array.from({ length: stages + 1 }, () => new Int32Array(L + 1).fill(-1));
-    best[0][0] = 0;
-    for (let k = 1; k <= stages; k++)
-      for (let j = k; j <= L; j++)
-        for (let i = k - 1; i < j; i++) {
-          const t = best[k - 1][i] + cost(stageCost(request, i, j - 1, k - 1, j === L));
-          if (t < best[k][j]) [best[k][j], from[k][j]] = [t, i];
-        }
-    if (best[stages][L] === Infinity) throw new Error(`no ${stages}-stage plan fits the devices' memory`);
-    const cuts: number[] = [];
-    for (let k = stages, j = L; k > 0; k--) {
-      cuts.unshift(from[k][j]);
-      j = from[k][j];
-    }
-    const plan = finishPlan(
-      "latency",
-      cuts.map((i, s) => stageCost(request, i, (cuts[s + 1] ?? L) - 1, s, s === stages - 1)),
-    );
+    const plan = finishPlan("latency", chainDp(request, cost, (a, b) => a + b));
     const fastest = request.devices.reduce((b, d, i) => (d.speed > request.devices[b].speed ? i : b), 0);
     const whole = stageCost(request, 0, L - 1, fastest, true);
     if (stages > 1 && fits(request, whole) && whole.computeMs <= plan.endToEndMs) {

@@ -3,10 +3,10 @@
  * micro-batch, estimate how fast each device is *now* relative to the profile (a CPU hog, thermal
  * throttling or another tenant slows it), re-run PipeEdge's DP with those speeds and the ranks in
  * their fixed order, and propose the new plan when it predicts a clearly smaller bottleneck than
- * the one being measured. Pure: observations in, plan or null out.
+ * the current plan at the same speeds. Pure: observations in, plan or null out.
  */
 import { median } from "./job";
-import { pipeedgePartitioner, type BlockCost, type DeviceSpec, type LinkModel, type Plan } from "./partition";
+import { pipeedgePartitioner, stageCost, type BlockCost, type DeviceSpec, type LinkModel, type Plan } from "./partition";
 
 /** Tuning of the controller. */
 export interface RebalanceConfig {
@@ -35,6 +35,11 @@ export interface RebalanceProposal {
 export class Rebalancer {
   private samples: number[][] = [];
   private sinceSwitch = 0;
+  private observed = 0;
+  /** Plans already run: their measured bottleneck and when (observation count), to stop flip-flopping. */
+  private readonly tried = new Map<string, { bottleneckMs: number; at: number }>();
+  /** Per device, the speed estimate carried across windows and plans (exponentially smoothed). */
+  private smoothed: number[] | null = null;
 
   constructor(
     private readonly blocks: BlockCost[],
@@ -54,6 +59,7 @@ export class Rebalancer {
     this.samples.push(stageMs);
     if (this.samples.length > this.config.window) this.samples.shift();
     this.sinceSwitch++;
+    this.observed++;
   }
 
   /** A better plan, or null (too few observations, in cooldown, or no clear gain). */
@@ -62,16 +68,31 @@ export class Rebalancer {
     const stages = this.current.stages;
     const measured = stages.map((_, s) => median(this.samples.map((x) => x[s])));
     // Speed of the device under stage s: what the profile predicts for its blocks over what it took.
-    const speeds = stages.map((stage, s) => {
+    const raw = stages.map((stage, s) => {
       const predicted = this.blocks.slice(stage.firstBlock, stage.lastBlock + 1).reduce((t, b) => t + b.computeMs, 0) / this.devices[stage.device].speed;
       const speed = (this.devices[stage.device].speed * predicted) / measured[s];
       return Number.isFinite(speed) && speed > 0 ? Math.min(1e3, Math.max(1e-3, speed)) : this.devices[stage.device].speed;
     });
+    // Each window's estimate depends on which blocks the stage holds (the profile's per-block times
+    // are only roughly proportional to reality): smoothing across plans damps overshooting swaps.
+    const speeds = raw.map((v, s) => (this.smoothed ? 0.5 * this.smoothed[s] + 0.5 * v : v));
+    this.smoothed = speeds;
     const now = stages.map((stage, s) => ({ ...this.devices[stage.device], speed: speeds[s] }));
-    const next = pipeedgePartitioner.plan({ blocks: this.blocks, stages: stages.length, devices: now, link: this.link, fixedOrder: true });
+    const request = { blocks: this.blocks, stages: stages.length, devices: now, link: this.link, fixedOrder: true };
+    const next = pipeedgePartitioner.plan(request);
+    // Judge both plans by the same model at the same speeds: measured times carry overheads the
+    // model lacks, and comparing a prediction with a measurement would re-plan back and forth.
+    const current = Math.max(...stages.map((st, s) => {
+      const c = stageCost(request, st.firstBlock, st.lastBlock, s, s === stages.length - 1);
+      return Math.max(c.computeMs, c.transferMs);
+    }));
     const measuredBottleneckMs = Math.max(...measured.map((m, s) => Math.max(m, stages[s].transferMs)));
     const same = next.stages.every((st, s) => st.firstBlock === stages[s].firstBlock && st.lastBlock === stages[s].lastBlock);
-    if (same || next.bottleneckMs > (1 - this.config.gain) * measuredBottleneckMs) return null;
+    if (same || next.bottleneckMs > (1 - this.config.gain) * current) return null;
+    // The model's block times are only proportional to reality: a plan already run recently is
+    // judged by what was measured then, not by the prediction, so the controller cannot oscillate.
+    const before = this.tried.get(planKey(next));
+    if (before && this.observed - before.at < 10 * this.config.cooldown && before.bottleneckMs > (1 - this.config.gain) * measuredBottleneckMs) return null;
     const slowest = measured.indexOf(Math.max(...measured));
     return {
       plan: next,
@@ -79,14 +100,23 @@ export class Rebalancer {
       speeds,
       reason:
         `stage ${slowest} takes ${measured[slowest].toFixed(2)} ms per micro-batch (speed ${speeds[slowest].toFixed(2)}× its profile); ` +
-        `re-planned bottleneck ${next.bottleneckMs.toFixed(2)} ms`,
+        `predicted bottleneck ${current.toFixed(2)} ms → ${next.bottleneckMs.toFixed(2)} ms re-planned`,
     };
   }
 
   /** Switches to `plan` (after the pipeline drained and reloaded) and restarts the observations. */
   adopt(plan: Plan): void {
+    if (this.samples.length > 0) {
+      const measured = this.current.stages.map((_, s) => median(this.samples.map((x) => x[s])));
+      this.tried.set(planKey(this.current), { bottleneckMs: Math.max(...measured), at: this.observed });
+    }
     this.current = plan;
     this.samples = [];
     this.sinceSwitch = 0;
   }
+}
+
+/** A plan's identity: its stage boundaries in blocks. */
+function planKey(plan: Plan): string {
+  return plan.stages.map((s) => `${s.firstBlock}-${s.lastBlock}`).join(",");
 }

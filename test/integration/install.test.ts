@@ -1,0 +1,26 @@
+/**
+ * What a new user types first: a plain `npm ci` in a fresh clone, with no environment set up,
+ * succeeds offline (npm registry only) — onnxruntime-node's install script would otherwise try to
+ * download CUDA binaries from outside the registry; the project's .npmrc tells it to skip them.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { repoRoot, tempDir } from "../helpers/paths";
+
+const isGitCheckout = existsSync(join(repoRoot, ".git"));
+
+test("a plain npm ci in a fresh clone succeeds and onnxruntime-node loads", { skip: !isGitCheckout && "not a git checkout" }, () => {
+  const clone = join(tempDir("edgelab-clone-"), "edgelab");
+  const cloned = spawnSync("git", ["clone", "-q", repoRoot, clone], { encoding: "utf8" });
+  assert.equal(cloned.status, 0, cloned.stderr);
+  const env = { ...process.env };
+  delete env.ONNXRUNTIME_NODE_INSTALL;
+  for (const key of Object.keys(env)) if (key.toLowerCase().startsWith("npm_config_onnxruntime")) delete env[key];
+  const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: clone, encoding: "utf8", env, timeout: 600_000 });
+  assert.equal(ci.status, 0, `npm ci failed:\n${(ci.stderr || "").split("\n").slice(-8).join("\n")}`);
+  const load = spawnSync(process.execPath, ["-e", "require('onnxruntime-node'); console.log('ok')"], { cwd: clone, encoding: "utf8" });
+  assert.equal(load.stdout.trim(), "ok", load.stderr);
+});
