@@ -12,3 +12,4 @@ export {
   throughputSeries,
   type MeasuredSplit,
 } from "./layer-split";
+export { prepareStudy, type Study } from "./study-data";
