@@ -121,6 +121,8 @@ export interface PipelineResult {
   /** Per answered micro-batch: its sequence number and completion time (ms since the first send). */
   timeline: { seq: number; doneAtMs: number }[];
   replans: ReplanEvent[];
+  /** Set when the launcher finished cleanly but mpiexec's teardown did not (see runPipeline). */
+  cleanupWarning?: string;
 }
 
 /** Splits `rows` into micro-batches: `count` near-equal runs, or runs of exactly `fixed` rows. */
