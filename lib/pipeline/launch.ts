@@ -5,7 +5,7 @@
  * the seed-003 cluster), or in this process for a single stage.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { encodeModel } from "../deploy/onnx-builder";
@@ -81,7 +81,7 @@ export function defaultStageThreads(stages: number, cluster: boolean): number {
 }
 
 /** Writes the stage models and the job file; returns the job. */
-export function prepareJob(options: PipelineRunOptions): { job: PipelineJob; jobFile: string } {
+export function prepareJob(options: PipelineRunOptions): { job: PipelineJob; jobFile: string; dir: string } {
   const { profile } = options;
   const plan = normalizePlan(options.plan, profile);
   const dir = options.workDir ?? mkdtempSync(join(tmpdir(), "edgelab-pipeline-"));
@@ -121,12 +121,21 @@ export function prepareJob(options: PipelineRunOptions): { job: PipelineJob; job
   };
   const jobFile = join(dir, "job.json");
   writeFileSync(jobFile, JSON.stringify(job, null, 1));
-  return { job, jobFile };
+  return { job, jobFile, dir };
 }
 
 /** Runs the stages: in this process for one stage without a machinefile, else under mpiexec. */
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineResult> {
-  const { job, jobFile } = prepareJob(options);
+  const { job, jobFile, dir } = prepareJob(options);
+  try {
+    return await launch(options, job, jobFile);
+  } finally {
+    // A temporary work folder (stage models, job) goes; one the caller named stays.
+    if (!options.workDir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function launch(options: PipelineRunOptions, job: PipelineJob, jobFile: string): Promise<PipelineResult> {
   const stages = job.stageFiles.length;
   if (stages === 1 && !options.machinefile && !options.emulatedCluster) return (await runStage(job, new SoloLink()))!;
   const cli = join(options.root, "build", "lib", "cli", "main.js");
@@ -162,8 +171,13 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
 
 /** Reads a plan saved from `pipeline plan --json`. */
 export function readPlan(file: string): Plan {
-  const plan = JSON.parse(readFileSync(file, "utf8")) as Plan;
-  if (!Array.isArray(plan.stages) || plan.stages.some((s) => !Number.isInteger(s.firstNode) || !Number.isInteger(s.lastNode))) {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(readFileSync(file, "utf8")) as Plan;
+  } catch (err) {
+    throw new Error(`${file}: not a plan (${(err as Error).message.split("\n")[0]})`);
+  }
+  if (!plan || !Array.isArray(plan.stages) || plan.stages.some((s) => !Number.isInteger(s.firstNode) || !Number.isInteger(s.lastNode))) {
     throw new Error(`${file}: not a plan (want the JSON of "edgelab pipeline plan --json")`);
   }
   return plan;
