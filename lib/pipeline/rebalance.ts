@@ -38,6 +38,8 @@ export class Rebalancer {
   private observed = 0;
   /** Plans already run: their measured bottleneck and when (observation count), to stop flip-flopping. */
   private readonly tried = new Map<string, { bottleneckMs: number; at: number }>();
+  /** The plan before the last switch, until the switch has been judged. */
+  private previous: Plan | null = null;
   /** Per device, the speed estimate carried across windows and plans (exponentially smoothed). */
   private smoothed: number[] | null = null;
 
@@ -67,6 +69,18 @@ export class Rebalancer {
     if (this.sinceSwitch < this.config.cooldown || this.samples.length < this.config.window) return null;
     const stages = this.current.stages;
     const measured = stages.map((_, s) => median(this.samples.map((x) => x[s])));
+    // A switch is a trial: once the new plan has a full window, go back if it measures worse than
+    // the plan it replaced did.
+    if (this.previous) {
+      const was = this.tried.get(planKey(this.previous));
+      const now = Math.max(...measured);
+      const back = this.previous;
+      this.previous = null;
+      if (was && now > (1 + this.config.gain / 2) * was.bottleneckMs) {
+        this.lastRevert = planKey(back);
+        return { plan: back, measuredBottleneckMs: now, speeds: this.smoothed ?? [], reason: `reverted: ${now.toFixed(2)} ms per micro-batch after the switch, ${was.bottleneckMs.toFixed(2)} ms before` };
+      }
+    }
     // Speed of the device under stage s: what the profile predicts for its blocks over what it took.
     const raw = stages.map((stage, s) => {
       const predicted = this.blocks.slice(stage.firstBlock, stage.lastBlock + 1).reduce((t, b) => t + b.computeMs, 0) / this.devices[stage.device].speed;
@@ -104,12 +118,21 @@ export class Rebalancer {
     };
   }
 
+  private lastRevert: string | null = null;
+
+  private reverting(plan: Plan): boolean {
+    return this.lastRevert === planKey(plan);
+  }
+
   /** Switches to `plan` (after the pipeline drained and reloaded) and restarts the observations. */
   adopt(plan: Plan): void {
     if (this.samples.length > 0) {
       const measured = this.current.stages.map((_, s) => median(this.samples.map((x) => x[s])));
       this.tried.set(planKey(this.current), { bottleneckMs: Math.max(...measured), at: this.observed });
     }
+    // A revert is not itself on trial.
+    this.previous = this.reverting(plan) ? null : this.current;
+    this.lastRevert = null;
     this.current = plan;
     this.samples = [];
     this.sinceSwitch = 0;
