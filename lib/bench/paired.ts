@@ -3,6 +3,9 @@
  * so that the machine's drift and noise bursts hit both sides. The ratio is the median of the
  * per-round ratios; each side's speed is the median of its rounds.
  */
+import { median } from "../metrics/latency";
+
+export { median };
 
 /** One round: each side's throughput (higher is better). */
 export interface PairedRound {
@@ -21,14 +24,6 @@ export interface PairedSummary {
   /** Lowest and highest per-round ratio: how much noise the rounds saw. */
   ratioRange: [number, number];
   rounds: number;
-}
-
-/** The median (the mean of the two middle values for an even count). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error("median of no values");
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Summarises alternating rounds; throws on none, or on a non-positive or non-finite value. */

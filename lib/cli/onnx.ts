@@ -9,13 +9,13 @@
 import { parseArgs } from "node:util";
 import { DataFormatError } from "../data/errors";
 import { benchmarkLatency } from "../deploy/benchmark";
-import { readNpy, writeNpy } from "../deploy/npy";
+import { npyAsFloat32, readNpy, writeNpy } from "../deploy/npy";
 import { exportRun } from "../deploy/export-run";
 import { inspectOnnx, readOnnx } from "../deploy/onnx-model";
 import { applyPreprocessing } from "../deploy/preprocess";
 import { quantizeDynamic, quantizeStatic } from "../deploy/quantize";
 import { writeFileAtomic } from "../report/atomic";
-import { DeployedModel } from "../deploy/session";
+import { DeployedModel, optimizationLevels } from "../deploy/session";
 import { toTextTable } from "../report/table";
 import { configureThreads } from "../runtime/threads";
 import { parse, UsageError } from "./args";
@@ -50,13 +50,9 @@ export async function runOnnxCommand(argv: string[]): Promise<void> {
   if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError("usage: edgelab run-onnx MODEL.onnx --input X.npy --out Y.npy [--batch N] [--no-preprocess] [--optimization all] [--json]");
   const batch = positive(values.batch, "--batch", "run-onnx", 256);
   const array = readNpy(values.input);
-  let data: Float32Array;
-  if (array.dtype === "float32") data = array.data as Float32Array;
-  else if (array.dtype === "float64") data = Float32Array.from(array.data as Float64Array); // exact for the values a float32 model can take
-  else throw new DataFormatError(values.input, `dtype ${array.dtype} cannot feed a float32 model input (save it as float32)`);
-  const levels = ["disabled", "basic", "extended", "all"] as const;
-  const optimization = levels.find((l) => l === (values.optimization ?? "all"));
-  if (!optimization) throw new UsageError(`run-onnx: --optimization must be one of ${levels.join(", ")}, got "${values.optimization}"`);
+  const data = npyAsFloat32(array, values.input);
+  const optimization = optimizationLevels.find((l) => l === (values.optimization ?? "all"));
+  if (!optimization) throw new UsageError(`run-onnx: --optimization must be one of ${optimizationLevels.join(", ")}, got "${values.optimization}"`);
   const model = await DeployedModel.load(positionals[0], { preprocess: !values["no-preprocess"], graphOptimizationLevel: optimization });
   model.checkInput("float32", array.shape);
   const t0 = performance.now();

@@ -99,7 +99,7 @@ export function createEmulatedCluster(hosts: number, bandwidthMbps: number): Emu
       bandwidthMbps,
       hostCommand: (i) => {
         const h = list[i];
-        // EDGELAB_MPI_SKIP_FINALIZE: see MpiLink.finalize (MPI_Finalize hangs over UCX's TCP here).
+        // EDGELAB_MPI_SKIP_FINALIZE: see MpiCommunicator.finalize (MPI_Finalize hangs over UCX's TCP here).
         return ["ip", "netns", "exec", h.namespace, "env", "MPIR_CVAR_NOLOCAL=1", "UCX_TLS=tcp,self", `UCX_NET_DEVICES=${h.device}`, "EDGELAB_MPI_SKIP_FINALIZE=1"];
       },
       destroy,

@@ -89,3 +89,13 @@ export function encodeNpy(array: NpyArray): Buffer {
 export function writeNpy(path: string, array: NpyArray): void {
   writeFileAtomic(path, encodeNpy(array));
 }
+
+/**
+ * The array as float32 model input: float32 as is, float64 converted (exact for every value a
+ * float32 model can take); other dtypes are refused naming `file`.
+ */
+export function npyAsFloat32(array: NpyArray, file: string): Float32Array {
+  if (array.dtype === "float32") return array.data as Float32Array;
+  if (array.dtype === "float64") return Float32Array.from(array.data as Float64Array);
+  throw new DataFormatError(file, `dtype ${array.dtype} cannot feed a float32 model input (save it as float32)`);
+}

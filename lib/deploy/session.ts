@@ -11,12 +11,18 @@ import { onnxThreadOptions, threadConfig, type ThreadConfig } from "../runtime/t
 import { decodeOnnx, describeOnnx, type OnnxInfo, type OnnxValueInfo } from "./onnx-model";
 import { applyPreprocessing, preprocessingFromMetadata, type ModelPreprocessing } from "./preprocess";
 
+/** onnxruntime's graph optimisation levels. */
+export type OptimizationLevel = "disabled" | "basic" | "extended" | "all";
+
+/** The levels, for argument checking. */
+export const optimizationLevels: readonly OptimizationLevel[] = Object.freeze(["disabled", "basic", "extended", "all"]);
+
 /** How to create the session. */
 export interface DeployOptions {
   /** Threads (default: the runtime's configuration, see `configureThreads`). */
   threads?: ThreadConfig;
   /** onnxruntime graph optimisation level (default "all"). */
-  graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
+  graphOptimizationLevel?: OptimizationLevel;
   /** Apply the z-scoring stored in the model's metadata to raw inputs (default true). */
   preprocess?: boolean;
 }

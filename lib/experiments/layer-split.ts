@@ -10,11 +10,12 @@ import { join } from "node:path";
 import type { ImageDataset } from "../data/dataset";
 import { createEmulatedCluster, type EmulatedCluster } from "../cluster/emulated";
 import { encodeNpy, readNpy } from "../deploy/npy";
-import { DeployedModel } from "../deploy/session";
+import { DeployedModel, type OptimizationLevel } from "../deploy/session";
+import { argmaxRows } from "../metrics/classification";
 import { readOnnx } from "../deploy/onnx-model";
 import { reinitializeWeights } from "../deploy/reinitialize";
 import { defaultStageThreads, planProfile, runPipeline } from "../pipeline/launch";
-import type { OptimizationLevel, PipelineResult } from "../pipeline/job";
+import type { PipelineResult } from "../pipeline/job";
 import { gigabitEthernet, localDevices } from "../pipeline/devices";
 import { transferMs, type LinkModel, type Plan } from "../pipeline/partition";
 import { profileModel, type ModelProfile } from "../pipeline/profile";
@@ -208,13 +209,9 @@ export async function splitAccuracy(file: string, images: ImageDataset, stageCou
   const rowsPerBatch = Math.ceil(n / microbatches);
   const reference = await whole.runBatched(images.images, images.shape, rowsPerBatch);
   await whole.release();
-  const classes = reference.shape[1];
+  const predicted = argmaxRows(reference.data, reference.shape[1]);
   let correct = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (reference.data[i * classes + c] > reference.data[i * classes + best]) best = c;
-    if (best === images.labels[i]) correct++;
-  }
+  for (let i = 0; i < n; i++) if (predicted[i] === images.labels[i]) correct++;
   const rows: Record<string, number | string | boolean>[] = [{ stages: "whole model (run-onnx)", accuracy: correct / n, identicalToWhole: true }];
   const profile = await profileModel(file, { batch: rowsPerBatch, repeats: 0 });
   for (const stages of stageCounts) {

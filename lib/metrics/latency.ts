@@ -26,6 +26,14 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** The median (the mean of the two middle values for an even count); throws on no values. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error("median of no values");
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
 /** Summarises latencies (ms). */
 export function latencyStats(samplesMs: ArrayLike<number>): LatencyStats {
   const values = Float64Array.from(samplesMs).sort();

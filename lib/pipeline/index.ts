@@ -24,6 +24,6 @@ export {
   type StagePlan,
 } from "./partition";
 export { gigabitEthernet, localDevices, parseDevices } from "./devices";
-export { microbatchRanges, type DeviceReport, type PipelineJob, type PipelineResult } from "./job";
+export { microbatchRanges, wallClockMs, type DeviceReport, type PipelineJob, type PipelineResult } from "./job";
 export { planProfile, prepareJob, readPlan, runPipeline, type PipelineRunOptions, type PlanOptions } from "./launch";
 export { defaultRebalanceConfig, Rebalancer, type RebalanceConfig, type RebalanceProposal } from "./rebalance";

@@ -1,3 +1,4 @@
+import type { OptimizationLevel } from "../deploy/session";
 import type { BlockCost, DeviceSpec, LinkModel, Plan } from "./partition";
 import type { RebalanceConfig } from "./rebalance";
 
@@ -44,11 +45,6 @@ export interface PipelineJob {
   optimization: OptimizationLevel;
 }
 
-/** onnxruntime's graph optimisation levels. */
-export type OptimizationLevel = "disabled" | "basic" | "extended" | "all";
-
-/** The levels, for argument checking. */
-export const optimizationLevels: readonly OptimizationLevel[] = ["disabled", "basic", "extended", "all"];
 
 /** A switch of plans while running. */
 export interface ReplanEvent {
@@ -144,10 +140,7 @@ export function microbatchRanges(rows: number, count: number, fixed: number | nu
   return out;
 }
 
-/** Median of a list (0 when empty). */
-export function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** Milliseconds since the epoch with sub-millisecond resolution (timestamps compared across stages). */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
 }

@@ -1,11 +1,10 @@
 /**
- * The point-to-point links between pipeline stages: MPI ranks under mpiexec (blocking
- * `MPI_Send`/`MPI_Recv` of whole typed arrays, each under the job's watchdog so a dead neighbour
- * ends the job with one line), or a world of one stage that never sends.
+ * The point-to-point links between pipeline stages: MPI ranks under mpiexec (the training
+ * communicator's blocking `MPI_Send`/`MPI_Recv` of whole typed arrays, each under the job's
+ * watchdog so a dead neighbour ends the job with one line), or a world of one stage that never sends.
  */
-import { writeSync } from "node:fs";
-import { CollectiveWatchdog } from "../dist/watchdog";
-import { bindMpi, launchedByMpi, type MpiBinding } from "../native/mpi";
+import { MpiCommunicator } from "../dist/communicator";
+import { launchedByMpi } from "../native/mpi";
 
 /** Buffers a link carries. */
 export type LinkBuffer = Float32Array | Float64Array | Int32Array;
@@ -44,55 +43,10 @@ export class SoloLink implements StageLink {
   }
 }
 
-/** MPI_COMM_WORLD ranks as stages. */
-export class MpiLink implements StageLink {
-  readonly rank: number;
-  readonly size: number;
-  readonly kind: string;
-  private finalized = false;
-  private readonly watchdog: CollectiveWatchdog;
-
-  constructor(private readonly mpi: MpiBinding = bindMpi()) {
-    if (!mpi.initialized()) mpi.init();
-    this.rank = mpi.rank();
-    this.size = mpi.size();
-    this.kind = `mpi (${mpi.library})`;
-    this.watchdog = new CollectiveWatchdog(this.rank);
-    process.on("exit", (code) => {
-      if (!this.finalized && code !== 0) writeSync(2, `edgelab: rank ${this.rank} exited with code ${code} before the job finished\n`);
-    });
-  }
-  send(buf: LinkBuffer, dest: number, tag: number): void {
-    this.watchdog.guard(`send to stage ${dest} (${buf.length} values)`, () => this.mpi.send(buf, dest, tag));
-  }
-  recv(buf: LinkBuffer, source: number, tag: number): void {
-    this.watchdog.guard(`receive from stage ${source} (${buf.length} values)`, () => this.mpi.recv(buf, source, tag));
-  }
-  iprobe(source: number, tag: number): boolean {
-    return this.mpi.iprobe(source, tag);
-  }
-  abort(code: number): never {
-    this.mpi.abort(code);
-    process.exit(code);
-  }
-  finalize(): void {
-    if (!this.finalized) {
-      // Quiesce first: over UCX's TCP transport (emulated clusters) a rank could otherwise enter
-      // MPI_Finalize while its peer still closes connections, and both wait forever.
-      this.watchdog.guard("barrier before MPI_Finalize", () => this.mpi.barrier());
-      // On emulated clusters (UCX over TCP between namespaces) MPI_Finalize was seen to hang with
-      // three ranks, two of them spinning in UCX's TCP progress: after the barrier nothing is in
-      // flight, so those ranks leave without it (Hydra accepts a clean exit).
-      if (process.env.EDGELAB_MPI_SKIP_FINALIZE !== "1") this.watchdog.guard("MPI_Finalize", () => this.mpi.finalize());
-      this.watchdog.stop();
-    }
-    this.finalized = true;
-  }
-}
-
 /** MPI when launched by mpiexec, else one stage. */
 export function stageLink(): StageLink {
-  return launchedByMpi() ? new MpiLink() : new SoloLink();
+  // The training communicator already binds MPI under a watchdog; it speaks point to point too.
+  return launchedByMpi() ? new MpiCommunicator() : new SoloLink();
 }
 
 /** Sends a JSON value as a length then Int32 words of UTF-8. */

@@ -13,7 +13,7 @@ import { sessionOptions } from "../deploy/session";
 import type { ThreadConfig } from "../runtime/threads";
 import { extractStage, type PositionRange, type TensorType } from "./extract";
 import type { GraphAnalysis } from "./graph";
-import { median } from "./job";
+import { median } from "../metrics/latency";
 
 const elemTypeOf: Record<string, number> = {
   float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9, float16: 10, float64: 11, uint32: 12, uint64: 13,

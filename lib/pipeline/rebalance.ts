@@ -5,7 +5,7 @@
  * their fixed order, and propose the new plan when it predicts a clearly smaller bottleneck than
  * the current plan at the same speeds. Pure: observations in, plan or null out.
  */
-import { median } from "./job";
+import { median } from "../metrics/latency";
 import { pipeedgePartitioner, stageCost, type BlockCost, type DeviceSpec, type LinkModel, type Plan } from "./partition";
 
 /** Tuning of the controller. */

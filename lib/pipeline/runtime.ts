@@ -14,7 +14,7 @@ import { hostname, totalmem } from "node:os";
 import * as ort from "onnxruntime-node";
 import { DataFormatError } from "../data/errors";
 import { encodeModel } from "../deploy/onnx-builder";
-import { readNpy } from "../deploy/npy";
+import { npyAsFloat32, readNpy } from "../deploy/npy";
 import { onnxMetadata, readOnnx } from "../deploy/onnx-model";
 import { applyPreprocessing, preprocessingFromMetadata } from "../deploy/preprocess";
 import { sessionOptions } from "../deploy/session";
@@ -22,7 +22,8 @@ import { peakRssMBFromKernel } from "../metrics/sampler";
 import { cpuFrequencyMHz } from "../runtime/device";
 import { extractStage, stageBoundary, type PositionRange, type TensorType } from "./extract";
 import { analyzeGraph } from "./graph";
-import { median, microbatchRanges, type DeviceReport, type PipelineJob, type PipelineResult, type ReplanEvent } from "./job";
+import { median } from "../metrics/latency";
+import { microbatchRanges, wallClockMs as now, type DeviceReport, type PipelineJob, type PipelineResult, type ReplanEvent } from "./job";
 import { recvJson, sendJson, type StageLink } from "./link";
 import { Rebalancer } from "./rebalance";
 import { accuracyOf, Sink } from "./sink";
@@ -37,15 +38,10 @@ const KIND_DATA = 0;
 const KIND_STOP = -1;
 const KIND_REPLAN = 1;
 
-const now = (): number => performance.timeOrigin + performance.now();
-
 /** Reads the job's input as float32 rows, with the model's preprocessing when asked. */
 function readInput(job: PipelineJob, rowDims: number[]): { data: Float32Array; shape: number[] } {
   const array = readNpy(job.input);
-  let data: Float32Array;
-  if (array.dtype === "float32") data = array.data as Float32Array;
-  else if (array.dtype === "float64") data = Float32Array.from(array.data as Float64Array);
-  else throw new DataFormatError(job.input, `dtype ${array.dtype} cannot feed a float32 model input (save it as float32)`);
+  let data = npyAsFloat32(array, job.input);
   const got = array.shape.slice(1);
   if (got.length !== rowDims.length || got.some((d, i) => d !== rowDims[i])) {
     throw new DataFormatError(job.input, `expected rows of shape [${rowDims.join(", ")}], got [${got.join(", ")}]`);
@@ -132,13 +128,13 @@ class StageStats {
       host: hostname(),
       pid: process.pid,
       layers,
-      batchSize: median(this.rows),
+      batchSize: this.rows.length ? median(this.rows) : 0,
       microbatches: this.rows.length,
       imagesPerSec: wallMs > 0 ? (images * 1000) / wallMs : 0,
       networkLatencyMs,
       endToEndMs: null,
       inferenceMsPerImage: images > 0 ? this.computeMs.reduce((a, b) => a + b, 0) / images : 0,
-      inferenceMsPerBatch: median(this.computeMs),
+      inferenceMsPerBatch: this.computeMs.length ? median(this.computeMs) : 0,
       waitMs: this.waitMs,
       sendMs: this.sendMs,
       cpuPercent: wallMs > 0 ? ((cpu.user + cpu.system) / 1000 / wallMs) * 100 : 0,
@@ -277,7 +273,7 @@ export async function runStage(job: PipelineJob, link: StageLink): Promise<Pipel
     devices.push(got.report);
     replans.push(...got.replans);
   }
-  report.endToEndMs = median(sink!.endToEnd);
+  report.endToEndMs = sink!.endToEnd.length ? median(sink!.endToEnd) : null;
   const result = sink!.write(job);
   if (job.labels) report.accuracy = accuracyOf(result.data, result.shape, job.labels);
   devices.push(report);

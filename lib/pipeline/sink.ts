@@ -7,9 +7,9 @@ import type * as ort from "onnxruntime-node";
 import { DataFormatError } from "../data/errors";
 import { fuse } from "../dist/fuse";
 import { readNpy, writeNpy } from "../deploy/npy";
-import { median, type PipelineJob, type PipelineResult } from "./job";
-
-const now = (): number => performance.timeOrigin + performance.now();
+import { argmaxRows } from "../metrics/classification";
+import { median } from "../metrics/latency";
+import { wallClockMs as now, type PipelineJob, type PipelineResult } from "./job";
 
 /** The last stage's collection of outputs, by sequence number. */
 export class Sink {
@@ -86,7 +86,7 @@ export class Sink {
       outputShape: shape,
       imagesPerSec: (this.images * 1000) / wall,
       steadyImagesPerSec: later.length > 0 && steadyMs > 0 ? (later.reduce((n, t) => n + t.rows, 0) * 1000) / steadyMs : (this.images * 1000) / wall,
-      endToEndMs: median(this.endToEnd),
+      endToEndMs: this.endToEnd.length ? median(this.endToEnd) : 0,
       wallSeconds: wall / 1000,
       startedAtMs: this.firstSent,
       answered: this.seen.size,
@@ -104,11 +104,8 @@ export function accuracyOf(logits: Float32Array, shape: number[], labelsFile: st
   const n = shape[0];
   const classes = shape.slice(1).reduce((a, b) => a * b, 1);
   if (labels.data.length !== n) throw new DataFormatError(labelsFile, `has ${labels.data.length} labels for ${n} inputs`);
+  const predicted = argmaxRows(logits, classes);
   let correct = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
-    if (best === Number(labels.data[i])) correct++;
-  }
+  for (let i = 0; i < n; i++) if (predicted[i] === Number(labels.data[i])) correct++;
   return correct / n;
 }
