@@ -35,10 +35,13 @@ declare -A feature=(
   [python3-sklearn]="scikit-learn metric parity checks"
   [python3-xgboost]="python-xgboost parity checks"
   [python3-onnx]="adding metadata when exporting ONNX fixtures from PyTorch (colab/)"
+  [python3-grpcio]="running Flower 1.4 from source against edgelab (interoperability tests)"
+  [python3-protobuf]="running Flower 1.4 from source against edgelab (interoperability tests)"
+  [openssl]="the TLS test of the federated server (a self-signed certificate)"
 )
 packages=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel mpich libmpich-dev
-  libopenblas0-pthread libxgboost0 dataset-fashion-mnist chromium fonts-liberation)
-[ "$peers" = 1 ] && packages+=(python3-torch python3-torchvision python3-pandas python3-sklearn python3-xgboost python3-onnx)
+  libopenblas0-pthread libxgboost0 dataset-fashion-mnist chromium fonts-liberation openssl)
+[ "$peers" = 1 ] && packages+=(python3-torch python3-torchvision python3-pandas python3-sklearn python3-xgboost python3-onnx python3-grpcio python3-protobuf)
 
 missing_features=()
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then

@@ -13,3 +13,17 @@ export function parse<T>(run: () => T, command: string): T {
     throw new UsageError(`${command}: ${(err as Error).message.split("\n")[0]}`);
   }
 }
+
+/** Positive integers. */
+export const positiveInteger = (n: number): boolean => Number.isInteger(n) && n > 0;
+
+/**
+ * A numeric flag: `fallback` when absent, else the number if `check` accepts it; otherwise a
+ * UsageError naming the command, the flag (with what it wants) and the value given.
+ */
+export function numberFlag(command: string, value: string | undefined, flag: string, fallback: number, check: (n: number) => boolean = (n) => n > 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !check(n)) throw new UsageError(`${command}: ${flag} got "${value}"`);
+  return n;
+}

@@ -4,6 +4,7 @@
  *       --strategy fedavg|fedprox:MU|fedavgm|fedadagrad|fedadam|fedyogi|fedmedian|fedtrimmedavg[:B]
  *       --partition iid|dirichlet:ALPHA|pathological:K|shard:K [--local-epochs E] [--batch B] [--lr X]
  *       [--seed S] [--subset N] [--failure-rate P] [--out DIR] [--resume] [--json]
+ *   edgelab fl serve … / edgelab fl client … (Flower's Join protocol; see ./fl-network)
  */
 import { parseArgs } from "node:util";
 import { prepareStudy } from "../experiments/study-data";
@@ -11,7 +12,8 @@ import { parsePartition } from "../federated/partition";
 import { simulateFederated } from "../federated/simulate";
 import { defaultSampling, parseStrategy } from "../federated/strategies";
 import { toTextTable } from "../report/table";
-import { parse, UsageError } from "./args";
+import { client, flNetworkUsage, serve } from "./fl-network";
+import { numberFlag, parse, positiveInteger, UsageError } from "./args";
 
 /** `edgelab fl --help`. */
 export const flUsage = `usage:
@@ -21,7 +23,8 @@ export const flUsage = `usage:
       [--seed 0] [--subset N] [--failure-rate 0] [--out DIR] [--resume] [--json]
       N virtual clients in one process (weights swapped), client sampling as Flower's
       fraction_fit/min_fit_clients, central evaluation per round; --out writes history.csv and a
-      per-round checkpoint that --resume continues from`;
+      per-round checkpoint that --resume continues from
+${flNetworkUsage}`;
 
 async function simulate(argv: string[]): Promise<void> {
   const options = {
@@ -31,13 +34,8 @@ async function simulate(argv: string[]): Promise<void> {
     out: { type: "string" }, resume: { type: "boolean" }, json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "fl simulate");
-  const num = (v: string | undefined, flag: string, fallback: number, check: (n: number) => boolean = (n) => n > 0): number => {
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!check(n)) throw new UsageError(`fl simulate: ${flag} got "${v}"`);
-    return n;
-  };
-  const integer = (n: number): boolean => Number.isInteger(n) && n > 0;
+  const num = (v: string | undefined, flag: string, fallback: number, check?: (n: number) => boolean): number => numberFlag("fl simulate", v, flag, fallback, check);
+  const integer = positiveInteger;
   if (!values.dataset) throw new UsageError(`fl simulate: --dataset is required\n${flUsage}`);
   const clients = num(values.clients, "--clients (a positive integer)", 10, integer);
   const fraction = num(values.fraction, "--fraction (in (0, 1])", 1, (n) => n > 0 && n <= 1);
@@ -78,6 +76,8 @@ async function simulate(argv: string[]): Promise<void> {
 /** Runs `edgelab fl`. */
 export async function flCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
-  if (sub !== "simulate") throw new UsageError(`fl: want simulate, got ${sub ? `"${sub}"` : "nothing"} (the Flower-protocol client and server are not built yet)`);
-  await simulate(rest);
+  if (sub === "simulate") return simulate(rest);
+  if (sub === "serve") return serve(rest);
+  if (sub === "client") return client(rest);
+  throw new UsageError(`fl: want simulate, serve or client, got ${sub ? `"${sub}"` : "nothing"}`);
 }

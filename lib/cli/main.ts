@@ -22,7 +22,7 @@ const commands: Record<string, { summary: string; usage?: string; run: (argv: st
   "run-onnx": { summary: "run-onnx M.onnx --input X.npy --out Y.npy: inference on NumPy arrays", run: runOnnxCommand },
   "export-onnx": { summary: "export-onnx RUN_DIR --out M.onnx: a trained run to ONNX with its preprocessing", run: exportOnnxCommand },
   quantize: { summary: "quantize M.onnx --out Q.onnx --mode dynamic|static: INT8 in TypeScript", run: quantizeCommand },
-  fl: { summary: "fl simulate: federated learning with N virtual clients (FedAvg, FedProx, FedAdam, …; IID/Dirichlet/pathological)", usage: flUsage, run: flCommand },
+  fl: { summary: "fl simulate|serve|client: federated learning, simulated or over Flower's protocol (FedAvg, FedProx, FedAdam, …)", usage: flUsage, run: flCommand },
   info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
   data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
   scale: { summary: "scale --np 1,2,4 [--machinefile F] [--sync S]: a strong-scaling sweep under mpiexec → results/", run: scaleCommand },

@@ -4,6 +4,7 @@ export * from "./evaluate";
 export * from "./export";
 export * from "./export-run";
 export * from "./npy";
+export * from "./npz";
 export * from "./onnx-model";
 export * from "./parity";
 export * from "./onnx-builder";

@@ -13,3 +13,4 @@ export {
   type MeasuredSplit,
 } from "./layer-split";
 export { prepareStudy, type Study } from "./study-data";
+export { defaultFederatedClusterConfig, runFederatedCluster, type FederatedClusterConfig, type FederatedClusterResult } from "./federated-cluster";

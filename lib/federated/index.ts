@@ -1,8 +1,30 @@
 /**
  * Federated learning (seed 001): Flower's strategies over flat parameter buffers, partitioners
- * with Flower Datasets' semantics, and a one-process simulation with edgelab's training engine.
+ * with Flower Datasets' semantics, a one-process simulation with edgelab's training engine, and a
+ * server and client that speak Flower's `Join` protocol over gRPC.
  */
 export { coordinateMedian, trimmedMean, weightedMean } from "./aggregate";
+export { answerWith, runClient, type ClientApp } from "./client";
+export { decodeInstruction, decodeReply, encodeInstruction, encodeReply, joinMethod, ProtocolError } from "./join-codec";
+export { defaultJoinOptions, JoinClientTransport, JoinServerTransport, type JoinOptions } from "./join-transport";
+export { flatWeights, localEvaluate, localFit, setFlatWeights, weightShapes, type LocalTraining } from "./local";
+export { ModelClientApp, type ClientEvaluation, type ClientFit } from "./model-client";
+export {
+  DisconnectReason,
+  ok,
+  StatusCode,
+  type ClientProxy,
+  type ClientTransport,
+  type Instruction,
+  type Reply,
+  type Scalar,
+  type ScalarMap,
+  type ServerTransport,
+  type Status,
+  type WireParameters,
+} from "./protocol";
+export { defaultServerConfig, serveFederated, splitTensors, type ServerConfig, type ServerRound } from "./server";
+export { fromWire, numpyTensorType, toWire, wireBytes, type FlatParameters } from "./tensors";
 export { labelHistogram, parsePartition, partitionLabels, type PartitionSpec } from "./partition";
 export {
   defaultFederatedSimulation,

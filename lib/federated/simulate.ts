@@ -5,17 +5,14 @@
  * injected failures drop some results, the strategy aggregates, and the global model is evaluated
  * centrally. History is written per round and the global parameters checkpointed, so a run resumes.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { fuse, unfuse } from "../dist/fuse";
 import { Rng } from "../random/rng";
-import { writeFileAtomic, writeJsonAtomic } from "../report/atomic";
 import { writeCsv } from "../report/table";
 import { selectSamples } from "../train/batches";
-import { train, type TrainData } from "../train/engine";
-import { evaluate } from "../train/evaluate";
+import type { TrainData } from "../train/engine";
+import { loadRoundCheckpoint, saveRoundCheckpoint } from "./checkpoint";
+import { flatWeights, localEvaluate, localFit } from "./local";
 import { labelHistogram, partitionLabels, type PartitionSpec } from "./partition";
 import { sampleSize, type FederatedStrategy, type FitResult } from "./strategies";
 
@@ -57,45 +54,6 @@ export interface RoundRow {
   aggregateSeconds: number;
 }
 
-function flatWeights(model: tfl.LayersModel): Float32Array {
-  return fuse(model.getWeights().map((w) => w.dataSync() as Float32Array));
-}
-
-function setFlatWeights(model: tfl.LayersModel, flat: Float32Array): void {
-  const shapes = model.getWeights().map((w) => w.shape);
-  const parts = unfuse(
-    flat,
-    shapes.map((s) => s.reduce((a, b) => a * b, 1)),
-  );
-  const tensors = parts.map((p, i) => tf.tensor(p, shapes[i]));
-  model.setWeights(tensors);
-  tensors.forEach((t) => t.dispose());
-}
-
-/** FedProx: adds μ·(w − w_global) to each trainable variable's gradient. */
-function proximalHook(model: tfl.LayersModel, mu: number): { gradients(grads: tf.NamedTensorMap): tf.NamedTensorMap; dispose(): void } {
-  const anchors = new Map<string, tf.Tensor>();
-  const variables = new Map<string, tf.Variable>();
-  for (const w of model.trainableWeights) {
-    const v = w.read() as tf.Variable;
-    variables.set(v.name, v);
-    anchors.set(v.name, tf.keep(v.clone()));
-  }
-  return {
-    gradients: (grads) =>
-      tf.tidy(() => {
-        const out: tf.NamedTensorMap = {};
-        for (const [name, g] of Object.entries(grads)) {
-          const v = variables.get(name);
-          const a = anchors.get(name);
-          out[name] = v && a ? tf.keep(g.add(v.sub(a).mul(mu))) : g;
-        }
-        return out;
-      }),
-    dispose: () => anchors.forEach((t) => t.dispose()),
-  };
-}
-
 /**
  * Runs the simulation. `build()` returns a fresh model (its initial weights are the global start);
  * `onRound` sees each row as it completes (progress in notebooks).
@@ -114,16 +72,10 @@ export async function simulateFederated(
   let global = flatWeights(model);
   const rows: RoundRow[] = [];
   const checkpoint = sim.outDir ? join(sim.outDir, "checkpoint") : null;
-  if (checkpoint && sim.resume && existsSync(join(checkpoint, "round.json"))) {
-    const saved = JSON.parse(readFileSync(join(checkpoint, "round.json"), "utf8")) as { rows: RoundRow[]; stateLengths: number[] };
-    const bytes = readFileSync(join(checkpoint, "parameters.f32"));
-    if (bytes.byteLength !== global.byteLength) throw new Error(`${checkpoint}: checkpoint holds ${bytes.byteLength / 4} parameters, the model has ${global.length}`);
-    global = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const saved = checkpoint && sim.resume ? loadRoundCheckpoint<RoundRow>(checkpoint, sim.strategy, global.length) : null;
+  if (saved) {
+    global = saved.parameters;
     rows.push(...saved.rows);
-    // Server momentum / moments continue where they were.
-    const state = readFileSync(join(checkpoint, "strategy.f64"));
-    const flat = new Float64Array(state.buffer.slice(state.byteOffset, state.byteOffset + state.byteLength));
-    sim.strategy.restore?.(saved.stateLengths.map((n, i) => flat.slice(saved.stateLengths.slice(0, i).reduce((a, b) => a + b, 0), n + saved.stateLengths.slice(0, i).reduce((a, b) => a + b, 0))));
   }
   const bytesPerModel = global.byteLength;
   for (let round = rows.length + 1; round <= sim.rounds; round++) {
@@ -142,42 +94,25 @@ export async function simulateFederated(
         failed++;
         continue;
       }
-      setFlatWeights(model, global);
       const local = selectSamples(data.train, parts[client]);
-      const hook = mu > 0 ? proximalHook(model, mu) : null;
-      try {
-        await train(model, { train: local, val: selectSamples(local, [0]), classNames: data.classNames }, {
-          epochs: sim.localEpochs, batchSize: sim.batchSize, optimizer: sim.optimizer, learningRate: sim.learningRate, seed: sim.seed + round * 7919 + client,
-          outDir: null, progress: "none", ...(hook ? { sync: { gradients: hook.gradients } } : {}),
-        });
-      } finally {
-        hook?.dispose();
-      }
-      results.push({ parameters: flatWeights(model), numExamples: local.y.length });
+      const fit = await localFit(model, global, local, data.classNames, {
+        epochs: sim.localEpochs, batchSize: sim.batchSize, optimizer: sim.optimizer, learningRate: sim.learningRate, proximalMu: mu, seed: sim.seed + round * 7919 + client,
+      });
+      results.push({ parameters: fit.parameters, numExamples: fit.numExamples });
     }
     const t1 = performance.now();
     if (results.length > 0) global = sim.strategy.aggregateFit(global, results, round);
     const t2 = performance.now();
-    setFlatWeights(model, global);
-    const { loss, predictions } = evaluate(model, data.val, classes);
-    let correct = 0;
-    predictions.forEach((p, i) => (correct += p === data.val.y[i] ? 1 : 0));
+    const central = localEvaluate(model, global, data.val, classes);
     const row: RoundRow = {
-      round, testAccuracy: correct / predictions.length, testLoss: loss, clientsSampled: sampled.length, clientsFailed: failed,
+      round, testAccuracy: central.accuracy, testLoss: central.loss, clientsSampled: sampled.length, clientsFailed: failed,
       bytesUp: results.length * bytesPerModel, bytesDown: sampled.length * bytesPerModel,
       seconds: (performance.now() - t0) / 1000, trainSeconds: (t1 - t0) / 1000, aggregateSeconds: (t2 - t1) / 1000,
     };
     rows.push(row);
     onRound?.(row);
     if (sim.outDir && checkpoint) {
-      mkdirSync(checkpoint, { recursive: true });
-      const state = sim.strategy.state?.() ?? [];
-      const flat = new Float64Array(state.reduce((n, a) => n + a.length, 0));
-      state.reduce((at, a) => (flat.set(a, at), at + a.length), 0);
-      writeFileAtomic(join(checkpoint, "parameters.f32"), new Uint8Array(global.buffer, global.byteOffset, global.byteLength));
-      writeFileAtomic(join(checkpoint, "strategy.f64"), new Uint8Array(flat.buffer));
-      // round.json last: it is what makes the checkpoint complete.
-      writeJsonAtomic(join(checkpoint, "round.json"), { rows, stateLengths: state.map((a) => a.length) });
+      saveRoundCheckpoint(checkpoint, { rows, parameters: global, shapes: null }, sim.strategy);
       writeCsv(join(sim.outDir, "history.csv"), rows as unknown as Record<string, number>[]);
     }
   }
