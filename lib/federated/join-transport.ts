@@ -23,6 +23,18 @@ export const defaultJoinOptions: Readonly<JoinOptions> = Object.freeze({ maxMess
 const bytes = (b: Buffer): Buffer => b;
 const channelOptions = (o: JoinOptions): grpc.ChannelOptions => ({ "grpc.max_send_message_length": o.maxMessageBytes, "grpc.max_receive_message_length": o.maxMessageBytes });
 
+// A round sends one instruction object to many clients: encode it once.
+const encoded = new WeakMap<Instruction, Buffer>();
+const encodeOnce = (ins: Instruction): Buffer => {
+  let bytes = encoded.get(ins);
+  if (!bytes) {
+    const raw = encodeInstruction(ins);
+    bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    encoded.set(ins, bytes);
+  }
+  return bytes;
+};
+
 class JoinClientProxy implements ClientProxy {
   private pending: { resolve(r: Reply): void; reject(e: Error): void; timer: NodeJS.Timeout | null } | null = null;
   private closed = false;
@@ -73,7 +85,7 @@ class JoinClientProxy implements ClientProxy {
           }, timeoutMs)
         );
       this.pending = { resolve, reject, timer };
-      this.call.write(Buffer.from(encodeInstruction(instruction)));
+      this.call.write(encodeOnce(instruction));
     });
   }
 

@@ -11,7 +11,7 @@ import { writeNpz } from "../deploy/npz";
 import { Rng } from "../random/rng";
 import { writeCsv } from "../report/table";
 import { loadRoundCheckpoint, saveRoundCheckpoint } from "./checkpoint";
-import { StatusCode, type ClientProxy, type Reply, type ScalarMap, type ServerTransport } from "./protocol";
+import { StatusCode, type ClientProxy, type Instruction, type Reply, type ScalarMap, type ServerTransport } from "./protocol";
 import { sampleSize, type FederatedStrategy, type FitResult } from "./strategies";
 import { fromWire, toWire, wireBytes, type FlatParameters } from "./tensors";
 
@@ -94,9 +94,9 @@ class ClientPool {
 
 const describe = (reason: unknown): string => (reason instanceof Error ? reason.message : String(reason));
 
-/** Asks `clients` the same thing at once; splits replies of the expected kind with OK status from failures. */
-async function ask<K extends Reply["kind"]>(clients: readonly ClientProxy[], kind: K, make: () => Parameters<ClientProxy["request"]>[0], timeoutMs: number | null, log: (l: string) => void): Promise<{ replies: { client: ClientProxy; reply: Extract<Reply, { kind: K }> }[]; failures: number }> {
-  const settled = await Promise.allSettled(clients.map((c) => c.request(make(), timeoutMs)));
+/** Asks `clients` the same thing at once (one instruction object, so a transport may encode it once); splits replies of the expected kind with OK status from failures. */
+async function ask<K extends Reply["kind"]>(clients: readonly ClientProxy[], kind: K, instruction: Instruction, timeoutMs: number | null, log: (l: string) => void): Promise<{ replies: { client: ClientProxy; reply: Extract<Reply, { kind: K }> }[]; failures: number }> {
+  const settled = await Promise.allSettled(clients.map((c) => c.request(instruction, timeoutMs)));
   const replies: { client: ClientProxy; reply: Extract<Reply, { kind: K }> }[] = [];
   let failures = 0;
   settled.forEach((s, i) => {
@@ -173,7 +173,7 @@ export async function serveFederated(
       const wire = toWire(current);
       const config = { ...cfg.fitConfig, ...strategy.fitConfig(round), server_round: round };
       log(`round ${round}: fit sent to ${fitSample.length} clients`);
-      const fit = await ask(fitSample, "fit", () => ({ kind: "fit", parameters: wire, config }), timeoutMs, log);
+      const fit = await ask(fitSample, "fit", { kind: "fit", parameters: wire, config }, timeoutMs, log);
       const t1 = performance.now();
       const results: FitResult[] = [];
       let fitFailures = fit.failures;
@@ -195,7 +195,7 @@ export async function serveFederated(
       const evalWire = toWire(global);
       const evalPool = [...pool.clients];
       const evalCount = fractionEvaluate > 0 && evalPool.length >= minEvaluateClients ? Math.min(evalPool.length, sampleSize(evalPool.length, fractionEvaluate, minEvaluateClients)) : 0;
-      const evaluation = await ask(rng.shuffle(evalPool).slice(0, evalCount), "evaluate", () => ({ kind: "evaluate", parameters: evalWire, config: { server_round: round } }), timeoutMs, log);
+      const evaluation = await ask(rng.shuffle(evalPool).slice(0, evalCount), "evaluate", { kind: "evaluate", parameters: evalWire, config: { server_round: round } }, timeoutMs, log);
       const examples = evaluation.replies.reduce((n, r) => n + r.reply.numExamples, 0);
       const weighted = (value: (r: Extract<Reply, { kind: "evaluate" }>) => number | null): number | null => {
         if (examples === 0) return null;

@@ -32,6 +32,12 @@ export const modelRegistry: Record<string, ModelEntry> = {
     build: ({ inputShape, classes, seed }) => buildMlp({ inputShape, classes, seed: seed ?? 0 }),
     trainingKernels: [],
   },
+  "mlp-wide": {
+    description: "a wide MLP, dense 2048 → 512 (≈ 2.66 M parameters on 28×28 images: MobileNetV3-Small's size), for federated round costs",
+    input: "any",
+    build: ({ inputShape, classes, seed }) => buildMlp({ inputShape, classes, hidden: [2048, 512], seed: seed ?? 0 }),
+    trainingKernels: [],
+  },
   sentinelnet: {
     description: "SentinelNet CNN + BiLSTM (≈ 2.9 M parameters), the seed's primary model",
     input: "tabular",
