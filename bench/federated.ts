@@ -9,8 +9,7 @@
  *     node build/bench/federated.js [ROUNDS] [CLIENTS] [SUBSET]
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { median } from "../lib/bench/paired";
 import { debianFashionMnistDir } from "../lib/data/mnist";
@@ -38,25 +37,19 @@ async function main(): Promise<void> {
   const clients = Number(process.argv[3] ?? 8);
   const subset = Number(process.argv[4] ?? 8000);
   const dataset = existsSync(debianFashionMnistDir) ? "fashion-mnist" : "synthetic-fashion";
-  const out = mkdtempSync(join(tmpdir(), "edgelab-fl-bench-"));
-  let roundCost: Record<string, unknown>;
-  try {
-    // Round 1 includes each client's start-up (tfjs, data); round 2 onward is the steady state.
-    const run = await runFederatedCluster({ outDir: out, clients, rounds: 2, model: "mlp-wide", dataset, subset, bandwidthMbps: 1000, localEpochs: 1, batchSize: 32 });
-    const r = run.server.rounds[1];
-    const train = r.clientTrainSeconds ?? Number.NaN;
-    const overhead = r.fitSeconds + r.aggregateSeconds - train;
-    // Every client's parameters cross the server's one link, down then up: the round cannot beat this.
-    const linkSeconds = run.bandwidthMbps ? ((r.bytesDown + r.bytesUp) * 8) / (run.bandwidthMbps * 1e6) : 0;
-    roundCost = {
-      links: run.links, why: run.why, bandwidthMbps: run.bandwidthMbps, clients, model: "mlp-wide", parameters: run.server.parameters, dataset, samplesPerClient: subset / clients,
-      round: r, slowestClientTrainSeconds: train, overheadSeconds: overhead, overheadFraction: overhead / train,
-      serverLinkSeconds: linkSeconds, overheadBeyondLinkFraction: (overhead - linkSeconds) / train,
-      note: "all clients share this machine's cores, so their training is slower than on one Pi each; overhead is what the round adds beyond the slowest client's training",
-    };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  // Round 1 includes each client's start-up (tfjs, data); round 2 onward is the steady state.
+  const run = await runFederatedCluster({ clients, rounds: 2, model: "mlp-wide", dataset, subset, bandwidthMbps: 1000, localEpochs: 1, batchSize: 32 });
+  const r = run.server.rounds[1];
+  const train = r.clientTrainSeconds ?? Number.NaN;
+  const overhead = r.fitSeconds + r.aggregateSeconds - train;
+  // Every client's parameters cross the server's one link, down then up: the round cannot beat this.
+  const linkSeconds = run.bandwidthMbps ? ((r.bytesDown + r.bytesUp) * 8) / (run.bandwidthMbps * 1e6) : 0;
+  const roundCost = {
+    links: run.links, why: run.why, bandwidthMbps: run.bandwidthMbps, clients, model: "mlp-wide", parameters: run.server.parameters, dataset, samplesPerClient: subset / clients,
+    round: r, slowestClientTrainSeconds: train, overheadSeconds: overhead, overheadFraction: overhead / train,
+    serverLinkSeconds: linkSeconds, overheadBeyondLinkFraction: (overhead - linkSeconds) / train,
+    note: "all clients share this machine's cores, so their training is slower than on one Pi each; overhead is what the round adds beyond the slowest client's training",
+  };
   const parameters = 2_660_000;
   const mb = (clients * parameters * 4) / 1e6;
   const python = systemPython();

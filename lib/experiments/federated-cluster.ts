@@ -5,7 +5,8 @@
  * made, else on loopback (and the result says so). What notebooks, tests and the benchmark run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmulatedCluster, emulationUnavailable, type EmulatedCluster } from "../cluster/emulated";
 import type { ServerRound } from "../federated/server";
@@ -27,16 +28,16 @@ export interface FederatedClusterConfig {
   seed: number;
   /** Link speed to emulate, Mbit/s; null runs on loopback. */
   bandwidthMbps: number | null;
-  /** Where server and clients write (server/, client-I/). */
-  outDir: string;
+  /** Where server and clients write (server/, client-I/); null: a temporary folder, removed afterwards. */
+  outDir: string | null;
   /** Called with a client's index and process right after the round starts, e.g. to kill it. */
   onRoundStart?: (round: number, clients: ChildProcess[]) => void;
 }
 
 /** Defaults: 3 clients, 3 rounds, the MLP on Fashion-MNIST, FedAvg, IID, 1 Gbit/s links. */
-export const defaultFederatedClusterConfig: Readonly<Omit<FederatedClusterConfig, "outDir">> = Object.freeze({
+export const defaultFederatedClusterConfig: Readonly<FederatedClusterConfig> = Object.freeze({
   clients: 3, rounds: 3, model: "mlp", dataset: "fashion-mnist", strategy: "fedavg", partition: "iid", localEpochs: 1, batchSize: 32, learningRate: 0.05,
-  subset: 3000, seed: 0, bandwidthMbps: 1000,
+  subset: 3000, seed: 0, bandwidthMbps: 1000, outDir: null,
 });
 
 /** What a run returns: the server's `--json` and each client's. */
@@ -68,8 +69,9 @@ function collect(child: ChildProcess, onLine?: (line: string) => void): Promise<
 }
 
 /** Runs the server and clients to completion. */
-export async function runFederatedCluster(overrides: Partial<FederatedClusterConfig> & Pick<FederatedClusterConfig, "outDir">): Promise<FederatedClusterResult> {
+export async function runFederatedCluster(overrides: Partial<FederatedClusterConfig> = {}): Promise<FederatedClusterResult> {
   const cfg: FederatedClusterConfig = { ...defaultFederatedClusterConfig, ...overrides };
+  const outDir = cfg.outDir ?? mkdtempSync(join(tmpdir(), "edgelab-fl-cluster-"));
   const why = cfg.bandwidthMbps === null ? "no link speed asked for" : emulationUnavailable();
   const cluster: EmulatedCluster | null = why === null && cfg.bandwidthMbps !== null ? createEmulatedCluster(cfg.clients + 1, cfg.bandwidthMbps) : null;
   const cli = join(projectRoot(), "build", "lib", "cli", "main.js");
@@ -77,7 +79,7 @@ export async function runFederatedCluster(overrides: Partial<FederatedClusterCon
   const serverHost = cluster ? cluster.hosts[0].address : "127.0.0.1";
   // A fixed port per process id keeps concurrent runs apart; inside namespaces any port is free.
   const address = `${serverHost}:${cluster ? 8080 : 20000 + (process.pid % 20000)}`;
-  mkdirSync(cfg.outDir, { recursive: true });
+  mkdirSync(outDir, { recursive: true });
   const launch = (i: number, args: string[]): ChildProcess => {
     const argv = [...host(i), process.execPath, cli, ...args];
     return spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
@@ -88,7 +90,7 @@ export async function runFederatedCluster(overrides: Partial<FederatedClusterCon
       "fl", "serve", "--address", address, "--rounds", String(cfg.rounds), "--min-clients", String(cfg.clients), "--strategy", cfg.strategy,
       "--model", cfg.model, "--dataset", cfg.dataset, "--subset", "100",
       "--local-epochs", String(cfg.localEpochs), "--batch", String(cfg.batchSize), "--lr", String(cfg.learningRate), "--seed", String(cfg.seed),
-      "--out", join(cfg.outDir, "server"), "--wait", "120", "--round-timeout", "600", "--json",
+      "--out", join(outDir, "server"), "--wait", "120", "--round-timeout", "600", "--json",
     ]);
     const serverDone = collect(server, (line) => {
       const m = /round (\d+): fit sent/.exec(line);
@@ -99,7 +101,7 @@ export async function runFederatedCluster(overrides: Partial<FederatedClusterCon
         launch(c + 1, [
           "fl", "client", "--server", address, "--model", cfg.model, "--dataset", cfg.dataset, "--partition", cfg.partition, "--client-id", String(c),
           "--num-clients", String(cfg.clients), "--seed", String(cfg.seed), ...(cfg.subset === null ? [] : ["--subset", String(cfg.subset)]),
-          "--out", join(cfg.outDir, `client-${c}`), "--connect-timeout", "120", "--json",
+          "--out", join(outDir, `client-${c}`), "--connect-timeout", "120", "--json",
         ]),
       );
     }
@@ -117,5 +119,6 @@ export async function runFederatedCluster(overrides: Partial<FederatedClusterCon
   } finally {
     clients.forEach((c) => c.exitCode === null && c.kill("SIGKILL"));
     cluster?.destroy();
+    if (cfg.outDir === null) rmSync(outDir, { recursive: true, force: true });
   }
 }

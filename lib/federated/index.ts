@@ -48,3 +48,4 @@ export {
   type SamplingConfig,
   type ServerOptimizer,
 } from "./strategies";
+export { projectRound, type RoundCost, type RoundCostInputs } from "./round-cost";

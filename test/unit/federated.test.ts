@@ -14,6 +14,7 @@ import {
   parsePartition,
   parseStrategy,
   partitionLabels,
+  projectRound,
   sampleSize,
   trimmedMean,
   weightedMean,
@@ -93,4 +94,13 @@ test("partitions cover every sample exactly once; non-IID ones are skewed as spe
   for (const row of labelHistogram(labels, partitionLabels(labels, 10, parsePartition("pathological:2"), 3), 10)) {
     assert.equal(row.filter((c) => c > 0).length, 2, "pathological:2 → exactly two classes per client");
   }
+});
+
+test("a projected round: parallel training, transfers through the slower link, aggregation by throughput", () => {
+  // 8 clients × 10 MB over a 1 Gbit/s server link: 0.64 s each way; training 32 × 2.37 s.
+  const cost = projectRound({ clients: 8, parameterBytes: 10e6, secondsPerBatch: 2.37, batchesPerRound: 32, clientMbps: 1000, serverMbps: 1000, aggregateMBps: 2000 });
+  close([cost.trainSeconds, cost.transferSeconds, cost.aggregateSeconds], [75.84, 1.28, 0.04], 1e-9);
+  close([cost.overheadFraction], [(1.28 + 0.04) / 75.84], 1e-12);
+  // One client on Wi-Fi: its own 50 Mbit/s link is the bottleneck (1.6 s each way).
+  close([projectRound({ clients: 1, parameterBytes: 10e6, secondsPerBatch: 1, batchesPerRound: 1, clientMbps: 50, serverMbps: 1000, aggregateMBps: 1e9 }).transferSeconds], [3.2], 1e-9);
 });
