@@ -32,7 +32,7 @@ const commands: Record<string, { summary: string; usage?: string; run: (argv: st
     run: pipelineCommand,
   },
   "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", run: simulateCommand },
-  train: { summary: "train a model (mlp, mlp-wide, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", run: trainCommand },
+  train: { summary: "train a model (mlp, mlp-wide, cnn, cnn-small, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", run: trainCommand },
 };
 
 function help(): string {

@@ -1,4 +1,5 @@
 /** Models with typed configs, parameter counts and a registry by name. */
+export * from "./cnn";
 export * from "./dropout";
 export * from "./mlp";
 export * from "./registry";

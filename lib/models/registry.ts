@@ -3,6 +3,7 @@
  * its training needs (so the runtime can pick a backend that has them).
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { buildCnn } from "./cnn";
 import { buildMlp } from "./mlp";
 import { buildSentinelNet, sentinelNetDebugConfig } from "./sentinelnet";
 import { buildSqueezeNet } from "./squeezenet";
@@ -37,6 +38,18 @@ export const modelRegistry: Record<string, ModelEntry> = {
     input: "any",
     build: ({ inputShape, classes, seed }) => buildMlp({ inputShape, classes, hidden: [2048, 512], seed: seed ?? 0 }),
     trainingKernels: [],
+  },
+  cnn: {
+    description: "the FedAvg paper's CNN: conv 5×5 (32) → pool → conv 5×5 (64) → pool → dense 512 (≈ 1.66 M parameters on 28×28)",
+    input: "image",
+    build: ({ inputShape, classes, seed }) => buildCnn({ inputShape, classes, seed: seed ?? 0 }),
+    trainingKernels: ["Conv2DBackpropFilter"],
+  },
+  "cnn-small": {
+    description: "the same CNN, narrow: conv 5×5 (8) → pool → conv 5×5 (16) → pool → dense 64 (≈ 54 K parameters on 28×28)",
+    input: "image",
+    build: ({ inputShape, classes, seed }) => buildCnn({ inputShape, classes, filters: [8, 16], hidden: 64, seed: seed ?? 0 }),
+    trainingKernels: ["Conv2DBackpropFilter"],
   },
   sentinelnet: {
     description: "SentinelNet CNN + BiLSTM (≈ 2.9 M parameters), the seed's primary model",

@@ -102,7 +102,7 @@ test("edgelab train: the --json contract, checkpoints, and a CLI resume equal to
 });
 
 test("edgelab train: bad input is one clear line", () => {
-  fails(/unknown model "resnet"; choose one of mlp, mlp-wide, sentinelnet, sentinelnet-debug, squeezenet/, "train", "--model", "resnet", "--dataset", "synthetic-cicids");
+  fails(/unknown model "resnet"; choose one of mlp, mlp-wide, cnn, cnn-small, sentinelnet, sentinelnet-debug, squeezenet/, "train", "--model", "resnet", "--dataset", "synthetic-cicids");
   fails(/cifar10: needs --data DIR/, "train", "--model", "squeezenet", "--dataset", "cifar10");
   fails(/\/nonexistent: unknown dataset/, "train", "--model", "mlp", "--dataset", "/nonexistent");
   fails(/model squeezenet takes images; dataset synthetic-cicids is tabular/, "train", "--model", "squeezenet", "--dataset", "synthetic-cicids", "--out", join(dir, "x"));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { applyStandardizer, fashionMnistOrSynthetic, fitStandardizer, selectImages, selectRows, stratifiedSubset, syntheticCicids } from "../../lib/data";
-import { buildMlp, parameterCount } from "../../lib/models";
+import { buildCnn, buildMlp, parameterCount } from "../../lib/models";
 import { useBackend } from "../../lib/runtime";
 import { balancedClassWeights, learningRateAt, projectEpoch, toArrayData, train } from "../../lib/train";
 
@@ -50,4 +50,11 @@ test("schedules, class weights and projections are pure and match their definiti
   assert.equal(p.steps, 100);
   assert.equal(p.seconds.mid, 100);
   assert.ok(p.seconds.low <= p.seconds.mid && p.seconds.mid <= p.seconds.high);
+});
+
+test("the FedAvg paper's CNN has its 1,663,370 parameters on 28×28×1 and refuses flat inputs", () => {
+  // conv 5×5×1×32 + 32, conv 5×5×32×64 + 64, dense 7·7·64×512 + 512, dense 512×10 + 10.
+  assert.equal(parameterCount(buildCnn({})), 832 + 51264 + 1606144 + 5130);
+  assert.equal(buildCnn({}).outputs[0].shape.join(","), ",10");
+  assert.throws(() => buildCnn({ inputShape: [78] }), /takes images \[height, width, channels\], got input shape \[78\]/);
 });
