@@ -3,7 +3,7 @@
  *   edgelab fl simulate --model NAME --dataset NAME --clients N --fraction F --rounds R
  *       --strategy fedavg|fedprox:MU|fedavgm|fedadagrad|fedadam|fedyogi|fedmedian|fedtrimmedavg[:B]
  *       --partition iid|dirichlet:ALPHA|pathological:K|shard:K [--local-epochs E] [--batch B] [--lr X]
- *       [--seed S] [--subset N] [--failure-rate P] [--out DIR] [--resume] [--json]
+ *       [--seed S] [--subset N] [--failure-rate P] [--straggler-rate P] [--out DIR] [--resume] [--json]
  *   edgelab fl serve … / edgelab fl client … (Flower's Join protocol; see ./fl-network)
  */
 import { parseArgs } from "node:util";
@@ -20,17 +20,18 @@ export const flUsage = `usage:
   edgelab fl simulate --model mlp --dataset fashion-mnist --clients 10 --fraction 1 --rounds 5
       --strategy fedavg|fedprox:MU|fedavgm|fedadagrad|fedadam|fedyogi|fedmedian|fedtrimmedavg[:BETA]
       --partition iid|dirichlet:ALPHA|pathological:K|shard:K [--local-epochs 1] [--batch 32] [--lr 0.05]
-      [--seed 0] [--subset N] [--failure-rate 0] [--out DIR] [--resume] [--json]
+      [--seed 0] [--subset N] [--failure-rate 0] [--straggler-rate 0] [--out DIR] [--resume] [--json]
       N virtual clients in one process (weights swapped), client sampling as Flower's
-      fraction_fit/min_fit_clients, central evaluation per round; --out writes history.csv and a
-      per-round checkpoint that --resume continues from
+      fraction_fit/min_fit_clients, central evaluation per round; --failure-rate drops sampled
+      clients, --straggler-rate makes them return partial work (10-90 % of their samples);
+      --out writes history.csv and a per-round checkpoint that --resume continues from
 ${flNetworkUsage}`;
 
 async function simulate(argv: string[]): Promise<void> {
   const options = {
     model: { type: "string" }, dataset: { type: "string" }, data: { type: "string" }, clients: { type: "string" }, fraction: { type: "string" },
     rounds: { type: "string" }, strategy: { type: "string" }, partition: { type: "string" }, "local-epochs": { type: "string" },
-    batch: { type: "string" }, lr: { type: "string" }, seed: { type: "string" }, subset: { type: "string" }, "failure-rate": { type: "string" },
+    batch: { type: "string" }, lr: { type: "string" }, seed: { type: "string" }, subset: { type: "string" }, "failure-rate": { type: "string" }, "straggler-rate": { type: "string" },
     out: { type: "string" }, resume: { type: "boolean" }, json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "fl simulate");
@@ -57,6 +58,7 @@ async function simulate(argv: string[]): Promise<void> {
       clients, rounds: num(values.rounds, "--rounds (a positive integer)", 5, integer), strategy, partition, seed,
       localEpochs: num(values["local-epochs"], "--local-epochs (a positive integer)", 1, integer), batchSize: num(values.batch, "--batch", 32, integer),
       learningRate: num(values.lr, "--lr", 0.05), failureRate: num(values["failure-rate"], "--failure-rate (in [0, 1))", 0, (n) => n >= 0 && n < 1),
+      stragglerRate: num(values["straggler-rate"], "--straggler-rate (in [0, 1])", 0, (n) => n >= 0 && n <= 1),
       outDir: values.out ?? null, resume: values.resume === true,
     },
     (row) => values.json || process.stderr.write(`edgelab fl: round ${row.round}: accuracy ${row.testAccuracy.toFixed(4)}, ${row.seconds.toFixed(1)} s\n`),

@@ -13,7 +13,7 @@ import { npyAsFloat32, readNpy, writeNpy } from "../deploy/npy";
 import { exportRun } from "../deploy/export-run";
 import { inspectOnnx, readOnnx } from "../deploy/onnx-model";
 import { applyPreprocessing } from "../deploy/preprocess";
-import { quantizeDynamic, quantizeStatic } from "../deploy/quantize";
+import { checkCalibration, quantizeDynamic, quantizeStatic } from "../deploy/quantize";
 import { writeFileAtomic } from "../report/atomic";
 import { DeployedModel, optimizationLevels } from "../deploy/session";
 import { toTextTable } from "../report/table";
@@ -109,6 +109,8 @@ export async function quantizeCommand(argv: string[]): Promise<void> {
     if (!values.calibration) throw new UsageError("quantize: --mode static needs --calibration X.npy (representative raw inputs)");
     const array = readNpy(values.calibration);
     if (array.dtype !== "float32" && array.dtype !== "float64") throw new DataFormatError(values.calibration, `dtype ${array.dtype}: calibration inputs must be float32`);
+    // Before onnxruntime sees them: a 0-row batch aborts it natively, NaN rows give constant logits.
+    checkCalibration([{ data: npyAsFloat32(array, values.calibration), shape: array.shape }], values.calibration);
     const model = await DeployedModel.load(bytes);
     model.checkInput("float32", array.shape);
     const data = applyPreprocessing(model.preprocessing, array.dtype === "float32" ? (array.data as Float32Array) : Float32Array.from(array.data as Float64Array));

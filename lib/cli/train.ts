@@ -36,7 +36,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!values.model || !values.dataset) throw new UsageError(`train: --model and --dataset are required\n${usage}`);
   if (!modelRegistry[values.model] && !isTabularBaseline(values.model)) throw new UsageError(`train: unknown model "${values.model}"; choose one of ${[...modelNames, ...tabularBaselineNames].join(", ")}`);
   const lr = values.lr === undefined ? undefined : Number(values.lr);
-  if (lr !== undefined && !(lr > 0)) throw new UsageError(`train: --lr must be a positive number, got "${values.lr}"`);
+  if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UsageError(`train: --lr must be a positive finite number, got "${values.lr}"`);
   if (values["class-weights"] && values["class-weights"] !== "balanced" && values["class-weights"] !== "none") throw new UsageError(`train: --class-weights must be balanced or none`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`train: --seed must be an integer, got "${values.seed}"`);

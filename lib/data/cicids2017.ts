@@ -181,6 +181,8 @@ export function loadCicids2017(path: string, options: CicidsOptions = {}): { dat
     files, bytesRead: 0, rawRows: 0, blankRows: 0, nonFiniteRows: 0, negativeRows: 0, duplicateRows: 0, cleanRows: 0, labelCounts: {}, options: cleaning,
   };
   const readBytes = options.readBytes ?? 8 << 20;
+  // A CICIDS row is under 2 KB; a "line" this long means the file is not a CSV (memory stays bounded).
+  const maxLineBytes = Math.max(readBytes, 8 << 20);
 
   const labelId = (raw: string, file: string, lineNo: number): number => {
     let id = labelIds.get(raw);
@@ -207,6 +209,8 @@ export function loadCicids2017(path: string, options: CicidsOptions = {}): { dat
       while (!eof || filled > 0) {
         if (!eof) {
           if (filled === buf.length) {
+            // A whole buffer with no line end: one line longer than any CICIDS row can be.
+            if (buf.length >= maxLineBytes) throw new DataFormatError(file, `line ${lineNo + 1}: more than ${maxLineBytes / 2 ** 20} MiB without a line end: not a CSV row (a binary or sparse file?)`);
             const bigger = Buffer.allocUnsafe(buf.length * 2);
             buf.copy(bigger, 0, 0, filled);
             buf = bigger;

@@ -6,10 +6,11 @@
  *   `{data: uint8[10000, 3072], labels: [int]}`, read with a restricted unpickler.
  * Output is NHWC float32 in [0, 1].
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { ImageDataset } from "./dataset";
 import { DataFormatError } from "./errors";
+import { readInputFile } from "./read-file";
 import type { Split } from "./mnist";
 import { dictGet, unpickle, type NdArray, type PickleValue } from "./pickle";
 
@@ -108,12 +109,7 @@ export function loadCifar10(options: Cifar10Options): ImageDataset {
 /** Loads and concatenates the given batch files of one layout. */
 export function loadCifarFiles(files: string[], layout: CifarLayout): ImageDataset {
   const parts = files.map((file) => {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (err) {
-      throw new DataFormatError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
+    const bytes = readInputFile(file);
     return layout === "binary" ? decodeCifarBinary(bytes, file) : decodeCifarPickle(bytes, file);
   });
   const n = parts.reduce((sum, p) => sum + p.labels.length, 0);

@@ -13,3 +13,12 @@ export class DataFormatError extends Error {
     this.name = "DataFormatError";
   }
 }
+
+/**
+ * Untrusted text (a header, a name read from a file) made safe for a one-line message: quoted and
+ * escaped (no newlines or control characters), at most `max` characters.
+ */
+export function quoteForMessage(text: string, max = 60): string {
+  const quoted = JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+  return quoted.replace(/[\u0080-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

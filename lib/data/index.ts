@@ -11,6 +11,7 @@ export * from "./inspect";
 export * from "./mnist";
 export * from "./pad";
 export * from "./pickle";
+export * from "./read-file";
 export * from "./registry";
 export * from "./split";
 export * from "./standardize";

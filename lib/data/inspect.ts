@@ -2,7 +2,8 @@
  * Summaries of a dataset on disk: what `edgelab data inspect` prints. Reads the whole dataset
  * (counts are exact) through the same loaders training uses.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { readInputFile } from "./read-file";
 import { join } from "node:path";
 import { labelCountMap } from "./dataset";
 import { DataFormatError } from "./errors";
@@ -48,8 +49,8 @@ function inspectIdx(path: string): DataSummary {
     for (const split of ["train", "test"] as const) {
       const pair = findIdxPair(path, split);
       if (!pair) continue;
-      const images = decodeIdx(readFileSync(pair.images), pair.images);
-      const labels = decodeIdx(readFileSync(pair.labels), pair.labels);
+      const images = decodeIdx(readInputFile(pair.images), pair.images);
+      const labels = decodeIdx(readInputFile(pair.labels), pair.labels);
       if (labels.shape[0] !== images.shape[0]) throw new DataFormatError(pair.labels, `${labels.shape[0]} labels for ${images.shape[0]} images in ${pair.images}`);
       shape = [...images.shape.slice(1), 1];
       const counts = countsOf(labels.data, classNamesFor(path));
@@ -60,7 +61,7 @@ function inspectIdx(path: string): DataSummary {
     const samples = Object.values(splits).reduce((s, v) => s + v.samples, 0);
     return { format: "idx", path, files, samples, classes: Object.keys(labelCounts).length, labelCounts, shape, splits };
   }
-  const array = decodeIdx(readFileSync(path), path);
+  const array = decodeIdx(readInputFile(path), path);
   if (array.shape.length === 1) {
     const names = classNamesFor(path);
     const max = array.data.reduce((m, v) => Math.max(m, v), 0);
@@ -72,7 +73,7 @@ function inspectIdx(path: string): DataSummary {
   const dir = join(path, "..");
   const split = /t10k/.test(path) ? "test" : "train";
   const pair = findIdxPair(dir, split);
-  const labelCounts = pair ? countsOf(decodeIdx(readFileSync(pair.labels), pair.labels).data, classNamesFor(path)) : {};
+  const labelCounts = pair ? countsOf(decodeIdx(readInputFile(pair.labels), pair.labels).data, classNamesFor(path)) : {};
   return { format: "idx", path, files: pair ? [path, pair.labels] : [path], samples: array.shape[0], classes: Object.keys(labelCounts).length, labelCounts, shape: [...array.shape.slice(1), 1] };
 }
 

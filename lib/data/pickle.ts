@@ -4,7 +4,8 @@
  * globals it accepts are the numpy array constructors and `_codecs.encode`, each implemented
  * here as plain data construction. Any other opcode or global is rejected with its byte offset.
  */
-import { DataFormatError } from "./errors";
+import { formatBytes, maxInputBytes } from "../runtime/limits";
+import { DataFormatError, quoteForMessage } from "./errors";
 
 /** A numpy array decoded from a pickle (C or Fortran order as recorded). */
 export interface NdArray {
@@ -51,10 +52,13 @@ const latin1 = new TextDecoder("latin1");
 const utf8 = new TextDecoder("utf-8");
 
 /**
- * Decodes a pickle restricted to data. `file` names the source in errors.
+ * Decodes a pickle restricted to data. `file` names the source in errors. The machine is bounded:
+ * the byte copies REDUCE (`_codecs.encode`) and BUILD make beyond the input may not
+ * exceed 4× the input plus 1 MiB, nor the input limit — a 4 MB pickle that re-encodes one memoised
+ * string a thousand times is refused, not followed to 8 GB.
  * @throws DataFormatError "unsupported pickle content: …" for anything that could run code.
  */
-export function unpickle(bytes: Uint8Array, file: string): PickleValue {
+export function unpickle(bytes: Uint8Array, file: string, limit = maxInputBytes()): PickleValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: StackItem[] = [];
   const memo = new Map<number, StackItem>();
@@ -62,6 +66,12 @@ export function unpickle(bytes: Uint8Array, file: string): PickleValue {
 
   const fail = (problem: string): never => {
     throw new DataFormatError(file, problem);
+  };
+  const budget = Math.min(limit, 4 * bytes.length + 2 ** 20);
+  let spent = 0;
+  const charge = (n: number, at: number): void => {
+    spent += n;
+    if (spent > budget) fail(`the pickle would need more than ${formatBytes(budget)} to decode (at byte ${at}): refused as a memory bomb`);
   };
   const need = (n: number): void => {
     if (pos + n > bytes.length) fail(`truncated at byte ${bytes.length}: pickle opcode at byte ${pos - 1} needs ${n} more bytes`);
@@ -258,7 +268,7 @@ export function unpickle(bytes: Uint8Array, file: string): PickleValue {
       case 0x63: {
         // GLOBAL "module\nname\n"
         const name = `${line()}.${line()}`;
-        if (!allowedGlobals.has(name)) fail(`unsupported pickle content: global ${name} at byte ${at} (only numpy arrays and plain data are accepted; nothing was executed)`);
+        if (!allowedGlobals.has(name)) fail(`unsupported pickle content: global ${quoteForMessage(name)} at byte ${at} (only numpy arrays and plain data are accepted; nothing was executed)`);
         stack.push({ kind: "global", name });
         break;
       }
@@ -266,9 +276,9 @@ export function unpickle(bytes: Uint8Array, file: string): PickleValue {
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        const full = `${String(module)}.${String(name)}`;
+        const full = `${typeof module === "string" ? module : describe(module)}.${typeof name === "string" ? name : describe(name)}`;
         if (typeof name !== "string" || typeof module !== "string" || !allowedGlobals.has(full)) {
-          fail(`unsupported pickle content: global ${full} at byte ${at} (only numpy arrays and plain data are accepted; nothing was executed)`);
+          fail(`unsupported pickle content: global ${quoteForMessage(full)} at byte ${at} (only numpy arrays and plain data are accepted; nothing was executed)`);
         }
         stack.push({ kind: "global", name: full });
         break;
@@ -278,13 +288,17 @@ export function unpickle(bytes: Uint8Array, file: string): PickleValue {
         const args = pop();
         const callable = pop();
         if (!isGlobal(callable) || !isTuple(args)) fail(`unsupported pickle content: REDUCE of ${describe(callable)} at byte ${at}`);
-        stack.push(reduce((callable as Global).name, (args as PickleTuple).items, fail, at));
+        const items = (args as PickleTuple).items;
+        if ((callable as Global).name === "_codecs.encode" && typeof items[0] === "string") charge(items[0].length, at);
+        stack.push(reduce((callable as Global).name, items, fail, at));
         break;
       }
       case 0x62: {
         // BUILD: obj.__setstate__(state), for ndarray and dtype only
         const state = pop();
         const target = stack[stack.length - 1];
+        const data = isTuple(state) ? state.items[4] : undefined;
+        if (typeof data === "string") charge(data.length, at);
         build(target, state, fail, at);
         break;
       }

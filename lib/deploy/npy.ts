@@ -4,8 +4,8 @@
  * Only little-endian, C-order arrays are read; big-endian and Fortran-order arrays are rejected
  * with a message naming the file (never misread).
  */
-import { readFileSync } from "node:fs";
-import { DataFormatError } from "../data/errors";
+import { DataFormatError, quoteForMessage } from "../data/errors";
+import { readInputFile } from "../data/read-file";
 import { writeFileAtomic } from "../report/atomic";
 
 /** Element types edgelab reads and writes. */
@@ -39,7 +39,7 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new DataFormatError(file, `malformed .npy header: ${header.trim()}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new DataFormatError(file, `malformed .npy header: ${quoteForMessage(header.trim(), 120)}`);
   if (fortran === "True") throw new DataFormatError(file, "Fortran-order array is not supported: save it with np.ascontiguousarray(a) first");
   if (descr.startsWith(">")) throw new DataFormatError(file, `big-endian dtype ${descr} is not supported: convert with a.astype(a.dtype.newbyteorder('<'))`);
   const dtype = descrToDtype[descr.replace(/^=/, "<")];
@@ -60,13 +60,7 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
 
 /** Reads a `.npy` file. */
 export function readNpy(path: string): NpyArray {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new DataFormatError(path, `cannot read: ${(err as Error).message}`);
-  }
-  return parseNpy(bytes, path);
+  return parseNpy(readInputFile(path), path);
 }
 
 /** Encodes an array as `.npy` (version 1.0, C order, little-endian). */

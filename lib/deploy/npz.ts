@@ -3,9 +3,9 @@
  * (`arr_0.npy`, `arr_1.npy`, … for positional arrays). Written uncompressed (ZIP "stored");
  * read stored or deflated (`np.savez_compressed`). Archive structure errors name the file.
  */
-import { readFileSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
 import { DataFormatError } from "../data/errors";
+import { readInputFile } from "../data/read-file";
 import { writeFileAtomic } from "../report/atomic";
 import { encodeNpy, parseNpy, type NpyArray } from "./npy";
 
@@ -113,11 +113,5 @@ export function parseNpz(bytes: Uint8Array, file = "<bytes>"): Map<string, NpyAr
 
 /** Reads a `.npz` file. */
 export function readNpz(path: string): Map<string, NpyArray> {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new DataFormatError(path, `cannot read: ${(err as Error).message}`);
-  }
-  return parseNpz(bytes, path);
+  return parseNpz(readInputFile(path), path);
 }

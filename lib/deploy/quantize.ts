@@ -140,12 +140,29 @@ export function uint8Params(min: number, max: number): { scale: number; zeroPoin
 }
 
 /**
+ * Refuses calibration data that would give a meaningless INT8 model: no batches, a batch with no
+ * rows, or a non-finite value (a NaN range quantises every activation to one constant). `name`
+ * (the file) leads the message.
+ */
+export function checkCalibration(calibration: readonly { data: Float32Array; shape: number[] }[], name: string): void {
+  if (calibration.length === 0) throw new DataFormatError(name, "no calibration batches: static quantisation needs representative inputs");
+  calibration.forEach((batch, b) => {
+    const rows = batch.shape[0] ?? 0;
+    if (rows === 0 || batch.data.length === 0) throw new DataFormatError(name, `${calibration.length > 1 ? `batch ${b}: ` : ""}0 rows: static quantisation needs at least one calibration row`);
+    const perRow = batch.data.length / rows;
+    for (let i = 0; i < batch.data.length; i++) {
+      if (!Number.isFinite(batch.data[i])) throw new DataFormatError(name, `${calibration.length > 1 ? `batch ${b}, ` : ""}row ${Math.floor(i / perRow)}, value ${i % perRow} is ${batch.data[i]}: calibration inputs must be finite`);
+    }
+  });
+}
+
+/**
  * Static QDQ quantisation. `calibration` are inputs (row-major float32 with their shapes) fed to
  * the float model to measure activation ranges; they should be preprocessed the way inference
  * inputs are (the caller applies the metadata's z-scoring, as {@link DeployedModel} does).
  */
 export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Float32Array; shape: number[] }[], file = "<bytes>"): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
-  if (calibration.length === 0) throw new Error("static quantisation needs at least one calibration batch");
+  checkCalibration(calibration, "calibration data");
   const model = decodeOnnx(bytes, file);
   // Per-channel DequantizeLinear (the axis attribute) needs opset 13; raising a model's opset would
   // silently change other operators (Squeeze, Split, … changed signature at 13), so refuse instead.
@@ -172,6 +189,9 @@ export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Flo
     }
   }
   await session.release();
+  for (const [a, [min, max]] of ranges) {
+    if (!Number.isFinite(min) || !Number.isFinite(max)) throw new DataFormatError(file, `activation ${a} reached ${Number.isFinite(min) ? max : min} on the calibration data: no INT8 range can represent it`);
+  }
 
   const g = new GraphBuilder();
   const nodes: onnx.INodeProto[] = [];

@@ -10,7 +10,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { Rng } from "../random/rng";
 import { writeCsv } from "../report/table";
 import { selectSamples } from "../train/batches";
-import type { TrainData } from "../train/engine";
+import { TrainingDivergedError, type TrainData } from "../train/engine";
 import { loadRoundCheckpoint, saveRoundCheckpoint } from "./checkpoint";
 import { flatWeights, localEvaluate, localFit } from "./local";
 import { labelHistogram, partitionLabels, type PartitionSpec } from "./partition";
@@ -29,6 +29,12 @@ export interface FederatedSimulation {
   seed: number;
   /** Probability that a sampled client fails in a round (its result never arrives). */
   failureRate: number;
+  /**
+   * Probability that a sampled client is a straggler (FedProx's systems heterogeneity): it gets
+   * through only part of its local work (a uniform 10–90 % of its samples, one pass) before the
+   * round closes, and that partial result is aggregated.
+   */
+  stragglerRate: number;
   /** Folder for history.csv and the per-round checkpoint; null keeps nothing. */
   outDir: string | null;
   /** Continue from `outDir`'s checkpoint when there is one. */
@@ -37,7 +43,7 @@ export interface FederatedSimulation {
 
 /** Defaults: 1 local epoch, batch 32, SGD lr 0.05, no failures. */
 export const defaultFederatedSimulation: Readonly<Omit<FederatedSimulation, "clients" | "rounds" | "strategy" | "partition">> = Object.freeze({
-  localEpochs: 1, batchSize: 32, learningRate: 0.05, optimizer: "sgd", seed: 0, failureRate: 0, outDir: null, resume: false,
+  localEpochs: 1, batchSize: 32, learningRate: 0.05, optimizer: "sgd", seed: 0, failureRate: 0, stragglerRate: 0, outDir: null, resume: false,
 });
 
 /** One round's record (what `edgelab fl simulate --json` prints per round). */
@@ -47,6 +53,8 @@ export interface RoundRow {
   testLoss: number;
   clientsSampled: number;
   clientsFailed: number;
+  /** Sampled clients that returned partial work. */
+  clientsStraggling: number;
   bytesUp: number;
   bytesDown: number;
   seconds: number;
@@ -89,15 +97,29 @@ export async function simulateFederated(
     const mu = typeof config.proximal_mu === "number" ? config.proximal_mu : 0;
     const results: FitResult[] = [];
     let failed = 0;
+    let stragglers = 0;
     for (const client of sampled) {
       if (rng.next() < sim.failureRate) {
         failed++;
         continue;
       }
-      const local = selectSamples(data.train, parts[client]);
-      const fit = await localFit(model, global, local, data.classNames, {
-        epochs: sim.localEpochs, batchSize: sim.batchSize, optimizer: sim.optimizer, learningRate: sim.learningRate, proximalMu: mu, seed: sim.seed + round * 7919 + client,
-      });
+      // Draw only when stragglers are asked for, so runs without them keep their random sequence.
+      const straggles = sim.stragglerRate > 0 && rng.next() < sim.stragglerRate;
+      const own = parts[client];
+      const done = straggles ? own.subarray(0, Math.max(1, Math.round(own.length * (0.1 + 0.8 * rng.next())))) : own;
+      stragglers += straggles ? 1 : 0;
+      const local = selectSamples(data.train, done);
+      let fit: Awaited<ReturnType<typeof localFit>>;
+      try {
+        fit = await localFit(model, global, local, data.classNames, {
+          epochs: straggles ? 1 : sim.localEpochs, batchSize: sim.batchSize, optimizer: sim.optimizer, learningRate: sim.learningRate, proximalMu: mu, seed: sim.seed + round * 7919 + client,
+        });
+      } catch (err) {
+        // A client whose training diverged returns nothing usable: a failure of this round.
+        if (!(err instanceof TrainingDivergedError)) throw err;
+        failed++;
+        continue;
+      }
       results.push({ parameters: fit.parameters, numExamples: fit.numExamples });
     }
     const t1 = performance.now();
@@ -105,7 +127,7 @@ export async function simulateFederated(
     const t2 = performance.now();
     const central = localEvaluate(model, global, data.val, classes);
     const row: RoundRow = {
-      round, testAccuracy: central.accuracy, testLoss: central.loss, clientsSampled: sampled.length, clientsFailed: failed,
+      round, testAccuracy: central.accuracy, testLoss: central.loss, clientsSampled: sampled.length, clientsFailed: failed, clientsStraggling: stragglers,
       bytesUp: results.length * bytesPerModel, bytesDown: sampled.length * bytesPerModel,
       seconds: (performance.now() - t0) / 1000, trainSeconds: (t1 - t0) / 1000, aggregateSeconds: (t2 - t1) / 1000,
     };

@@ -2,6 +2,7 @@
 export * from "./atomic";
 export * from "./figure";
 export * from "./html";
+export * from "./lock";
 export * from "./notebook";
 export * from "./png";
 export * from "./save";

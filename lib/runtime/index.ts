@@ -3,6 +3,7 @@ export * from "./backends";
 export * from "./device";
 export * from "./environment";
 export * from "./libraries";
+export * from "./limits";
 export * from "./threads";
 export * from "./paths";
 export * from "./python";

@@ -47,7 +47,8 @@ export interface TensorEntry {
 
 /** Everything but the tensors. */
 export interface CheckpointState {
-  format: "edgelab-checkpoint-1";
+  /** Format 2 adds {@link stateSha256}; format 1 checkpoints (older edgelab) still load. */
+  format: "edgelab-checkpoint-2" | "edgelab-checkpoint-1";
   /** Model name and config: a resume must rebuild the same model. */
   model: { name: string; config: unknown };
   /** Completed epochs. */
@@ -66,6 +67,8 @@ export interface CheckpointState {
   optimizerExtra: Record<string, number>;
   sha256: { "weights.bin": string; "optimizer.bin": string };
   savedAt: string;
+  /** SHA-256 of this state without this field (JSON as written): an edited step or epoch is caught. */
+  stateSha256?: string;
 }
 
 /** A loaded checkpoint. */
@@ -96,6 +99,12 @@ function unpack(bytes: Buffer, entries: TensorEntry[], file: string): tf.Tensor[
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
+/** The digest of a state without its own `stateSha256`, over its JSON (key order as written). */
+function stateDigest(state: CheckpointState): string {
+  const { stateSha256: _omit, ...rest } = state;
+  return createHash("sha256").update(JSON.stringify(rest)).digest("hex");
+}
+
 /**
  * Saves a checkpoint under `dir/epoch-NNNN/` and points `dir/latest.json` at it; keeps the newest
  * `keep` epoch folders.
@@ -104,7 +113,7 @@ export async function saveCheckpoint(
   dir: string,
   weights: { name: string; tensor: tf.Tensor }[],
   optimizer: tf.Optimizer,
-  state: Omit<CheckpointState, "format" | "weights" | "optimizer" | "optimizerExtra" | "sha256" | "savedAt">,
+  state: Omit<CheckpointState, "format" | "weights" | "optimizer" | "optimizerExtra" | "sha256" | "savedAt" | "stateSha256">,
   keep = 2,
 ): Promise<string> {
   const folder = `epoch-${String(state.epoch).padStart(4, "0")}`;
@@ -114,7 +123,7 @@ export async function saveCheckpoint(
   writeFileAtomic(join(target, "weights.bin"), w.bytes);
   writeFileAtomic(join(target, "optimizer.bin"), o.bytes);
   const full: CheckpointState = {
-    format: "edgelab-checkpoint-1",
+    format: "edgelab-checkpoint-2",
     ...state,
     weights: w.entries,
     optimizer: o.entries,
@@ -122,7 +131,7 @@ export async function saveCheckpoint(
     sha256: { "weights.bin": sha256(w.bytes), "optimizer.bin": sha256(o.bytes) },
     savedAt: new Date().toISOString(),
   };
-  writeJsonAtomic(join(target, "state.json"), full);
+  writeJsonAtomic(join(target, "state.json"), { ...full, stateSha256: stateDigest(full) });
   writeJsonAtomic(join(dir, "latest.json"), { epoch: state.epoch, dir: folder });
   const old = readdirSync(dir).filter((n) => /^epoch-\d{4}$/.test(n)).sort().slice(0, -keep);
   for (const name of old) rmSync(join(dir, name), { recursive: true, force: true });
@@ -159,7 +168,8 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   } catch (err) {
     throw new Error(`${stateFile}: corrupted checkpoint state (${(err as Error).message})`);
   }
-  if (state.format !== "edgelab-checkpoint-1") throw new Error(`${stateFile}: not an edgelab checkpoint (format ${String(state.format)})`);
+  if (state.format !== "edgelab-checkpoint-2" && state.format !== "edgelab-checkpoint-1") throw new Error(`${stateFile}: not an edgelab checkpoint (format ${String(state.format)})`);
+  if (state.format === "edgelab-checkpoint-2" && state.stateSha256 !== stateDigest(state)) throw new Error(`${stateFile}: corrupted checkpoint (the state was changed after it was saved: SHA-256 does not match)`);
   const read = (name: "weights.bin" | "optimizer.bin"): Buffer => {
     const file = join(folder, name);
     if (!existsSync(file)) throw new Error(`${file}: missing from the checkpoint`);

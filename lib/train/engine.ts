@@ -106,6 +106,24 @@ export interface TrainData {
   classNames: string[];
 }
 
+/** Training stopped because the loss became non-finite or exploded; no checkpoint of it was written. */
+export class TrainingDivergedError extends Error {
+  override name = "TrainingDivergedError";
+}
+
+/**
+ * Throws {@link TrainingDivergedError} when the loss is NaN/±Infinity or has grown 1000× past the
+ * first step's (a learning rate far too high: --lr 1e9 gave 3.5e32 and exit 0 before). Called
+ * with the loss every rank agrees on, so ranks stop together.
+ */
+export function checkDivergence(loss: number, firstLoss: number, epoch: number, step: number, learningRate: number): void {
+  const exploded = Number.isFinite(loss) && loss > 1000 * Math.max(firstLoss, 1);
+  if (Number.isFinite(loss) && !exploded) return;
+  throw new TrainingDivergedError(
+    `training diverged at epoch ${epoch}, step ${step}: the loss is ${loss}${exploded ? ` (first step: ${firstLoss.toPrecision(4)})` : ""} at learning rate ${learningRate}; lower the learning rate or clip gradients (the last checkpoint, if any, is from before)`,
+  );
+}
+
 /** What training produced. */
 export interface TrainResult {
   history: EpochLog[];
@@ -170,6 +188,7 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
   let history: EpochLog[] = [];
   let startEpoch = 0;
   let step = 0;
+  let firstLoss: number | undefined;
   let best: { value: number; epoch: number; waited: number } | null = null;
   const resumeDir = typeof config.resume === "string" ? config.resume : config.resume && checkpointDir && hasCheckpoint(checkpointDir) ? checkpointDir : null;
   if (resumeDir) {
@@ -241,6 +260,8 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
         optimizer.applyGradients(toApply);
         const rawLoss = (await value.data())[0];
         const loss = hooks.loss ? await hooks.loss(rawLoss, idx.length) : rawLoss;
+        firstLoss ??= loss;
+        checkDivergence(loss, firstLoss, epoch, s + 1, lr);
         tf.dispose([value, xs, ys, ...Object.values(toApply)]);
         const predicted = argmaxRows(logitsData, classes);
         for (let i = 0; i < idx.length; i++) {

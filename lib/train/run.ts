@@ -13,10 +13,11 @@ import { stratifiedSample } from "../data/split";
 import { standardizeSplit, type Standardizer } from "../data/standardize";
 import { modelEntry, parameterCount } from "../models";
 import { writeJsonAtomic } from "../report/atomic";
+import { lockFolder } from "../report/lock";
 import { writeCsv } from "../report/table";
 import { useBackend, trainingBackend, type BackendName } from "../runtime/backends";
 import { configureThreads } from "../runtime/threads";
-import { worldCommunicator } from "../dist/communicator";
+import { worldCommunicator, type Communicator } from "../dist/communicator";
 import { trainDataParallel, type DataParallelRow } from "../dist/data-parallel";
 import type { SyncStrategy } from "../dist/strategies";
 import { hasCheckpoint } from "./checkpoint";
@@ -73,8 +74,21 @@ export interface RunSummary {
   distributed: DataParallelRow | null;
 }
 
-/** Runs one training job; returns the summary and the engine's full result. */
+/**
+ * Runs one training job; returns the summary and the engine's full result. The run folder is
+ * locked for the run (by the root rank in a distributed run): a second writer fails at once.
+ */
 export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
+  const comm = spec.distributed ? worldCommunicator() : null;
+  const unlock = (comm?.rank ?? 0) === 0 ? lockFolder(spec.outDir) : () => {};
+  try {
+    return await trainRun(spec, comm);
+  } finally {
+    unlock();
+  }
+}
+
+async function trainRun(spec: RunSpec, comm: Communicator | null): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
   const baseline = isTabularBaseline(spec.model);
   const entry = baseline ? { input: "tabular" as const, trainingKernels: [] as string[] } : modelEntry(spec.model);
   if (baseline && spec.resume) throw new Error(`${spec.model} runs do not checkpoint yet: --resume is not supported (rerun instead)`);
@@ -113,7 +127,6 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
   const shape = { inputShape, classes: trainSet.classNames.length, seed };
   const model = modelEntry(spec.model).build(shape);
   const trainConfig: Partial<TrainConfig> = { seed, ...spec.train, outDir: spec.outDir, resume: spec.resume === true };
-  const comm = spec.distributed ? worldCommunicator() : null;
   let row: DataParallelRow | null = null;
   let result;
   if (comm && spec.distributed) {

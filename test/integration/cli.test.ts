@@ -76,7 +76,7 @@ test("bad input: one clear line naming the file, non-zero exit, nothing executed
   writeFileSync(join(dir, "noise.bin"), Buffer.from("hello world, not a dataset"));
   fails(/noise\.bin: cannot tell the format/, "data", "inspect", join(dir, "noise.bin"));
   copyFileSync(fixture("evil-reduce.pkl"), join(dir, "data_batch_1"));
-  fails(/data_batch_1: unsupported pickle content: global posix\.system/, "data", "inspect", join(dir, "data_batch_1"));
+  fails(/data_batch_1: unsupported pickle content: global "posix\.system"/, "data", "inspect", join(dir, "data_batch_1"));
   assert.equal(existsSync("/tmp/edgelab-pwned"), false);
   writeIdx(join(dir, "labels-idx1-ubyte"), { shape: [3], data: Uint8Array.from([1, 2, 3]) });
   fails(/missing: no such file or folder/, "data", "inspect", join(dir, "missing"));
@@ -177,6 +177,17 @@ test("ONNX commands: bad input is one clear line (truncated model, Fortran .npy,
   writeFileSync(wrong, encodeNpy({ dtype: "float32", shape: [2, 77], data: new Float32Array(154) }));
   fails(/expected \[batch, 78\] float32, got \[2, 77\] float32/, "run-onnx", model, "--input", wrong, "--out", join(dir, "y.npy"));
   assert.equal(existsSync(join(dir, "y.npy")), false, "nothing written on bad input");
+  // Calibration a static INT8 model cannot use: 0 rows aborted onnxruntime natively (SIGABRT);
+  // a NaN row gave constant logits and exit 0.
+  const empty = join(dir, "calib-empty.npy");
+  writeFileSync(empty, encodeNpy({ dtype: "float32", shape: [0, 78], data: new Float32Array(0) }));
+  fails(/calib-empty\.npy: 0 rows: static quantisation needs at least one calibration row/, "quantize", model, "--out", join(dir, "q.onnx"), "--mode", "static", "--calibration", empty);
+  const nan = join(dir, "calib-nan.npy");
+  const rows = new Float32Array(3 * 78);
+  rows[78 + 5] = Number.NaN;
+  writeFileSync(nan, encodeNpy({ dtype: "float32", shape: [3, 78], data: rows }));
+  fails(/calib-nan\.npy: row 1, value 5 is NaN: calibration inputs must be finite/, "quantize", model, "--out", join(dir, "q.onnx"), "--mode", "static", "--calibration", nan);
+  assert.equal(existsSync(join(dir, "q.onnx")), false, "no model written from bad calibration data");
 });
 
 test("edgelab train --model tabnet|xgboost: the same --json keys as the neural models, artefacts written", () => {
@@ -208,4 +219,28 @@ test("without OpenBLAS (EDGELAB_DISABLE=blas) SqueezeNet still trains on wasm, o
   assert.ok(row.kernels.registered.includes("Conv2DBackpropFilter"));
   assert.ok(!row.kernels.replaced.includes("Conv2D"), "wasm keeps its own Conv2D without OpenBLAS");
   assert.ok(row.imgPerSec > 0);
+});
+
+test("one writer per run folder: a second edgelab train into a busy --out fails at once naming the holder; a dead holder's lock is taken over", async () => {
+  const out = join(dir, "busy-run");
+  const { spawn } = await import("node:child_process");
+  const first = spawn(process.execPath, [join(repoRoot, "build", "lib", "cli", "main.js"), "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "3000", "--epochs", "200", "--out", out], { stdio: "ignore" });
+  try {
+    const lock = join(out, ".edgelab.lock");
+    for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(lock), "the first run holds the lock");
+    fails(new RegExp(`busy-run: in use by another edgelab run \\(PID ${first.pid}, since`), "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "300", "--epochs", "1", "--out", out);
+  } finally {
+    first.kill("SIGKILL");
+    await new Promise((r) => first.once("close", r));
+  }
+  // kill -9 left the lock behind: its process is gone, so the next run takes it over.
+  assert.ok(existsSync(join(out, ".edgelab.lock")));
+  json("train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "300", "--epochs", "1", "--out", out);
+  assert.equal(existsSync(join(out, ".edgelab.lock")), false, "released at the end of the run");
+});
+
+test("a diverging run stops with one line instead of finishing with a NaN or 1e32 loss", () => {
+  fails(/train: --lr must be a positive finite number, got "Infinity"/, "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "300", "--epochs", "1", "--lr", "Infinity", "--out", join(dir, "inf"));
+  fails(/training diverged at epoch 1, step \d+: the loss is .* at learning rate 1000000000; lower the learning rate/, "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "600", "--epochs", "3", "--lr", "1e9", "--out", join(dir, "diverge"));
 });

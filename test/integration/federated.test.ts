@@ -26,6 +26,10 @@ test("fl simulate: the --json contract, rounds that learn, failures counted", ()
   const flaky = json(...common, "--rounds", "2", "--strategy", "fedadam", "--fraction", "0.5", "--failure-rate", "0.5");
   assert.equal(flaky.rounds[0].clientsSampled, 2, "fraction 0.5 of 4, Flower's minimum 2");
   assert.ok(flaky.rounds.some((r: { clientsFailed: number }) => r.clientsFailed > 0), "a failure rate of 0.5 drops clients");
+  const slow = json(...common, "--rounds", "2", "--strategy", "fedavg", "--straggler-rate", "1");
+  assert.deepEqual(slow.rounds.map((r: { clientsStraggling: number }) => r.clientsStraggling), [4, 4], "every sampled client straggles");
+  assert.ok(slow.rounds[0].bytesUp > 0 && slow.rounds[0].clientsFailed === 0, "partial work is aggregated, not dropped");
+  assert.notEqual(slow.rounds[1].testLoss, run.rounds[1].testLoss, "partial work changes the model");
   fails(/fl simulate: unknown partition "zipf"/, ...common, "--partition", "zipf");
   fails(/fl simulate: fedprox needs μ/, ...common, "--strategy", "fedprox");
 });

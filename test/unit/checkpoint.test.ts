@@ -61,6 +61,14 @@ test("a corrupted or mismatched checkpoint gives one clear error", async () => {
   bytes[100] ^= 0xff;
   writeFileSync(weightsFile, bytes);
   await assert.rejects(train(buildMlp(modelConfig), data, { ...base, epochs: 2, outDir: out, resume: true }, identity), /weights\.bin: corrupted checkpoint \(SHA-256 does not match state\.json\)/);
+  writeFileSync(weightsFile, readFileSync(weightsFile).map((b, i) => (i === 100 ? b ^ 0xff : b)));
+  // An edited state.json (here the step count, which keys dropout masks) resumed to different weights.
+  const stateFile = join(out, "checkpoints", "epoch-0001", "state.json");
+  const original = readFileSync(stateFile, "utf8");
+  writeFileSync(stateFile, original.replace(/"step": (\d+)/, (_, n: string) => `"step": ${Number(n) + 1}`));
+  assert.throws(() => loadCheckpoint(join(out, "checkpoints")), /state\.json: corrupted checkpoint \(the state was changed after it was saved/);
+  writeFileSync(stateFile, original);
+  assert.equal(loadCheckpoint(join(out, "checkpoints")).state.epoch, 1, "restored: loads again");
   writeFileSync(join(out, "checkpoints", "latest.json"), "{not json");
   assert.throws(() => loadCheckpoint(join(out, "checkpoints")), /latest\.json: corrupted checkpoint pointer/);
 });
