@@ -2,9 +2,10 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, mpi, pipeline, federated
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, mpi, pipeline, federated, fuzz
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  *   npm run bench -- --rounds 5         SqueezeNet: alternating edgelab / PyTorch rounds (default 3)
+ *   npm run bench -- --only fuzz --cases 100000   parser fuzzing, cases per parser
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
@@ -215,13 +216,18 @@ function layerSplit(rounds: number): Json[] {
   });
 }
 
+function fuzz(cases: number): Json {
+  process.stderr.write(`bench: fuzzing 5 parsers, ${cases} cases each …\n`);
+  return runJson(process.execPath, [join(root, "build", "bench", "fuzz.js"), String(cases)]);
+}
+
 function federated(rounds: number): Json {
   process.stderr.write("bench: federated round, 8 clients on emulated 1 Gbit/s links …\n");
   return runJson(process.execPath, [join(root, "build", "bench", "federated.js"), String(rounds)]);
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, rounds: { type: "string" }, iterations: { type: "string" }, "tabular-rows": { type: "string" }, images: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, rounds: { type: "string" }, iterations: { type: "string" }, "tabular-rows": { type: "string" }, images: { type: "string" }, cases: { type: "string" } }, strict: true });
   const only = values.only?.split(",");
   const want = (name: string): boolean => !only || only.includes(name);
   const results: Json[] = [];
@@ -234,6 +240,7 @@ async function main(): Promise<void> {
   if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 2400)));
   if (want("pipeline")) results.push(...layerSplit(Number(values.rounds ?? 3)));
   if (want("federated")) results.push(federated(Number(values.rounds ?? 3)));
+  if (want("fuzz")) results.push(fuzz(Number(values.cases ?? 100000)));
   const device = readDevice();
   console.log(JSON.stringify({ machine: { cpu: device.cpu, cores: device.cores, memoryGiB: device.memoryGiB, arch: device.arch, pi: device.pi }, node: process.version, results }, null, 2));
 }

@@ -37,7 +37,7 @@ async function simulate(argv: string[]): Promise<void> {
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "fl simulate");
   const num = (v: string | undefined, flag: string, fallback: number, check?: (n: number) => boolean): number => numberFlag("fl simulate", v, flag, fallback, check);
   const integer = positiveInteger;
-  if (!values.dataset) throw new UsageError(`fl simulate: --dataset is required\n${flUsage}`);
+  if (!values.dataset) throw new UsageError("fl simulate: --dataset is required (edgelab fl --help lists the options)");
   const clients = num(values.clients, "--clients (a positive integer)", 10, integer);
   const fraction = num(values.fraction, "--fraction (in (0, 1])", 1, (n) => n > 0 && n <= 1);
   let strategy;

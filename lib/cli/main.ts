@@ -13,8 +13,8 @@ import { infoCommand } from "./info";
 import { pipelineCommand, pipelineUsage } from "./pipeline";
 import { exportOnnxCommand, inspectOnnxCommand, quantizeCommand, runOnnxCommand } from "./onnx";
 import { scaleCommand } from "./scale";
-import { simulateCommand } from "./simulate";
-import { trainCommand } from "./train";
+import { simulateCommand, simulateUsage } from "./simulate";
+import { trainCommand, trainUsage } from "./train";
 
 const commands: Record<string, { summary: string; usage?: string; run: (argv: string[]) => Promise<void> }> = {
   bench: { summary: "bench train|onnx: training throughput beside PyTorch; ONNX latency beside raw onnxruntime", run: benchCommand },
@@ -31,8 +31,8 @@ const commands: Record<string, { summary: string; usage?: string; run: (argv: st
     usage: pipelineUsage,
     run: pipelineCommand,
   },
-  "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", run: simulateCommand },
-  train: { summary: "train a model (mlp, mlp-wide, cnn, cnn-small, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", run: trainCommand },
+  "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", usage: simulateUsage, run: simulateCommand },
+  train: { summary: "train a model (mlp, mlp-wide, cnn, cnn-small, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", usage: trainUsage, run: trainCommand },
 };
 
 function help(): string {
@@ -65,15 +65,20 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // One line on stderr; with --json also one JSON object on stdout, for scripts.
+    const report = (message: string, file?: string): void => {
+      console.error(`edgelab: ${message}`);
+      if (process.argv.includes("--json")) console.log(JSON.stringify({ error: message, ...(file ? { file } : {}) }));
+    };
     if (err instanceof UsageError) {
-      console.error(`edgelab: ${err.message}`);
+      report(err.message);
       process.exitCode = 2;
     } else if (err instanceof DataFormatError) {
-      console.error(`edgelab: ${err.message}`);
+      report(err.message, err.file);
       process.exitCode = 1;
     } else {
       const e = err as NodeJS.ErrnoException;
-      console.error(`edgelab: ${e.path ? `${e.path}: ` : ""}${e.message ?? String(err)}`);
+      report(`${e.path ? `${e.path}: ` : ""}${e.message ?? String(err)}`, e.path);
       if (process.env.EDGELAB_DEBUG) console.error(e.stack);
       process.exitCode = 1;
     }

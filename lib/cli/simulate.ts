@@ -10,7 +10,8 @@ import { parseSync } from "../dist/strategies";
 import { toTextTable } from "../report/table";
 import { parse, UsageError } from "./args";
 
-const usage = "usage: edgelab simulate-scaling --np 2,4,8,16,32,48 --sync epoch-average|allreduce|local-sgd[:k] --dataset NAME [--data DIR] [--model mlp] [--epochs E] [--subset N] [--batch B] [--lr X] [--no-lr-scaling] [--seed S] [--json]";
+/** `edgelab simulate-scaling --help`. */
+export const simulateUsage = "usage: edgelab simulate-scaling --np 2,4,8,16,32,48 --sync epoch-average|allreduce|local-sgd[:k] --dataset NAME [--data DIR] [--model mlp] [--epochs E] [--subset N] [--batch B] [--lr X] [--no-lr-scaling] [--seed S] [--json]";
 
 /** Runs `edgelab simulate-scaling`. */
 export async function simulateCommand(argv: string[]): Promise<void> {
@@ -20,7 +21,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     seed: { type: "string" }, json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "simulate-scaling");
-  if (!values.np || !values.sync || !values.dataset) throw new UsageError(`simulate-scaling: --np, --sync and --dataset are required\n${usage}`);
+  if (!values.np || !values.sync || !values.dataset) throw new UsageError("simulate-scaling: --np, --sync and --dataset are required (edgelab simulate-scaling --help lists the options)");
   const nps = values.np.split(",").map((v) => Number(v.trim()));
   if (nps.some((v) => !Number.isInteger(v) || v < 1 || v > 1024)) throw new UsageError(`simulate-scaling: --np must be a comma-separated list of positive integers, got "${values.np}"`);
   let sync;

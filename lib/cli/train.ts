@@ -6,15 +6,42 @@ import { parseArgs } from "node:util";
 import { datasetNames } from "../data/registry";
 import { modelNames, modelRegistry } from "../models/registry";
 import { isTabularBaseline, tabularBaselineNames } from "../train/tabular-baselines";
-import { resultsDir } from "../runtime/paths";
+import { projectRoot, resultsDir } from "../runtime/paths";
 import { toTextTable } from "../report/table";
 import { worldCommunicator } from "../dist/communicator";
+import { runUnderMpiexec } from "../dist/launch";
 import { parseSync } from "../dist/strategies";
+import { launchedByMpi } from "../native/mpi";
 import { runTraining } from "../train/run";
 import { parse, UsageError } from "./args";
 
-const usage = `usage: edgelab train --model ${[...modelNames, ...tabularBaselineNames].join("|")} --dataset NAME|PATH [--data DIR] [--subset N] [--epochs E] [--batch B] [--lr X] [--threads T] [--out DIR] [--resume DIR] [--seed S] [--class-weights balanced] [--distributed --sync allreduce|epoch-average|local-sgd[:k] [--ranks-per-node R]] [--json]
-datasets: ${datasetNames.join(", ")} (or a path)`;
+/** `edgelab train --help`. */
+export const trainUsage = `usage: edgelab train --model NAME --dataset NAME|PATH [options] [--json]
+  --model NAME          ${[...modelNames, ...tabularBaselineNames].join(", ")}
+  --dataset NAME|PATH   ${datasetNames.join(", ")}, or a file or folder (IDX, CIFAR, CICIDS CSV)
+  --data DIR            the folder of a named dataset (mnist, cifar10, cicids2017 need it; fashion-mnist defaults to Debian's)
+  --subset N            a stratified subset of N training samples (default: all)
+  --epochs E            (default 1)
+  --batch B             (default 32; TabNet 1024)
+  --lr X                Adam's learning rate (default 0.001; TabNet 0.02)
+  --threads T           intra-op threads (default: the cores, at most 4; EDGELAB_THREADS)
+  --out DIR             run folder: checkpoints, history.csv, summary.json (default results/runs/MODEL-DATASET); locked while training
+  --resume DIR          continue the run in DIR from its latest checkpoint
+  --seed S              (default 0)
+  --class-weights balanced|none   (default none)
+  --np N [--machinefile F]        start mpiexec with N ranks (data-parallel; --sync allreduce unless given)
+  --distributed --sync allreduce|epoch-average|local-sgd[:k] [--ranks-per-node R (default 2)]
+                        this process is one rank under an mpiexec you started`;
+
+/** `argv` without the given flags and their values (`--flag V` and `--flag=V`). */
+function withoutFlags(argv: string[], flags: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (flags.includes(argv[i])) i++;
+    else if (!flags.some((f) => argv[i].startsWith(`${f}=`))) out.push(argv[i]);
+  }
+  return out;
+}
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -30,10 +57,19 @@ export async function trainCommand(argv: string[]): Promise<void> {
     batch: { type: "string" }, lr: { type: "string" }, threads: { type: "string" }, out: { type: "string" }, resume: { type: "string" },
     seed: { type: "string" }, "class-weights": { type: "string" }, json: { type: "boolean" },
     distributed: { type: "boolean" }, sync: { type: "string" }, "ranks-per-node": { type: "string" },
+    np: { type: "string" }, machinefile: { type: "string" },
   } as const;
   const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "train");
-  if (positionals.length > 0) throw new UsageError(`train: unexpected argument "${positionals[0]}"\n${usage}`);
-  if (!values.model || !values.dataset) throw new UsageError(`train: --model and --dataset are required\n${usage}`);
+  if (values.machinefile !== undefined && values.np === undefined) throw new UsageError("train: --machinefile needs --np N");
+  if (values.np !== undefined && !launchedByMpi()) {
+    // edgelab starts mpiexec itself, on node directly (npx in between breaks MPI's start-up).
+    const np = positiveInt(values.np, "--np") as number;
+    const rest = withoutFlags(argv, ["--np", "--machinefile"]);
+    process.exitCode = await runUnderMpiexec(np, projectRoot(), ["train", ...(values.distributed ? [] : ["--distributed"]), ...rest], values.machinefile);
+    return;
+  }
+  if (positionals.length > 0) throw new UsageError(`train: unexpected argument "${positionals[0]}" (edgelab train --help lists the options)`);
+  if (!values.model || !values.dataset) throw new UsageError("train: --model and --dataset are required (edgelab train --help lists the options)");
   if (!modelRegistry[values.model] && !isTabularBaseline(values.model)) throw new UsageError(`train: unknown model "${values.model}"; choose one of ${[...modelNames, ...tabularBaselineNames].join(", ")}`);
   const lr = values.lr === undefined ? undefined : Number(values.lr);
   if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UsageError(`train: --lr must be a positive finite number, got "${values.lr}"`);

@@ -13,7 +13,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { TabularDataset } from "./dataset";
-import { DataFormatError } from "./errors";
+import { DataFormatError, quoteForMessage } from "./errors";
 import { cicidsFeatureNames, cicidsHeader, cicidsLabels, cicidsTimeColumns, normaliseCicidsLabel } from "./cicids-schema";
 
 /** Which cleaning steps run. */
@@ -157,7 +157,7 @@ function checkHeader(line: Buffer, file: string): void {
   if (fields.length !== FIELDS) throw new DataFormatError(file, `line 1: expected the ${FIELDS}-column MachineLearningCVE header (78 features + Label), got ${fields.length} columns`);
   for (let i = 0; i < FIELDS; i++) {
     if (fields[i].trim() !== cicidsHeader[i].trim()) {
-      throw new DataFormatError(file, `line 1: column ${i + 1} is "${fields[i].trim()}", expected "${cicidsHeader[i].trim()}" (not a MachineLearningCVE CSV?)`);
+      throw new DataFormatError(file, `line 1: column ${i + 1} is ${quoteForMessage(fields[i].trim())}, expected "${cicidsHeader[i].trim()}" (not a MachineLearningCVE CSV?)`);
     }
   }
 }
@@ -308,7 +308,7 @@ export function loadCicids2017(path: string, options: CicidsOptions = {}): { dat
                   let fieldEnd = q;
                   while (fieldEnd < stop && buf[fieldEnd] !== 44) fieldEnd++;
                   const fieldStart = buf.lastIndexOf(44, q - 1) + 1;
-                  throw new DataFormatError(file, `line ${lineNo}: column ${j + 1} (${cicidsFeatureNames[j]}) is not a number: "${buf.toString("latin1", Math.max(fieldStart, p), fieldEnd)}"`);
+                  throw new DataFormatError(file, `line ${lineNo}: column ${j + 1} (${cicidsFeatureNames[j]}) is not a number: ${quoteForMessage(buf.toString("latin1", Math.max(fieldStart, p), fieldEnd))}`);
                 }
                 value = scale === 0 ? mant : scale > 0 ? mant / pow10[scale] : mant * pow10[-scale];
                 if (neg) value = -value;

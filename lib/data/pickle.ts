@@ -77,6 +77,8 @@ export function unpickle(bytes: Uint8Array, file: string, limit = maxInputBytes(
     if (pos + n > bytes.length) fail(`truncated at byte ${bytes.length}: pickle opcode at byte ${pos - 1} needs ${n} more bytes`);
   };
   const take = (n: number): Uint8Array => {
+    // BINSTRING's length is a signed int32: a negative one would walk the cursor backwards.
+    if (n < 0) fail(`negative length ${n} at byte ${pos - 4}`);
     need(n);
     const out = bytes.subarray(pos, pos + n);
     pos += n;
@@ -328,7 +330,7 @@ function reduce(name: string, args: PickleValue[], fail: (p: string) => never, a
   if (name === "_codecs.encode") {
     // Python 3 pickles bytes at protocol 2 as _codecs.encode(str, "latin1").
     const [text, encoding] = args;
-    if (typeof text !== "string" || (encoding !== "latin1" && encoding !== "latin-1")) fail(`unsupported pickle content: _codecs.encode with ${String(encoding)} at byte ${at}`);
+    if (typeof text !== "string" || (encoding !== "latin1" && encoding !== "latin-1")) fail(`unsupported pickle content: _codecs.encode with ${quoteForMessage(String(encoding))} at byte ${at}`);
     const out = new Uint8Array((text as string).length);
     for (let i = 0; i < out.length; i++) out[i] = (text as string).charCodeAt(i) & 0xff;
     return out;

@@ -41,11 +41,11 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw new DataFormatError(file, `malformed .npy header: ${quoteForMessage(header.trim(), 120)}`);
   if (fortran === "True") throw new DataFormatError(file, "Fortran-order array is not supported: save it with np.ascontiguousarray(a) first");
-  if (descr.startsWith(">")) throw new DataFormatError(file, `big-endian dtype ${descr} is not supported: convert with a.astype(a.dtype.newbyteorder('<'))`);
+  if (descr.startsWith(">")) throw new DataFormatError(file, `big-endian dtype ${quoteForMessage(descr)} is not supported: convert with a.astype(a.dtype.newbyteorder('<'))`);
   const dtype = descrToDtype[descr.replace(/^=/, "<")];
-  if (!dtype) throw new DataFormatError(file, `unsupported dtype ${descr} (supported: ${Object.keys(descrToDtype).join(", ")})`);
+  if (!dtype) throw new DataFormatError(file, `unsupported dtype ${quoteForMessage(descr)} (supported: ${Object.keys(descrToDtype).join(", ")})`);
   const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new DataFormatError(file, `malformed shape (${shapeText})`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new DataFormatError(file, `malformed shape (${quoteForMessage(shapeText)})`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
   const needed = count * itemSize[dtype];

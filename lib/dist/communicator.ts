@@ -3,7 +3,7 @@
  * one with the same interface, so single-process and distributed runs are one code path.
  */
 import { writeSync } from "node:fs";
-import { bindMpi, launchedByMpi, type MpiBinding } from "../native/mpi";
+import { bindMpi, launchedByMpi, mpiLaunchProblem, type MpiBinding } from "../native/mpi";
 import { CollectiveWatchdog } from "./watchdog";
 
 /**
@@ -60,6 +60,8 @@ export class MpiCommunicator implements Communicator {
   private readonly watchdog: CollectiveWatchdog;
 
   constructor(private readonly mpi: MpiBinding = bindMpi(), timeoutSeconds?: number) {
+    const problem = mpiLaunchProblem();
+    if (problem) throw new Error(problem);
     if (!mpi.initialized()) mpi.init();
     this.rank = mpi.rank();
     this.size = mpi.size();

@@ -4,6 +4,7 @@
  * handles are the addresses of exported structs (`ompi_mpi_comm_world`, `ompi_mpi_float`, …).
  * The library matching the launcher is chosen (Open MPI's mpirun sets OMPI_* variables).
  */
+import { readFileSync, readlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { disabledLibrary } from "../runtime/libraries";
 import { prepareUcx } from "./ucx";
@@ -49,6 +50,36 @@ interface Koffi {
 export function launchedByMpi(): boolean {
   const env = process.env;
   return env.PMI_RANK !== undefined || env.PMI_SIZE !== undefined || env.OMPI_COMM_WORLD_RANK !== undefined || env.PMIX_RANK !== undefined;
+}
+
+/**
+ * Why MPI cannot start in this process although mpiexec launched it, or null. MPICH's Hydra hands
+ * each rank a PMI socket as file descriptor PMI_FD; a wrapper in between (npx, npm exec) starts
+ * node as its own child and closes it, and MPI_Init then aborts with "Unable to write to PMI_fd".
+ */
+export function mpiLaunchProblem(): string | null {
+  const fd = process.env.PMI_FD;
+  if (fd === undefined || !/^\d+$/.test(fd) || process.platform !== "linux") return null;
+  const link = (pid: string | number): string | null => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      return null;
+    }
+  };
+  const mine = link("self");
+  let parent = "";
+  try {
+    parent = readFileSync(`/proc/${process.ppid}/comm`, "utf8").trim();
+  } catch {
+    return null; // cannot tell: let MPI_Init try
+  }
+  // Started by Hydra's proxy itself, or by a wrapper that passed the very same descriptor on.
+  if (mine !== null && mine.startsWith("socket:") && (parent === "hydra_pmi_proxy" || link(process.ppid) === mine)) return null;
+  return (
+    `mpiexec's PMI descriptor (fd ${fd}) did not reach this process: a wrapper such as npx started it. ` +
+    `Let edgelab start mpiexec ("npx edgelab train --np N …"), or start node on the CLI ("mpiexec -n N node build/lib/cli/main.js …")`
+  );
 }
 
 /** Which MPI ABI to bind: the launcher's (Open MPI's mpirun sets OMPI_*), else MPICH first. */

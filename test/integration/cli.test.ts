@@ -244,3 +244,18 @@ test("a diverging run stops with one line instead of finishing with a NaN or 1e3
   fails(/train: --lr must be a positive finite number, got "Infinity"/, "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "300", "--epochs", "1", "--lr", "Infinity", "--out", join(dir, "inf"));
   fails(/training diverged at epoch 1, step \d+: the loss is .* at learning rate 1000000000; lower the learning rate/, "train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "600", "--epochs", "3", "--lr", "1e9", "--out", join(dir, "diverge"));
 });
+
+test("with --json an error is also one JSON object on stdout; --help lists every train option with its default", () => {
+  const run = edgelab("inspect-onnx", join(dir, "missing.onnx"), "--json");
+  assert.equal(run.code, 1);
+  assert.equal(run.stderr.trim().split("\n").length, 1);
+  const error = JSON.parse(run.stdout);
+  assert.match(error.error, /missing\.onnx/);
+  assert.equal(error.file, join(dir, "missing.onnx"));
+  const usage = edgelab("train", "--model", "mlp", "--json");
+  assert.equal(usage.code, 2);
+  assert.match(JSON.parse(usage.stdout).error, /train: --model and --dataset are required \(edgelab train --help lists the options\)/);
+  const help = edgelab("train", "--help").stdout;
+  for (const flag of ["--model", "--dataset", "--data", "--subset", "--epochs", "--batch", "--lr", "--threads", "--out", "--resume", "--seed", "--class-weights", "--np", "--machinefile", "--distributed", "--sync", "--ranks-per-node"]) assert.match(help, new RegExp(`${flag}\\b`), flag);
+  assert.match(help, /--epochs E\s+\(default 1\)/);
+});

@@ -72,6 +72,23 @@ test("mpiexec -n 2 edgelab train --distributed: one JSON object from root with t
   assert.match(bad.stderr, /unknown --sync "ring"; use allreduce, epoch-average or local-sgd\[:k\]/);
 });
 
+test("the README's command: npx edgelab train --np 2 starts mpiexec itself; mpiexec -n 2 npx edgelab fails at once saying what to type", { skip: !haveMpi && "MPICH is not installed" }, () => {
+  const common = ["--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "600", "--epochs", "1", "--batch", "24"];
+  const viaNp = spawnSync("npx", ["edgelab", "train", "--np", "2", ...common, "--out", join(dir, "np-run"), "--json"], { encoding: "utf8", cwd: repoRoot, timeout: 180_000 });
+  assert.equal(viaNp.status, 0, viaNp.stderr);
+  const summary = JSON.parse(viaNp.stdout.trim());
+  assert.equal(summary.world, 2);
+  assert.equal(summary.distributed.batchPerRank, 12);
+  // npx starts node as its own child, which loses MPICH's PMI descriptor: MPI_Init used to abort.
+  const t0 = performance.now();
+  const viaNpx = spawnSync("mpiexec", ["-n", "2", "npx", "edgelab", "train", "--distributed", ...common, "--out", join(dir, "npx-run")], { encoding: "utf8", cwd: repoRoot, timeout: 180_000 });
+  assert.notEqual(viaNpx.status, 0);
+  assert.ok(performance.now() - t0 < 60_000, "fails at once");
+  const lines = viaNpx.stderr.trim().split("\n").filter((l) => l.trim() !== "");
+  assert.ok(lines.length >= 1 && lines.every((l) => /mpiexec's PMI descriptor \(fd \d+\) did not reach this process: a wrapper such as npx started it\. Let edgelab start mpiexec \("npx edgelab train --np N …"\)/.test(l) || /^npm warn|^=+$|BAD TERMINATION|PID \d+ RUNNING AT|EXIT CODE|CLEANING UP|YOUR APPLICATION/.test(l)), viaNpx.stderr);
+  assert.doesNotMatch(viaNpx.stderr, /PMI_Get_appnum|Unable to write to PMI_fd|^\s+at /m);
+});
+
 test("edgelab simulate-scaling on Fashion-MNIST: epoch-average degrades as shards shrink, allreduce holds", () => {
   const cli = join(repoRoot, "build", "lib", "cli", "main.js");
   const runSim = (sync: string): { rows: { np: number; sync: string; testAccuracy: number; testLoss: number; trainLoss: number }[]; synthetic: boolean } => {

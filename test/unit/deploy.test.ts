@@ -44,7 +44,7 @@ test(".npy: Fortran order, big-endian, unsupported dtypes and truncation are rej
   const cases: [Buffer, RegExp][] = [
     [variant("'fortran_order': False", "'fortran_order': True "), /Fortran-order/],
     [variant("'<f4'", "'>f4'"), /big-endian/],
-    [variant("'<f4'", "'<c8'"), /unsupported dtype <c8/],
+    [variant("'<f4'", "'<c8'"), /unsupported dtype "<c8"/],
     [good.subarray(0, good.length - 4), /truncated data/],
     [Buffer.from("not numpy at all"), /not a NumPy \.npy file/],
   ];
