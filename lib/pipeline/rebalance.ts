@@ -1,9 +1,13 @@
 /**
- * Dynamic re-partitioning (the seed's stated goal): from each stage's measured compute time per
- * micro-batch, estimate how fast each device is *now* relative to the profile (a CPU hog, thermal
- * throttling or another tenant slows it), re-run PipeEdge's DP with those speeds and the ranks in
- * their fixed order, and propose the new plan when it predicts a clearly smaller bottleneck than
- * the current plan at the same speeds. Pure: observations in, plan or null out.
+ * Dynamic re-partitioning (the seed's stated goal). Each stage reports, per micro-batch, its wall
+ * time and the CPU time its process got meanwhile. Their ratio is the share of its core the device
+ * has *now* (a CPU hog or another tenant takes the rest), measured independently of which layers it
+ * holds; the CPU time, spread over the stage's blocks in proportion to the profile, corrects the
+ * profile's per-block costs (blocks timed in isolation are only roughly proportional to reality).
+ * PipeEdge's DP then re-plans with those block costs and device speeds, the ranks in their fixed
+ * order, and the new plan is proposed when it predicts a clearly smaller bottleneck than the
+ * current plan under the same model. A switch is a trial, reverted if it measures worse.
+ * Pure: observations in, plan or null out.
  */
 import { median } from "../metrics/latency";
 import { pipeedgePartitioner, stageCost, type BlockCost, type DeviceSpec, type LinkModel, type Plan } from "./partition";
@@ -34,14 +38,16 @@ export interface RebalanceProposal {
 /** Watches stage times and proposes better plans. */
 export class Rebalancer {
   private samples: number[][] = [];
+  private cpuSamples: number[][] = [];
+  /** Per block, CPU milliseconds per micro-batch on a speed-1 device: the profile, corrected by measurement. */
+  private readonly blockMs: number[];
   private sinceSwitch = 0;
-  private observed = 0;
-  /** Plans already run: their measured bottleneck and when (observation count), to stop flip-flopping. */
-  private readonly tried = new Map<string, { bottleneckMs: number; at: number }>();
+  /** Plans already run: their measured bottleneck and the devices' core shares then, to stop flip-flopping. */
+  private readonly tried = new Map<string, { bottleneckMs: number; shares: number[] }>();
+  /** Each stage's core share in the last window judged. */
+  private shares: number[] = [];
   /** The plan before the last switch, until the switch has been judged. */
   private previous: Plan | null = null;
-  /** Per device, the speed estimate carried across windows and plans (exponentially smoothed). */
-  private smoothed: number[] | null = null;
 
   constructor(
     private readonly blocks: BlockCost[],
@@ -49,19 +55,27 @@ export class Rebalancer {
     private readonly link: LinkModel,
     private current: Plan,
     private readonly config: RebalanceConfig = defaultRebalanceConfig,
-  ) {}
+  ) {
+    this.blockMs = blocks.map((b) => b.computeMs);
+  }
 
   /** The plan in force. */
   get plan(): Plan {
     return this.current;
   }
 
-  /** Records one micro-batch's compute milliseconds per stage. */
-  observe(stageMs: number[]): void {
+  /**
+   * Records one micro-batch: wall milliseconds per stage and the CPU milliseconds each stage's
+   * process got meanwhile (absent: the stage had its whole core).
+   */
+  observe(stageMs: number[], cpuMs: number[] = stageMs): void {
     this.samples.push(stageMs);
-    if (this.samples.length > this.config.window) this.samples.shift();
+    this.cpuSamples.push(cpuMs);
+    if (this.samples.length > this.config.window) {
+      this.samples.shift();
+      this.cpuSamples.shift();
+    }
     this.sinceSwitch++;
-    this.observed++;
   }
 
   /** A better plan, or null (too few observations, in cooldown, or no clear gain). */
@@ -78,24 +92,29 @@ export class Rebalancer {
       this.previous = null;
       if (was && now > (1 + this.config.gain / 2) * was.bottleneckMs) {
         this.lastRevert = planKey(back);
-        return { plan: back, measuredBottleneckMs: now, speeds: this.smoothed ?? [], reason: `reverted: ${now.toFixed(2)} ms per micro-batch after the switch, ${was.bottleneckMs.toFixed(2)} ms before` };
+        return { plan: back, measuredBottleneckMs: now, speeds: [], reason: `reverted: ${now.toFixed(2)} ms per micro-batch after the switch, ${was.bottleneckMs.toFixed(2)} ms before` };
       }
     }
-    // Speed of the device under stage s: what the profile predicts for its blocks over what it took.
-    const raw = stages.map((stage, s) => {
-      const predicted = this.blocks.slice(stage.firstBlock, stage.lastBlock + 1).reduce((t, b) => t + b.computeMs, 0) / this.devices[stage.device].speed;
-      const speed = (this.devices[stage.device].speed * predicted) / measured[s];
-      return Number.isFinite(speed) && speed > 0 ? Math.min(1e3, Math.max(1e-3, speed)) : this.devices[stage.device].speed;
+    const cpu = stages.map((_, s) => median(this.cpuSamples.map((x) => x[s])));
+    // The share of its core each stage had: CPU time over wall time (a hog on the core lowers it).
+    const shares = stages.map((_, s) => (measured[s] > 0 && cpu[s] > 0 ? Math.min(1, Math.max(0.02, cpu[s] / measured[s])) : 1));
+    this.shares = shares;
+    const speeds = stages.map((stage, s) => this.devices[stage.device].speed * shares[s]);
+    // Block costs: the stage's CPU time spread over its blocks as the profile proportions them.
+    stages.forEach((stage, s) => {
+      if (!(cpu[s] > 0)) return;
+      const profiled = this.blocks.slice(stage.firstBlock, stage.lastBlock + 1).reduce((t, b) => t + b.computeMs, 0);
+      for (let b = stage.firstBlock; b <= stage.lastBlock; b++) {
+        const share = profiled > 0 ? this.blocks[b].computeMs / profiled : 1 / (stage.lastBlock - stage.firstBlock + 1);
+        this.blockMs[b] = cpu[s] * this.devices[stage.device].speed * share;
+      }
     });
-    // Each window's estimate depends on which blocks the stage holds (the profile's per-block times
-    // are only roughly proportional to reality): smoothing across plans damps overshooting swaps.
-    const speeds = raw.map((v, s) => (this.smoothed ? 0.5 * this.smoothed[s] + 0.5 * v : v));
-    this.smoothed = speeds;
     const now = stages.map((stage, s) => ({ ...this.devices[stage.device], speed: speeds[s] }));
-    const request = { blocks: this.blocks, stages: stages.length, devices: now, link: this.link, fixedOrder: true };
+    const blocks = this.blocks.map((b, i) => ({ ...b, computeMs: this.blockMs[i] }));
+    const request = { blocks, stages: stages.length, devices: now, link: this.link, fixedOrder: true };
     const next = pipeedgePartitioner.plan(request);
-    // Judge both plans by the same model at the same speeds: measured times carry overheads the
-    // model lacks, and comparing a prediction with a measurement would re-plan back and forth.
+    // Judge both plans by the same model: measured times carry overheads the model lacks, and
+    // comparing a prediction with a measurement would re-plan back and forth.
     const current = Math.max(...stages.map((st, s) => {
       const c = stageCost(request, st.firstBlock, st.lastBlock, s, s === stages.length - 1);
       return Math.max(c.computeMs, c.transferMs);
@@ -103,17 +122,19 @@ export class Rebalancer {
     const measuredBottleneckMs = Math.max(...measured.map((m, s) => Math.max(m, stages[s].transferMs)));
     const same = next.stages.every((st, s) => st.firstBlock === stages[s].firstBlock && st.lastBlock === stages[s].lastBlock);
     if (same || next.bottleneckMs > (1 - this.config.gain) * current) return null;
-    // The model's block times are only proportional to reality: a plan already run recently is
-    // judged by what was measured then, not by the prediction, so the controller cannot oscillate.
+    // The block costs are estimates: a plan already run while the devices had about the same core
+    // shares is judged by what was measured then, not by the prediction, so the controller cannot
+    // oscillate between neighbouring plans; when the load changes, the old measurement expires.
     const before = this.tried.get(planKey(next));
-    if (before && this.observed - before.at < 10 * this.config.cooldown && before.bottleneckMs > (1 - this.config.gain) * measuredBottleneckMs) return null;
+    const sameLoad = before !== undefined && before.shares.length === shares.length && before.shares.every((v, s) => Math.abs(v - shares[s]) < 0.2);
+    if (before && sameLoad && before.bottleneckMs > (1 - this.config.gain) * measuredBottleneckMs) return null;
     const slowest = measured.indexOf(Math.max(...measured));
     return {
       plan: next,
       measuredBottleneckMs,
       speeds,
       reason:
-        `stage ${slowest} takes ${measured[slowest].toFixed(2)} ms per micro-batch (speed ${speeds[slowest].toFixed(2)}× its profile); ` +
+        `stage ${slowest} takes ${measured[slowest].toFixed(2)} ms per micro-batch with ${((100 * speeds[slowest]) / this.devices[stages[slowest].device].speed).toFixed(0)} % of its core; ` +
         `predicted bottleneck ${current.toFixed(2)} ms → ${next.bottleneckMs.toFixed(2)} ms re-planned`,
     };
   }
@@ -128,13 +149,14 @@ export class Rebalancer {
   adopt(plan: Plan): void {
     if (this.samples.length > 0) {
       const measured = this.current.stages.map((_, s) => median(this.samples.map((x) => x[s])));
-      this.tried.set(planKey(this.current), { bottleneckMs: Math.max(...measured), at: this.observed });
+      this.tried.set(planKey(this.current), { bottleneckMs: Math.max(...measured), shares: [...this.shares] });
     }
     // A revert is not itself on trial.
     this.previous = this.reverting(plan) ? null : this.current;
     this.lastRevert = null;
     this.current = plan;
     this.samples = [];
+    this.cpuSamples = [];
     this.sinceSwitch = 0;
   }
 }

@@ -5,7 +5,7 @@
  * micro-batches in flight and feeds the re-planner) and finally writes the outputs and collects
  * every stage's metrics. Stages overlap: while stage k runs micro-batch j, stage k+1 runs j−1.
  *
- * Messages: a float64 header `[kind, seq, rows, sentAtMs, microbatchesPerPass, computeMs × stages]`, then for data the
+ * Messages: a float64 header `[kind, seq, rows, sentAtMs, microbatchesPerPass, computeMs × stages, cpuMs × stages]`, then for data the
  * activations (float32), for a re-plan the new stage ranges (JSON). A re-plan is only sent once
  * stage 0 has drained every micro-batch in flight, so no request is lost or run twice.
  */
@@ -102,10 +102,18 @@ class StageModel {
     this.layers = range.last - range.first + 1;
   }
 
-  async run(rows: number, data: Float32Array): Promise<{ out: ort.Tensor; ms: number }> {
+  /**
+   * Runs the stage on one micro-batch: wall milliseconds, and the CPU milliseconds the process got
+   * meanwhile (onnxruntime's threads included). Their ratio is the share of its cores this stage
+   * had: a CPU hog on the same core shows up there, independently of which layers it runs.
+   */
+  async run(rows: number, data: Float32Array): Promise<{ out: ort.Tensor; ms: number; cpuMs: number }> {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const results = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor("float32", data, [rows, ...this.rowDims]) });
-    return { out: results[this.session.outputNames[0]], ms: performance.now() - t0 };
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { out: results[this.session.outputNames[0]], ms, cpuMs: (cpu.user + cpu.system) / 1000 };
   }
 }
 
@@ -160,7 +168,7 @@ export async function runStage(job: PipelineJob, link: StageLink): Promise<Pipel
   await model.load({ first: start.firstNode, last: start.lastNode }, job.stageFiles[rank]);
   const networkLatencyMs = measureLatency(link);
   const stats = new StageStats();
-  const header = new Float64Array(5 + stages);
+  const header = new Float64Array(5 + 2 * stages);
   const sink = last ? new Sink(stages) : null;
   const replans: ReplanEvent[] = [];
 
@@ -171,8 +179,10 @@ export async function runStage(job: PipelineJob, link: StageLink): Promise<Pipel
     stats.sendMs += performance.now() - t0;
   };
   const finish = async (rows: number, data: Float32Array): Promise<void> => {
-    const { out, ms } = await model.run(rows, data);
+    const { out, ms, cpuMs } = await model.run(rows, data);
     header[5 + rank] = ms;
+    // Per onnxruntime thread, so that a stage owning its cores reports about its wall time.
+    header[5 + stages + rank] = cpuMs / job.threads;
     stats.computeMs.push(ms);
     stats.rows.push(rows);
     if (sink) {
@@ -186,13 +196,13 @@ export async function runStage(job: PipelineJob, link: StageLink): Promise<Pipel
     const ranges = microbatchRanges(input.shape[0], job.microbatches, job.fixedBatch);
     const perRow = model.rowDims.reduce((a, b) => a * b, 1);
     const controller = job.rebalance && stages > 1 ? new Rebalancer(job.blocks, job.devices, job.link, job.plan, job.rebalance) : null;
-    const ack = new Float64Array(2 + stages);
+    const ack = new Float64Array(2 + 2 * stages);
     let inflight = 0;
     let firstSent = 0;
     const takeAck = (): void => {
       link.recv(ack, stages - 1, TAG_ACK);
       inflight--;
-      controller?.observe(Array.from(ack.subarray(2)));
+      controller?.observe(Array.from(ack.subarray(2, 2 + stages)), Array.from(ack.subarray(2 + stages)));
     };
     const total = ranges.length * job.passes;
     for (let seq = 0; seq < total; seq++) {

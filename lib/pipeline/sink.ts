@@ -29,7 +29,8 @@ export class Sink {
   private readonly ackBuf: Float64Array;
 
   constructor(stages: number) {
-    this.ackBuf = new Float64Array(2 + stages);
+    // [seq, sentAtMs, compute ms × stages, CPU ms × stages]
+    this.ackBuf = new Float64Array(2 + 2 * stages);
   }
 
   take(header: Float64Array, out: ort.Tensor): void {
@@ -56,7 +57,7 @@ export class Sink {
     this.expected = count;
   }
 
-  /** The acknowledgement for stage 0: `[seq, doneAt, computeMs × stages]`. */
+  /** The acknowledgement for stage 0: `[seq, doneAt, computeMs × stages, cpuMs × stages]`. */
   ack(header: Float64Array): Float64Array {
     this.ackBuf[0] = header[1];
     this.ackBuf[1] = now();

@@ -228,15 +228,23 @@ test("the re-planner proposes moving layers off a slowed stage, and never from a
   const config = { window: 4, gain: 0.15, cooldown: 4 };
   const rebalancer = new Rebalancer(blocks, devices, link, start, config);
   const [a, b] = start.stages.map((s) => s.computeMs);
-  for (let i = 0; i < 3; i++) rebalancer.observe([a, 3 * b]);
+  // Stage 1's wall time triples while its process gets only a third of the core: a hog, not its layers.
+  for (let i = 0; i < 3; i++) rebalancer.observe([a, 3 * b], [a, b]);
   assert.equal(rebalancer.propose(), null, "too few observations");
-  rebalancer.observe([a, 3 * b]);
+  rebalancer.observe([a, 3 * b], [a, b]);
   const proposal = rebalancer.propose();
-  assert.ok(proposal, "stage 1 is three times slower than profiled");
+  assert.ok(proposal, "stage 1 has a third of its core");
   assert.ok(proposal.plan.stages[0].layers > start.stages[0].layers, "layers move to stage 0");
   assert.ok(Math.abs(proposal.speeds[1] - 1 / 3) < 1e-9);
   rebalancer.adopt(proposal.plan);
   assert.equal(rebalancer.propose(), null, "cooldown after a switch");
+  // Layers that are simply costlier than profiled (full CPU, 3× the time) also move, but the
+  // device is not taken for a slow one: its speed stays 1.
+  const costly = new Rebalancer(blocks, devices, link, start, config);
+  for (let i = 0; i < 4; i++) costly.observe([a, 3 * b]);
+  const moved = costly.propose();
+  assert.ok(moved && moved.plan.stages[0].layers > start.stages[0].layers, "layers move to stage 0");
+  assert.deepEqual(moved.speeds, [1, 1]);
   // A stage measured at 0 ms (or profiled at 0) keeps its speed instead of becoming 0 or infinite.
   const zero = new Rebalancer(blocks, devices, link, start, config);
   for (let i = 0; i < 4; i++) zero.observe([0, b]);
