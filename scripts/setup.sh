@@ -43,7 +43,18 @@ packages=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel 
   libopenblas0-pthread libxgboost0 dataset-fashion-mnist chromium fonts-liberation openssl)
 [ "$peers" = 1 ] && packages+=(python3-torch python3-torchvision python3-pandas python3-sklearn python3-xgboost python3-onnx python3-grpcio python3-protobuf)
 
+# What `npm test` needs (its absence fails or skips core tests); the rest is optional.
+# EDGELAB_SETUP_REQUIRE adds packages a site insists on (e.g. "chromium" for PNG figures).
+required=" jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel mpich libmpich-dev libopenblas0-pthread libxgboost0 ${EDGELAB_SETUP_REQUIRE:-} "
+for p in ${EDGELAB_SETUP_REQUIRE:-}; do
+  case " ${packages[*]} " in *" $p "*) ;; *) packages+=("$p"); feature[$p]="required by EDGELAB_SETUP_REQUIRE" ;; esac
+done
 missing_features=()
+missing_required=()
+miss() { # package
+  missing_features+=("$1 → ${feature[$1]}")
+  case "$required" in *" $1 "*) missing_required+=("$1") ;; esac
+}
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="none"; fi
   need=()
@@ -54,7 +65,7 @@ if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; 
     echo "setup: system packages already installed"
   elif [ "$sudo" = none ]; then
     echo "setup: not root and no sudo: cannot install ${need[*]}"
-    for p in "${need[@]}"; do missing_features+=("$p → ${feature[$p]}"); done
+    for p in "${need[@]}"; do miss "$p"; done
   else
     echo "setup: installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -62,7 +73,7 @@ if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; 
     if ! $sudo apt-get install -y -q --no-install-recommends "${need[@]}" >/tmp/edgelab-apt.log 2>&1; then
       # Install one by one so one unavailable package does not block the rest.
       for p in "${need[@]}"; do
-        $sudo apt-get install -y -q --no-install-recommends "$p" >>/tmp/edgelab-apt.log 2>&1 || missing_features+=("$p → ${feature[$p]}")
+        $sudo apt-get install -y -q --no-install-recommends "$p" >>/tmp/edgelab-apt.log 2>&1 || miss "$p"
       done
     fi
   fi
@@ -89,9 +100,10 @@ py="${EDGELAB_PYTHON:-/usr/bin/python3}"
 [ -x "$py" ] || py=python3
 if "$py" -c "import jupyter_client" >/dev/null 2>&1; then
   "$root/node_modules/.bin/tslab" install --python="$py" --binary="$root/node_modules/.bin/tslab" --user >/dev/null \
-    && echo "setup: tslab kernel registered ($py)" || missing_features+=("tslab kernel → executing notebooks")
+    && echo "setup: tslab kernel registered ($py)" || { missing_features+=("tslab kernel → executing notebooks"); missing_required+=("tslab kernel"); }
 else
   missing_features+=("jupyter_client for $py → executing notebooks")
+  missing_required+=("jupyter_client for $py")
 fi
 
 if [ ${#missing_features[@]} -gt 0 ]; then
@@ -99,5 +111,9 @@ if [ ${#missing_features[@]} -gt 0 ]; then
   printf '  - %s\n' "${missing_features[@]}"
 else
   echo "setup: done. Try: npx edgelab info   then   npm start"
+fi
+if [ ${#missing_required[@]} -gt 0 ]; then
+  echo "setup: FAILED: required packages could not be installed: ${missing_required[*]} (see /tmp/edgelab-apt.log)" >&2
+  exit 1
 fi
 exit 0

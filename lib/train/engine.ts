@@ -106,6 +106,16 @@ export interface TrainData {
   classNames: string[];
 }
 
+/** Settings a resumed run must share with its checkpoint (epochs may grow; output and progress may differ). */
+const resumeKeys = ["batchSize", "optimizer", "learningRate", "momentum", "schedule", "warmupSteps", "classWeights", "clipNorm", "seed"] as const;
+
+/** What differs between a checkpoint's training config and this run's, as "key: was → now". */
+export function changedHyperparameters(saved: Partial<TrainConfig>, now: TrainConfig): string[] {
+  return resumeKeys
+    .filter((k) => k in saved && JSON.stringify(saved[k]) !== JSON.stringify(now[k]))
+    .map((k) => `${k}: ${JSON.stringify(saved[k])} → ${JSON.stringify(now[k])}`);
+}
+
 /** Training stopped because the loss became non-finite or exploded; no checkpoint of it was written. */
 export class TrainingDivergedError extends Error {
   override name = "TrainingDivergedError";
@@ -196,6 +206,8 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
     if (ckpt.state.model.name !== identity.name || JSON.stringify(ckpt.state.model.config) !== JSON.stringify(identity.config)) {
       throw new Error(`${ckpt.dir}: checkpoint is for model ${ckpt.state.model.name} ${JSON.stringify(ckpt.state.model.config)}, not ${identity.name} ${JSON.stringify(identity.config)}`);
     }
+    const changed = changedHyperparameters(ckpt.state.trainConfig as Partial<TrainConfig>, config);
+    if (changed.length > 0) throw new Error(`${ckpt.dir}: resuming with different hyperparameters (${changed.join("; ")}); only the number of epochs may change`);
     const expected = model.getWeights();
     if (expected.length !== ckpt.weights.length || expected.some((w, i) => w.shape.join() !== ckpt.weights[i].shape.join())) {
       throw new Error(`${ckpt.dir}: checkpoint weights do not match the model's (${ckpt.weights.length} tensors vs ${expected.length})`);

@@ -24,3 +24,14 @@ test("a plain npm ci in a fresh clone succeeds and onnxruntime-node loads", { sk
   const load = spawnSync(process.execPath, ["-e", "require('onnxruntime-node'); console.log('ok')"], { cwd: clone, encoding: "utf8" });
   assert.equal(load.stdout.trim(), "ok", load.stderr);
 });
+
+const canApt = process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
+test("npm run setup exits non-zero when a required package cannot be installed (and says which)", { skip: (!isGitCheckout && "not a git checkout") || (!canApt && "needs root and apt-get (Debian / Pi OS)") }, () => {
+  const clone = join(tempDir("edgelab-setup-"), "edgelab");
+  assert.equal(spawnSync("git", ["clone", "-q", repoRoot, clone]).status, 0);
+  // A kernel registered from this throwaway clone must not replace the real one.
+  const env = { ...process.env, EDGELAB_SETUP_REQUIRE: "edgelab-no-such-package", JUPYTER_DATA_DIR: tempDir("edgelab-jupyter-") };
+  const setup = spawnSync("bash", ["scripts/setup.sh"], { cwd: clone, encoding: "utf8", env, timeout: 900_000 });
+  assert.equal(setup.status, 1, setup.stdout);
+  assert.match(setup.stderr, /setup: FAILED: required packages could not be installed: edgelab-no-such-package/);
+});

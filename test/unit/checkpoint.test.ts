@@ -62,6 +62,8 @@ test("a corrupted or mismatched checkpoint gives one clear error", async () => {
   writeFileSync(weightsFile, bytes);
   await assert.rejects(train(buildMlp(modelConfig), data, { ...base, epochs: 2, outDir: out, resume: true }, identity), /weights\.bin: corrupted checkpoint \(SHA-256 does not match state\.json\)/);
   writeFileSync(weightsFile, readFileSync(weightsFile).map((b, i) => (i === 100 ? b ^ 0xff : b)));
+  // Resuming with another learning rate or batch would silently train a different run.
+  await assert.rejects(train(buildMlp(modelConfig), data, { ...base, learningRate: 1e-2, batchSize: 25, epochs: 2, outDir: out, resume: true }, identity), /resuming with different hyperparameters \(batchSize: 50 → 25; learningRate: 0\.003 → 0\.01\); only the number of epochs may change/);
   // An edited state.json (here the step count, which keys dropout masks) resumed to different weights.
   const stateFile = join(out, "checkpoints", "epoch-0001", "state.json");
   const original = readFileSync(stateFile, "utf8");
