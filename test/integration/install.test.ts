@@ -35,3 +35,11 @@ test("npm run setup exits non-zero when a required package cannot be installed (
   assert.equal(setup.status, 1, setup.stdout);
   assert.match(setup.stderr, /setup: FAILED: required packages could not be installed: edgelab-no-such-package/);
 });
+
+test("npm start's outputs are never tracked: nothing under results/ is in git, and what the notebooks write is ignored", { skip: !isGitCheckout && "not a git checkout" }, () => {
+  const tracked = spawnSync("git", ["ls-files", "results"], { cwd: repoRoot, encoding: "utf8" });
+  assert.equal(tracked.stdout.trim(), "", "tracked files under results/");
+  const samples = ["results/federated/fedavg-partitions.csv", "results/notebooks/06-federated-vision.ipynb", "results/runs/mlp-x/checkpoints/latest.json", "results/layer-split/plans.csv"];
+  const ignored = spawnSync("git", ["check-ignore", "--no-index", ...samples], { cwd: repoRoot, encoding: "utf8" });
+  assert.deepEqual(ignored.stdout.trim().split("\n"), samples);
+});
