@@ -24,6 +24,17 @@ function head(path: string, n: number): Buffer {
   }
 }
 
+/**
+ * A CIFAR-10 binary batch by content, whatever its name: whole 3,073-byte records (a label byte
+ * 0–9, then 3,072 pixels), every label among the first records read in range.
+ */
+function looksLikeCifarBinary(bytes: Buffer, size: number): boolean {
+  const record = 3073;
+  if (size === 0 || size % record !== 0) return false;
+  for (let at = 0; at < bytes.length; at += record) if (bytes[at] > 9) return false;
+  return true;
+}
+
 /** Detects the format of a file or folder; throws a DataFormatError naming the path when unknown. */
 export function detectFormat(path: string): DataFormat {
   if (!existsSync(path)) throw new DataFormatError(path, "no such file or folder");
@@ -40,6 +51,8 @@ export function detectFormat(path: string): DataFormat {
   if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08) return "idx";
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) return "cifar10"; // a pickle
   if (isCifarBatchName(path)) return "cifar10";
+  const size = statSync(path).size;
+  if (size % 3073 === 0 && looksLikeCifarBinary(head(path, Math.min(size, 64 * 3073)), size)) return "cifar10";
   const text = bytes.toString("latin1");
   if (/Destination Port|Flow Duration/.test(text.split("\n")[0] ?? "")) return "cicids2017";
   if (path.toLowerCase().endsWith(".csv")) return "cicids2017";

@@ -2,13 +2,14 @@
  * Datasets by name, as the CLI and notebooks ask for them. A registry is plain data: each entry
  * says what it is and how to load its train and test parts.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { ImageDataset, TabularDataset } from "./dataset";
 import { selectRows } from "./dataset";
 import { DataFormatError } from "./errors";
 import { loadCicids2017, type CicidsCleaningOptions, type CicidsCleaningReport } from "./cicids2017";
-import { loadCifar10 } from "./cifar10";
+import { findCifarBatches, loadCifar10, loadCifarFiles } from "./cifar10";
+import { cifarFilesAt, detectFormat } from "./detect";
 import { padImages } from "./pad";
 import { debianFashionMnistDir, fashionMnistClasses, findIdxPair, loadMnistLike } from "./mnist";
 import { trainValTestSplit } from "./split";
@@ -49,7 +50,7 @@ function splitTabular(name: string, ds: TabularDataset, seed: number, synthetic:
   return { kind: "tabular", name, train: selectRows(ds, parts.train), test: selectRows(ds, parts.test), synthetic };
 }
 
-function splitImages(name: string, ds: ImageDataset, trainCount: number): LoadedImages {
+function splitImages(name: string, ds: ImageDataset, trainCount: number, synthetic = true): LoadedImages {
   const [, h, w, c] = ds.shape;
   const size = h * w * c;
   const cut = (from: number, to: number): ImageDataset => ({
@@ -58,7 +59,7 @@ function splitImages(name: string, ds: ImageDataset, trainCount: number): Loaded
     labels: ds.labels.slice(from, to),
     shape: [to - from, h, w, c],
   });
-  return { kind: "image", name, train: cut(0, trainCount), test: cut(trainCount, ds.labels.length), synthetic: true };
+  return { kind: "image", name, train: cut(0, trainCount), test: cut(trainCount, ds.labels.length), synthetic };
 }
 
 /** The named datasets. */
@@ -134,9 +135,21 @@ export function loadDataset(nameOrPath: string, req: DatasetRequest = {}): Loade
   if (!existsSync(nameOrPath)) {
     throw new DataFormatError(nameOrPath, `unknown dataset (not a path either); choose one of ${datasetNames.join(", ")}`);
   }
-  if (findIdxPair(nameOrPath, "train")) return datasetRegistry["fashion-mnist"].load({ ...req, dataDir: nameOrPath });
-  if (existsSync(join(nameOrPath, "cifar-10-batches-bin")) || existsSync(join(nameOrPath, "cifar-10-batches-py")) || existsSync(join(nameOrPath, "data_batch_1")) || existsSync(join(nameOrPath, "data_batch_1.bin"))) {
-    return datasetRegistry.cifar10.load({ ...req, dataDir: nameOrPath });
+  // The format is read from the content, as `edgelab data inspect` does: any path it accepts trains.
+  const format = detectFormat(nameOrPath);
+  const folder = statSync(nameOrPath).isDirectory();
+  if (format === "idx") {
+    if (folder && findIdxPair(nameOrPath, "train")) return datasetRegistry["fashion-mnist"].load({ ...req, dataDir: nameOrPath });
+    throw new DataFormatError(nameOrPath, "an IDX file alone has no labels: point --dataset at the folder holding the train and test images and labels (…-idx3-ubyte, …-idx1-ubyte)");
+  }
+  if (format === "cifar10") {
+    if (folder && (findCifarBatches(nameOrPath, "train") || existsSync(join(nameOrPath, "cifar-10-batches-bin")) || existsSync(join(nameOrPath, "cifar-10-batches-py")))) {
+      return datasetRegistry.cifar10.load({ ...req, dataDir: nameOrPath });
+    }
+    // Batch files under any name (or one file): the first 5/6 of the images train, the rest test.
+    const { layout, files } = cifarFilesAt(nameOrPath);
+    const images = loadCifarFiles(files, layout);
+    return splitImages(`cifar10 (${basename(nameOrPath)})`, images, Math.round((images.labels.length * 5) / 6), false);
   }
   return datasetRegistry.cicids2017.load({ ...req, dataDir: nameOrPath });
 }

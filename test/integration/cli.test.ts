@@ -51,6 +51,17 @@ test("data inspect: CIFAR-10 in both layouts, format detected", () => {
     assert.deepEqual(s.shape, [32, 32, 3]);
   }
   assert.equal(json("data", "inspect", join(py, "test_batch"), "--format", "cifar10").samples, 20);
+  // By content, not by name: a binary batch under any name inspects and trains; so do the folders.
+  const renamed = join(dir, "all-images.dat");
+  writeCifarBinary(renamed, chw, ds.labels);
+  assert.equal(json("data", "inspect", renamed).format, "cifar10");
+  const fromFile = json("train", "--model", "cnn-small", "--dataset", renamed, "--epochs", "1", "--batch", "16", "--out", join(dir, "cifar-file-run"));
+  assert.equal(fromFile.trainSamples + fromFile.testSamples, 70);
+  assert.equal(fromFile.synthetic, false);
+  assert.equal(json("train", "--model", "cnn-small", "--dataset", py, "--epochs", "1", "--batch", "16", "--out", join(dir, "cifar-py-run")).trainSamples, 50);
+  const lonely = join(dir, "lonely-labels-idx1-ubyte");
+  writeFileSync(lonely, encodeIdx({ shape: [10], data: new Uint8Array(10) }));
+  fails(/lonely-labels-idx1-ubyte: an IDX file alone has no labels/, "train", "--model", "mlp", "--dataset", lonely, "--out", join(dir, "idx-file-run"));
 });
 
 test("data inspect: CICIDS2017 folder with the cleaning report", () => {
