@@ -14,7 +14,8 @@ import { defaultJoinOptions, JoinClientTransport, JoinServerTransport, type Join
 import { flatWeights, localEvaluate, weightShapes } from "../federated/local";
 import { ModelClientApp } from "../federated/model-client";
 import { parsePartition, partitionLabels } from "../federated/partition";
-import { serveFederated, splitTensors } from "../federated/server";
+import { serveFederated } from "../federated/server";
+import { splitTensors } from "../federated/tensors";
 import { defaultSampling, parseStrategy } from "../federated/strategies";
 import { writeJsonAtomic } from "../report/atomic";
 import { toTextTable } from "../report/table";

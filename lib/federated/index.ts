@@ -23,8 +23,8 @@ export {
   type Status,
   type WireParameters,
 } from "./protocol";
-export { defaultServerConfig, serveFederated, splitTensors, type ServerConfig, type ServerRound } from "./server";
-export { fromWire, numpyTensorType, toWire, wireBytes, type FlatParameters } from "./tensors";
+export { defaultServerConfig, serveFederated, type ServerConfig, type ServerRound } from "./server";
+export { fromWire, numpyTensorType, splitTensors, toWire, wireBytes, type FlatParameters } from "./tensors";
 export { labelHistogram, parsePartition, partitionLabels, type PartitionSpec } from "./partition";
 export {
   defaultFederatedSimulation,

@@ -13,7 +13,7 @@ import { writeCsv } from "../report/table";
 import { loadRoundCheckpoint, saveRoundCheckpoint } from "./checkpoint";
 import { StatusCode, type ClientProxy, type Instruction, type Reply, type ScalarMap, type ServerTransport } from "./protocol";
 import { sampleSize, type FederatedStrategy, type FitResult } from "./strategies";
-import { fromWire, toWire, wireBytes, type FlatParameters } from "./tensors";
+import { fromWire, splitTensors, toWire, wireBytes, type FlatParameters } from "./tensors";
 
 /** A server run. */
 export interface ServerConfig {
@@ -233,15 +233,4 @@ export async function serveFederated(
   } finally {
     await transport.close();
   }
-}
-
-/** The flat parameters as float32 arrays of their shapes. */
-export function splitTensors({ flat, shapes }: FlatParameters): { dtype: "float32"; shape: number[]; data: Float32Array }[] {
-  let at = 0;
-  return shapes.map((shape) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = flat.slice(at, at + n);
-    at += n;
-    return { dtype: "float32" as const, shape: [...shape], data };
-  });
 }

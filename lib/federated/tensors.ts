@@ -17,17 +17,22 @@ export interface FlatParameters {
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** The `.npy` tensors of flat parameters. */
-export function toWire({ flat, shapes }: FlatParameters): { tensors: Uint8Array[]; tensorType: string } {
-  const tensors: Uint8Array[] = [];
+/** The flat parameters as float32 arrays of their shapes (views into `flat`, no copy). */
+export function splitTensors({ flat, shapes }: FlatParameters): { dtype: "float32"; shape: number[]; data: Float32Array }[] {
   let at = 0;
-  for (const shape of shapes) {
+  const arrays = shapes.map((shape) => {
     const n = sizeOf(shape);
-    tensors.push(encodeNpy({ dtype: "float32", shape: [...shape], data: flat.subarray(at, at + n) }));
+    const data = flat.subarray(at, at + n);
     at += n;
-  }
+    return { dtype: "float32" as const, shape: [...shape], data };
+  });
   if (at !== flat.length) throw new Error(`shapes hold ${at} values, the buffer ${flat.length}`);
-  return { tensors, tensorType: numpyTensorType };
+  return arrays;
+}
+
+/** The `.npy` tensors of flat parameters. */
+export function toWire(parameters: FlatParameters): { tensors: Uint8Array[]; tensorType: string } {
+  return { tensors: splitTensors(parameters).map((a) => encodeNpy(a)), tensorType: numpyTensorType };
 }
 
 /**
