@@ -7,4 +7,5 @@ export * from "./sentinelnet";
 export * from "./sparsemax";
 export * from "./squeezenet";
 export * from "./tabnet";
+export * from "./tabnet-state";
 export * from "./xgboost";

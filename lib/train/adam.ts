@@ -94,9 +94,10 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
 }
 
 /**
- * Adam with tfjs' defaults (β1 0.9, β2 0.999, ε = the backend's epsilon).
+ * Adam with tfjs' defaults (β1 0.9, β2 0.999, ε = the backend's epsilon, 1e-7 for float32);
+ * pass `epsilon` 1e-8 for PyTorch's.
  * @example const optimizer = adam(5e-4)
  */
-export function adam(learningRate: number, beta1 = 0.9, beta2 = 0.999): FusedAdamOptimizer {
-  return new FusedAdamOptimizer(learningRate, beta1, beta2);
+export function adam(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number): FusedAdamOptimizer {
+  return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
 }
