@@ -1,11 +1,11 @@
-/** `edgelab data inspect PATH [--format idx|cifar10|cicids2017] [--json]`. */
+/** `edgelab data inspect PATH [--format idx|cifar10|cicids2017|csv] [--label COLUMN] [--json]`. */
 import { dataFormats, type DataFormat } from "../data/detect";
 import { inspectData } from "../data/inspect";
 import { toTextTable } from "../report/table";
 import { parseArgs } from "node:util";
 import { parse, UsageError } from "./args";
 
-const usage = "usage: edgelab data inspect PATH [--format idx|cifar10|cicids2017] [--keep-non-finite] [--keep-duplicates] [--drop-negative] [--json]";
+const usage = "usage: edgelab data inspect PATH [--format idx|cifar10|cicids2017|csv] [--label COLUMN (a CSV's label)] [--keep-non-finite] [--keep-duplicates] [--drop-negative] [--json]";
 
 /** Runs `edgelab data …`. */
 export async function dataCommand(argv: string[]): Promise<void> {
@@ -13,6 +13,7 @@ export async function dataCommand(argv: string[]): Promise<void> {
   if (sub !== "inspect") throw new UsageError(sub ? `data: unknown subcommand "${sub}"; ${usage}` : usage);
   const options = {
     format: { type: "string" },
+    label: { type: "string" },
     json: { type: "boolean" },
     "keep-non-finite": { type: "boolean" },
     "keep-duplicates": { type: "boolean" },
@@ -25,12 +26,12 @@ export async function dataCommand(argv: string[]): Promise<void> {
     dropNonFinite: !values["keep-non-finite"],
     dropDuplicates: !values["keep-duplicates"],
     dropNegative: values["drop-negative"] === true,
-  });
+  }, values.label);
   if (values.json) {
     console.log(JSON.stringify(summary));
     return;
   }
-  console.log(`${summary.path}: ${summary.format}, ${summary.samples} samples, ${summary.classes} classes, ${summary.shape ? `shape [${summary.shape.join(", ")}]` : `${summary.featureCount} features`}`);
+  console.log(`${summary.path}: ${summary.format}, ${summary.samples} samples, ${summary.format === "csv" && !values.label ? "(--label COLUMN counts classes)" : `${summary.classes} classes`}, ${summary.shape ? `shape [${summary.shape.join(", ")}]` : `${summary.featureCount} features`}`);
   if (summary.splits) for (const [name, split] of Object.entries(summary.splits)) console.log(`  ${name}: ${split.samples} samples`);
   if (summary.cleaning) {
     const c = summary.cleaning;

@@ -9,9 +9,9 @@ import { findCifarBatches, isCifarBatchName } from "./cifar10";
 import { findIdxPair } from "./mnist";
 
 /** Formats `edgelab data inspect` understands. */
-export type DataFormat = "idx" | "cifar10" | "cicids2017";
+export type DataFormat = "idx" | "cifar10" | "cicids2017" | "csv";
 /** All formats, for CLI validation. */
-export const dataFormats: readonly DataFormat[] = ["idx", "cifar10", "cicids2017"];
+export const dataFormats: readonly DataFormat[] = ["idx", "cifar10", "cicids2017", "csv"];
 
 function head(path: string, n: number): Buffer {
   const fd = openSync(path, "r");
@@ -54,9 +54,11 @@ export function detectFormat(path: string): DataFormat {
   const size = statSync(path).size;
   if (size % 3073 === 0 && looksLikeCifarBinary(head(path, Math.min(size, 64 * 3073)), size)) return "cifar10";
   const text = bytes.toString("latin1");
-  if (/Destination Port|Flow Duration/.test(text.split("\n")[0] ?? "")) return "cicids2017";
-  if (path.toLowerCase().endsWith(".csv")) return "cicids2017";
-  throw new DataFormatError(path, "cannot tell the format from its content (not IDX, a CIFAR-10 batch or a CICIDS2017 CSV); pass --format");
+  const firstLine = text.split("\n")[0] ?? "";
+  if (/Destination Port|Flow Duration/.test(firstLine)) return "cicids2017";
+  // any other comma-separated text with a header: a generic table (needs --label to train)
+  if (path.toLowerCase().endsWith(".csv") || (firstLine.includes(",") && !/[\x00-\x08\x0e-\x1f]/.test(text))) return "csv";
+  throw new DataFormatError(path, "cannot tell the format from its content (not IDX, a CIFAR-10 batch or a CSV); pass --format");
 }
 
 /** Lists the batch files a CIFAR path stands for (a batch file, or a folder of either layout). */

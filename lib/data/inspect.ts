@@ -12,6 +12,7 @@ import { loadCifarFiles } from "./cifar10";
 import { cifarFilesAt, detectFormat, type DataFormat } from "./detect";
 import { decodeIdx } from "./idx";
 import { fashionMnistClasses, findIdxPair, mnistClasses } from "./mnist";
+import { loadTabularCsv, splitCsvLine } from "./tabular-csv";
 
 /** The result of inspecting a dataset. */
 export interface DataSummary {
@@ -110,11 +111,25 @@ function inspectCicids(path: string, cleaning?: Partial<CicidsCleaningOptions>):
   };
 }
 
+/** A generic CSV: with a label column, its classes; without, its rows and columns. */
+function inspectCsv(path: string, label?: string): DataSummary {
+  if (label) {
+    const ds = loadTabularCsv(path, { label });
+    return { format: "csv", path, files: [path], samples: ds.labels.length, classes: ds.classNames.length, labelCounts: labelCountMap(ds.labels, ds.classNames), featureCount: ds.featureNames.length };
+  }
+  const text = readInputFile(path).toString("utf8");
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  if (lines.length === 0) throw new DataFormatError(path, "empty file");
+  const columns = splitCsvLine(lines[0].replace(/\r$/, ""), path, 1).length;
+  return { format: "csv", path, files: [path], samples: lines.length - 1, classes: 0, labelCounts: {}, featureCount: columns };
+}
+
 /**
- * Inspects a dataset file or folder; the format is detected when not given.
+ * Inspects a dataset file or folder; the format is detected when not given. `label` names a
+ * generic CSV's label column.
  * @example inspectData("/usr/share/datasets/fashion-mnist").splits.train.samples // 60000
  */
-export function inspectData(path: string, format?: DataFormat, cleaning?: Partial<CicidsCleaningOptions>): DataSummary {
+export function inspectData(path: string, format?: DataFormat, cleaning?: Partial<CicidsCleaningOptions>, label?: string): DataSummary {
   const fmt = format ?? detectFormat(path);
   try {
     statSync(path);
@@ -123,6 +138,7 @@ export function inspectData(path: string, format?: DataFormat, cleaning?: Partia
   }
   if (fmt === "idx") return inspectIdx(path);
   if (fmt === "cifar10") return inspectCifar(path);
+  if (fmt === "csv") return inspectCsv(path, label);
   return inspectCicids(path, cleaning);
 }
 

@@ -14,6 +14,7 @@ import { padImages } from "./pad";
 import { debianFashionMnistDir, fashionMnistClasses, findIdxPair, loadMnistLike } from "./mnist";
 import { trainValTestSplit } from "./split";
 import { syntheticCicids, syntheticImages } from "./synthetic";
+import { loadTabularCsv } from "./tabular-csv";
 import { readdirSync } from "node:fs";
 
 /** Options every named dataset accepts. */
@@ -24,6 +25,10 @@ export interface DatasetRequest {
   syntheticSize?: number;
   seed?: number;
   cleaning?: Partial<CicidsCleaningOptions>;
+  /** A generic CSV's label column (then `nameOrPath` is that CSV). */
+  label?: string;
+  /** A generic CSV's feature columns (default: all but the label). */
+  features?: string[];
 }
 
 /** Train and test parts of an image dataset. */
@@ -138,6 +143,13 @@ export function loadDataset(nameOrPath: string, req: DatasetRequest = {}): Loade
   // The format is read from the content, as `edgelab data inspect` does: any path it accepts trains.
   const format = detectFormat(nameOrPath);
   const folder = statSync(nameOrPath).isDirectory();
+  if (req.label !== undefined || req.features !== undefined) {
+    if (folder || format !== "csv") throw new DataFormatError(nameOrPath, `--label and --features apply to a CSV file with a header; this is ${folder ? "a folder" : `a ${format} file`}`);
+    if (req.label === undefined) throw new DataFormatError(nameOrPath, "--features needs --label COLUMN too");
+    const table = loadTabularCsv(nameOrPath, { label: req.label, features: req.features, name: basename(nameOrPath) });
+    return splitTabular(basename(nameOrPath), table, req.seed ?? 0, false);
+  }
+  if (format === "csv") throw new DataFormatError(nameOrPath, "a CSV that is not CICIDS2017: name its label column with --label COLUMN (and optionally --features a,b,…)");
   if (format === "idx") {
     if (folder && findIdxPair(nameOrPath, "train")) return datasetRegistry["fashion-mnist"].load({ ...req, dataDir: nameOrPath });
     throw new DataFormatError(nameOrPath, "an IDX file alone has no labels: point --dataset at the folder holding the train and test images and labels (…-idx3-ubyte, …-idx1-ubyte)");
