@@ -18,12 +18,15 @@ import { parse, UsageError } from "./args";
 /** `edgelab train --help`. */
 export const trainUsage = `usage: edgelab train --model NAME --dataset NAME|PATH [options] [--json]
   --model NAME          ${[...modelNames, ...tabularBaselineNames].join(", ")}
-  --dataset NAME|PATH   ${datasetNames.join(", ")}, or a file or folder (IDX, CIFAR, CICIDS CSV)
+  --dataset NAME|PATH   ${datasetNames.join(", ")}, or a file or folder (IDX, CIFAR, CICIDS CSV, any CSV with --label)
+  --label COLUMN        a CSV's label column: --dataset FILE.csv trains on any numeric table with a header
+  --features A,B,…      that CSV's feature columns (default: every column but the label)
   --data DIR            the folder of a named dataset (mnist, cifar10, cicids2017 need it; fashion-mnist defaults to Debian's)
   --subset N            a stratified subset of N training samples (default: all)
   --epochs E            (default 1)
   --batch B             (default 32; TabNet 1024)
-  --lr X                Adam's learning rate (default 0.001; TabNet 0.02)
+  --lr X                Adam's learning rate (default 0.001; TabNet 0.02; XGBoost's eta, 0.3)
+  --rounds R            XGBoost's boosting rounds (default 100)
   --threads T           intra-op threads (default: the cores, at most 4; EDGELAB_THREADS)
   --out DIR             run folder: checkpoints, history.csv, summary.json (default results/runs/MODEL-DATASET); locked while training
   --resume DIR          continue the run in DIR from its latest checkpoint
@@ -53,7 +56,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 /** Runs `edgelab train`. */
 export async function trainCommand(argv: string[]): Promise<void> {
   const options = {
-    model: { type: "string" }, dataset: { type: "string" }, data: { type: "string" }, subset: { type: "string" }, epochs: { type: "string" },
+    model: { type: "string" }, dataset: { type: "string" }, data: { type: "string" }, label: { type: "string" }, features: { type: "string" }, rounds: { type: "string" }, subset: { type: "string" }, epochs: { type: "string" },
     batch: { type: "string" }, lr: { type: "string" }, threads: { type: "string" }, out: { type: "string" }, resume: { type: "string" },
     seed: { type: "string" }, "class-weights": { type: "string" }, json: { type: "boolean" },
     distributed: { type: "boolean" }, sync: { type: "string" }, "ranks-per-node": { type: "string" },
@@ -88,6 +91,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     model: values.model,
     dataset: values.dataset,
     dataDir: values.data,
+    label: values.label,
+    rounds: positiveInt(values.rounds, "--rounds"),
+    features: values.features?.split(",").map((f) => f.trim()),
     subset: positiveInt(values.subset, "--subset"),
     threads: positiveInt(values.threads, "--threads"),
     outDir,

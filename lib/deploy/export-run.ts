@@ -9,7 +9,9 @@ import { parseStandardizer } from "../data/standardize";
 import { modelEntry, type ModelShape } from "../models/registry";
 import { writeFileAtomic } from "../report/atomic";
 import { loadCheckpoint } from "../train/checkpoint";
+import { tabNetFromCheckpoint } from "../train/tabnet-checkpoint";
 import { exportToOnnx } from "./export";
+import { exportTabNetToOnnx } from "./export-tabnet";
 
 /** What {@link exportRun} wrote. */
 export interface ExportRunResult {
@@ -26,19 +28,28 @@ export function exportRun(runDir: string, out: string): ExportRunResult {
   const ckptDir = join(runDir, "checkpoints");
   if (!existsSync(join(ckptDir, "latest.json"))) throw new DataFormatError(runDir, "no checkpoint (expected checkpoints/latest.json from edgelab train)");
   const ckpt = loadCheckpoint(ckptDir);
-  const shape = ckpt.state.model.config as ModelShape;
-  const model = modelEntry(ckpt.state.model.name).build(shape);
-  model.setWeights(ckpt.weights);
   const stdFile = join(runDir, "standardizer.json");
   const standardizer = existsSync(stdFile) ? parseStandardizer(JSON.parse(readFileSync(stdFile, "utf8")), stdFile) : null;
   const classFile = join(runDir, "classes.json");
   const labels = existsSync(classFile) ? (JSON.parse(readFileSync(classFile, "utf8")) as string[]) : undefined;
-  const bytes = exportToOnnx(model, {
-    modelName: ckpt.state.model.name, config: shape, labels,
+  const options = {
+    modelName: ckpt.state.model.name, config: ckpt.state.model.config, labels,
     ...(standardizer ? { featureNames: standardizer.featureNames, mean: standardizer.mean, std: standardizer.std } : {}),
-  });
+  };
+  let bytes: Uint8Array;
+  if (ckpt.state.model.name === "tabnet") {
+    // TabNet owns its variables (not a tfjs-layers model): its own exporter
+    const { model, optimizer } = tabNetFromCheckpoint(ckpt);
+    bytes = exportTabNetToOnnx(model, options);
+    model.dispose();
+    for (const o of optimizer) o.tensor.dispose();
+  } else {
+    const model = modelEntry(ckpt.state.model.name).build(ckpt.state.model.config as ModelShape);
+    model.setWeights(ckpt.weights);
+    bytes = exportToOnnx(model, options);
+    model.dispose();
+    for (const t of ckpt.weights) t.dispose();
+  }
   writeFileAtomic(out, bytes);
-  model.dispose();
-  for (const t of ckpt.weights) t.dispose();
   return { out, model: ckpt.state.model.name, bytes: bytes.byteLength, epoch: ckpt.state.epoch, preprocessing: standardizer !== null, labels: labels?.length ?? 0 };
 }

@@ -3,6 +3,7 @@ export * from "./benchmark";
 export * from "./evaluate";
 export * from "./export";
 export * from "./export-run";
+export * from "./export-tabnet";
 export * from "./npy";
 export * from "./npz";
 export * from "./onnx-model";

@@ -55,8 +55,15 @@ export class XGBoostClassifier {
     readonly features: number,
   ) {}
 
-  /** Trains on row-major float32 features (NaN = missing) and integer labels. */
-  static train(features: Float32Array, labels: ArrayLike<number>, featureCount: number, classes: number, params: Partial<XGBoostParams> = {}, onRound?: (round: number) => void): XGBoostClassifier {
+  /**
+   * Trains on row-major float32 features (NaN = missing) and integer labels. `onRound` sees each
+   * round done and can save the model so far; `resumeFrom` (a saved model of the same parameters)
+   * continues boosting from its rounds up to `params.rounds`.
+   */
+  static train(
+    features: Float32Array, labels: ArrayLike<number>, featureCount: number, classes: number, params: Partial<XGBoostParams> = {},
+    onRound?: (round: number, save: () => Uint8Array) => void, resumeFrom?: Uint8Array,
+  ): XGBoostClassifier {
     const p: XGBoostParams = { ...defaultXGBoostParams, ...params };
     const xgb = binding();
     const rows = labels.length;
@@ -65,10 +72,11 @@ export class XGBoostClassifier {
     try {
       xgb.dmatrixSetLabels(dtrain, Float32Array.from(labels));
       const booster = xgb.boosterCreate([dtrain]);
+      if (resumeFrom) xgb.boosterLoad(booster, resumeFrom);
       for (const [k, v] of Object.entries(boosterParams(p, classes))) xgb.boosterSetParam(booster, k, v);
-      for (let i = 0; i < p.rounds; i++) {
+      for (let i = resumeFrom ? xgb.boosterRounds(booster) : 0; i < p.rounds; i++) {
         xgb.boosterUpdate(booster, i, dtrain);
-        onRound?.(i + 1);
+        onRound?.(i + 1, () => xgb.boosterSave(booster, "ubj"));
       }
       return new XGBoostClassifier(booster, classes, featureCount);
     } finally {

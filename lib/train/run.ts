@@ -21,6 +21,7 @@ import { worldCommunicator, type Communicator } from "../dist/communicator";
 import { trainDataParallel, type DataParallelRow } from "../dist/data-parallel";
 import type { SyncStrategy } from "../dist/strategies";
 import { hasCheckpoint } from "./checkpoint";
+import { hasXGBoostCheckpoint } from "./xgboost-checkpoint";
 import { toArrayData } from "./batches";
 import { train, type TrainConfig, type TrainResult } from "./engine";
 import { isTabularBaseline, trainTabularBaseline } from "./tabular-baselines";
@@ -32,6 +33,10 @@ export interface RunSpec {
   dataset: string;
   /** Folder with the real data (CIFAR-10, CICIDS2017, MNIST). */
   dataDir?: string;
+  /** A generic CSV's label column (`dataset` is then that CSV). */
+  label?: string;
+  /** A generic CSV's feature columns (default: all but the label). */
+  features?: string[];
   /** Train on a stratified subset of this many samples (the seed's Pi debug run: 100). */
   subset?: number;
   /** Evaluate on at most this many test samples (stratified); default: all, or max(1000, subset) with a subset. */
@@ -43,6 +48,8 @@ export interface RunSpec {
   resume?: boolean;
   seed?: number;
   train?: Partial<TrainConfig>;
+  /** XGBoost's boosting rounds (default 100). */
+  rounds?: number;
   /** Data-parallel over MPI (launch with mpiexec); `train.batchSize` is the global batch for allreduce, per rank otherwise. */
   distributed?: { sync: SyncStrategy; ranksPerNode: number };
 }
@@ -91,12 +98,14 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
 async function trainRun(spec: RunSpec, comm: Communicator | null): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
   const baseline = isTabularBaseline(spec.model);
   const entry = baseline ? { input: "tabular" as const, trainingKernels: [] as string[] } : modelEntry(spec.model);
-  if (baseline && spec.resume) throw new Error(`${spec.model} runs do not checkpoint yet: --resume is not supported (rerun instead)`);
   if (baseline && spec.distributed) throw new Error(`${spec.model} does not train data-parallel over MPI`);
   const seed = spec.seed ?? 0;
-  if (spec.resume && !hasCheckpoint(join(spec.outDir, "checkpoints"))) throw new DataFormatError(spec.outDir, "no checkpoint to resume from (expected checkpoints/latest.json)");
+  const checkpoints = join(spec.outDir, "checkpoints");
+  if (spec.resume && !(spec.model === "xgboost" ? hasXGBoostCheckpoint(checkpoints) : hasCheckpoint(checkpoints))) {
+    throw new DataFormatError(spec.outDir, `no checkpoint to resume from (expected checkpoints/${spec.model === "xgboost" ? "xgboost" : "latest"}.json)`);
+  }
   configureThreads(spec.threads ? { intraOp: spec.threads } : {});
-  const loaded = loadDataset(spec.dataset, { dataDir: spec.dataDir, seed });
+  const loaded = loadDataset(spec.dataset, { dataDir: spec.dataDir, seed, label: spec.label, features: spec.features });
   if (entry.input === "image" && loaded.kind !== "image") throw new Error(`model ${spec.model} takes images; dataset ${loaded.name} is tabular`);
   if (entry.input === "tabular" && loaded.kind !== "tabular") throw new Error(`model ${spec.model} takes flow features; dataset ${loaded.name} holds images`);
 
@@ -115,7 +124,7 @@ async function trainRun(spec: RunSpec, comm: Communicator | null): Promise<{ sum
   await useBackend(backend);
   const data = { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames };
   if (baseline) {
-    const run = await trainTabularBaseline(spec.model as "tabnet" | "xgboost", data, { epochs: spec.train?.epochs ?? 1, batchSize: spec.train?.batchSize, learningRate: spec.train?.learningRate, seed, outDir: spec.outDir });
+    const run = await trainTabularBaseline(spec.model as "tabnet" | "xgboost", data, { epochs: spec.train?.epochs ?? 1, batchSize: spec.train?.batchSize, learningRate: spec.train?.learningRate, seed, outDir: spec.outDir, resume: spec.resume === true, ...(spec.rounds ? { xgboost: { rounds: spec.rounds } } : {}) });
     run.model.dispose();
     const native = spec.model === "xgboost";
     const summary = runSummary(spec, loaded, trainSet, testSet, run.result, { backend: native ? "cpu" : backend, backendNote: native ? "libxgboost (native, not tfjs)" : reason, parameters: run.parameters, rank: 0, world: 1, distributed: null });

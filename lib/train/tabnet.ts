@@ -20,12 +20,14 @@ export interface TabNetTrainConfig {
   lambdaSparse: number;
   clipNorm: number;
   seed: number;
-  /** Called after each epoch. */
-  onEpoch?: (row: TabNetEpoch) => void;
+  /** Called after each epoch with the history so far (a checkpoint hook may await). */
+  onEpoch?: (row: TabNetEpoch, history: TabNetEpoch[], optimizer: tf.Optimizer) => void | Promise<void>;
+  /** Continue a run: its optimizer (state restored; the caller disposes it), epochs done and history. */
+  resumeFrom?: { optimizer: tf.Optimizer; epochs: number; history: TabNetEpoch[] };
 }
 
 /** pytorch-tabnet 4.1's fit() defaults (epochs aside). */
-export const defaultTabNetTrainConfig: Readonly<Omit<TabNetTrainConfig, "onEpoch">> = Object.freeze({ epochs: 5, batchSize: 1024, learningRate: 2e-2, lambdaSparse: 1e-3, clipNorm: 1, seed: 0 });
+export const defaultTabNetTrainConfig: Readonly<Omit<TabNetTrainConfig, "onEpoch" | "resumeFrom">> = Object.freeze({ epochs: 5, batchSize: 1024, learningRate: 2e-2, lambdaSparse: 1e-3, clipNorm: 1, seed: 0 });
 
 /** One epoch's record. */
 export interface TabNetEpoch {
@@ -89,12 +91,12 @@ export async function trainTabNet(model: TabNet, data: TabularArrays, overrides:
   const n = data.labels.length;
   if (n < 2) throw new Error(`TabNet: ${n} training rows; batch norm needs at least 2`);
   if (data.features.length !== n * d) throw new Error(`TabNet: ${data.features.length} values for ${n} rows × ${d} features`);
-  const optimizer = tabNetOptimizer(c.learningRate);
-  const history: TabNetEpoch[] = [];
+  const optimizer = c.resumeFrom?.optimizer ?? tabNetOptimizer(c.learningRate);
+  const history: TabNetEpoch[] = [...(c.resumeFrom?.history ?? [])];
   // pytorch-tabnet's DataLoader drops the last incomplete batch (drop_last=True); with fewer rows
   // than one batch it would train on nothing, so then the one short batch is kept
   const usable = n >= c.batchSize ? n - (n % c.batchSize) : n;
-  for (let epoch = 0; epoch < c.epochs; epoch++) {
+  for (let epoch = c.resumeFrom?.epochs ?? 0; epoch < c.epochs; epoch++) {
     const order = epochOrder(n, c.seed, epoch);
     const t0 = performance.now();
     let lossSum = 0;
@@ -121,9 +123,11 @@ export async function trainTabNet(model: TabNet, data: TabularArrays, overrides:
     const valAccuracy = val ? accuracy(val.labels, argmaxRows(model.predictProba(val.features), classes)) : null;
     const row = { epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), entropy: entropySum / Math.max(seen, 1), seconds, samplesPerSec: n / seconds, valAccuracy };
     history.push(row);
-    c.onEpoch?.(row);
+    await c.onEpoch?.(row, history, optimizer);
   }
-  optimizer.dispose();
-  const seconds = history.reduce((s, h) => s + h.seconds, 0);
-  return { history, samplesPerSec: (n * history.length) / Math.max(seconds, 1e-9), secondsPerEpoch: seconds / Math.max(1, history.length) };
+  if (!c.resumeFrom) optimizer.dispose();
+  // speed from the epochs this call ran
+  const ran = history.slice(c.resumeFrom?.epochs ?? 0);
+  const seconds = ran.reduce((s, h) => s + h.seconds, 0);
+  return { history, samplesPerSec: (n * ran.length) / Math.max(seconds, 1e-9), secondsPerEpoch: seconds / Math.max(1, ran.length) };
 }

@@ -5,14 +5,16 @@
  * run is reported as one epoch.
  */
 import { join } from "node:path";
-import { fuse } from "../dist/fuse";
 import { argmaxRows, classificationReport } from "../metrics/classification";
 import { ResourceSampler } from "../metrics/sampler";
 import { TabNet, type TabNetConfig } from "../models/tabnet";
-import { XGBoostClassifier, defaultXGBoostParams, type XGBoostParams } from "../models/xgboost";
-import { writeFileAtomic, writeJsonAtomic } from "../report/atomic";
+import { XGBoostClassifier, boosterParams, defaultXGBoostParams, type XGBoostParams } from "../models/xgboost";
+import { writeFileAtomic } from "../report/atomic";
+import { writeCsv } from "../report/table";
 import type { EpochLog, TrainData, TrainResult } from "./engine";
-import { trainTabNet, type TabNetTrainConfig } from "./tabnet";
+import { trainTabNet, defaultTabNetTrainConfig, type TabNetTrainConfig } from "./tabnet";
+import { resumeTabNet, saveTabNetCheckpoint } from "./tabnet-checkpoint";
+import { loadXGBoostCheckpoint, saveXGBoostCheckpoint } from "./xgboost-checkpoint";
 
 /** Names of the models trained here. */
 export const tabularBaselineNames = ["tabnet", "xgboost"] as const;
@@ -28,7 +30,10 @@ export interface TabularBaselineConfig {
   batchSize?: number;
   learningRate?: number;
   seed: number;
+  /** Run folder: TabNet checkpoints every epoch (checkpoints/) and history.csv; XGBoost's model. */
   outDir: string | null;
+  /** Continue the TabNet run in `outDir` from its latest checkpoint. */
+  resume?: boolean;
   tabnet?: Partial<TabNetConfig>;
   xgboost?: Partial<XGBoostParams>;
 }
@@ -55,10 +60,26 @@ export async function trainTabularBaseline(name: "tabnet" | "xgboost", data: Tra
   let model: TabNet | XGBoostClassifier;
   let parameters: number;
   let proba: Float32Array;
+  let resumedFromEpoch = 0;
   if (name === "tabnet") {
-    const tabnet = new TabNet({ features: d, classes, seed: config.seed, ...config.tabnet });
-    const trainConfig: Partial<TabNetTrainConfig> = { epochs: config.epochs, seed: config.seed, ...(config.batchSize ? { batchSize: config.batchSize } : {}), ...(config.learningRate ? { learningRate: config.learningRate } : {}) };
-    const run = await trainTabNet(tabnet, { features: data.train.x, labels: data.train.y }, trainConfig);
+    const trainConfig: TabNetTrainConfig = {
+      ...defaultTabNetTrainConfig, epochs: config.epochs, seed: config.seed, ...(config.batchSize ? { batchSize: config.batchSize } : {}), ...(config.learningRate ? { learningRate: config.learningRate } : {}),
+    };
+    const checkpointDir = config.outDir ? join(config.outDir, "checkpoints") : null;
+    if (config.resume && !checkpointDir) throw new Error("resuming a TabNet run needs its run folder");
+    const resumed = config.resume && checkpointDir ? await resumeTabNet(checkpointDir, trainConfig) : null;
+    const tabnet = resumed?.model ?? new TabNet({ features: d, classes, seed: config.seed, ...config.tabnet });
+    if (tabnet.config.features !== d || tabnet.config.classes !== classes) throw new Error(`${checkpointDir}: checkpoint is for ${tabnet.config.features} features and ${tabnet.config.classes} classes, the data has ${d} and ${classes}`);
+    const run = await trainTabNet(tabnet, { features: data.train.x, labels: data.train.y }, {
+      ...trainConfig,
+      ...(resumed ? { resumeFrom: resumed.resumeFrom } : {}),
+      onEpoch: async (_row, sofar, optimizer) => {
+        if (!checkpointDir || !config.outDir) return;
+        writeCsv(join(config.outDir, "history.csv"), sofar);
+        await saveTabNetCheckpoint(checkpointDir, tabnet, optimizer, trainConfig, sofar);
+      },
+    });
+    resumed?.resumeFrom.optimizer.dispose();
     proba = tabnet.predictProba(data.val.x);
     const trainPred = argmaxRows(tabnet.predictProba(data.train.x), classes);
     const trainReport = classificationReport(data.train.y, trainPred, data.classNames);
@@ -68,21 +89,24 @@ export async function trainTabularBaseline(name: "tabnet" | "xgboost", data: Tra
       history.push({
         epoch: h.epoch, trainLoss: h.loss, trainAccuracy: last ? trainReport.accuracy : NaN, trainMacroF1: last ? trainReport.macro.f1 : NaN,
         valLoss: last ? crossEntropy(proba, data.val.y, classes) : NaN, valAccuracy: valReport?.accuracy ?? NaN, valMacroF1: valReport?.macro.f1 ?? NaN,
-        learningRate: trainConfig.learningRate ?? 2e-2, seconds: h.seconds, samplesPerSec: h.samplesPerSec, meanStepSeconds: h.seconds / Math.ceil(data.train.y.length / (trainConfig.batchSize ?? 1024)), peakRssMB: NaN, cpuPercent: NaN,
+        learningRate: trainConfig.learningRate, seconds: h.seconds, samplesPerSec: h.samplesPerSec, meanStepSeconds: h.seconds / Math.max(1, Math.floor(data.train.y.length / trainConfig.batchSize)), peakRssMB: NaN, cpuPercent: NaN,
       });
     });
     parameters = tabnet.parameterCount;
     model = tabnet;
-    if (config.outDir) {
-      const vars = tabnet.allVariables;
-      const all = fuse(vars.map((v) => v.dataSync() as Float32Array));
-      writeFileAtomic(join(config.outDir, "tabnet.weights.bin"), new Uint8Array(all.buffer));
-      writeJsonAtomic(join(config.outDir, "tabnet.json"), { format: "edgelab-tabnet-1", config: tabnet.config, variables: vars.map((v) => v.shape) });
-    }
+    resumedFromEpoch = resumed?.resumeFrom.epochs ?? 0;
   } else {
     const params: XGBoostParams = { ...defaultXGBoostParams, seed: config.seed, ...(config.learningRate ? { eta: config.learningRate } : {}), ...config.xgboost };
     const t0 = performance.now();
-    const booster = XGBoostClassifier.train(data.train.x, data.train.y, d, classes, params);
+    const checkpointDir = config.outDir ? join(config.outDir, "checkpoints") : null;
+    const asPassed = boosterParams(params, classes);
+    const resumed = config.resume && checkpointDir ? loadXGBoostCheckpoint(checkpointDir, asPassed) : null;
+    resumedFromEpoch = resumed ? 1 : 0;
+    // a checkpoint every tenth of the rounds (and at the end)
+    const every = Math.max(1, Math.round(params.rounds / 10));
+    const booster = XGBoostClassifier.train(data.train.x, data.train.y, d, classes, params, (round, save) => {
+      if (checkpointDir && (round % every === 0 || round === params.rounds)) saveXGBoostCheckpoint(checkpointDir, save(), round, asPassed);
+    }, resumed?.model);
     const seconds = (performance.now() - t0) / 1000;
     proba = booster.predictProba(data.val.x);
     const trainReport = classificationReport(data.train.y, argmaxRows(booster.predictProba(data.train.x), classes), data.classNames);
@@ -104,7 +128,7 @@ export async function trainTabularBaseline(name: "tabnet" | "xgboost", data: Tra
     history, report: classificationReport(data.val.y, predictions, data.classNames), predictions,
     samplesPerSec: (data.train.y.length * history.length) / Math.max(secondsTotal, 1e-9), secondsPerEpoch: secondsTotal / history.length,
     stepSeconds: [], stepStats: null, peakRssMB: resources.peakRssMB, meanCpuPercent: resources.meanCpuPercent,
-    stoppedEarly: false, resumedFromEpoch: 0, checkpointDir: null,
+    stoppedEarly: false, resumedFromEpoch, checkpointDir: config.outDir ? join(config.outDir, "checkpoints") : null,
   };
   return { result, parameters, model };
 }

@@ -14,9 +14,11 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/runtime/tfjs";
 import { TabNet, ghostBatchSizes, loadTabNetState, tabNetState } from "../../lib/models";
+import { DeployedModel, exportTabNetToOnnx } from "../../lib/deploy";
+import { Rng } from "../../lib/random";
 import { systemPython } from "../../lib/runtime/python";
 import { useBackend } from "../../lib/runtime";
-import { tabNetOptimizer, tabNetStep } from "../../lib/train";
+import { tabNetOptimizer, tabNetStep, trainTabNet } from "../../lib/train";
 import { repoRoot } from "../helpers/paths";
 
 interface Golden {
@@ -146,4 +148,29 @@ test("TabNet equals a live pytorch-tabnet run (another seed)", { skip: noReferen
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a trained TabNet exports to ONNX (sparsemax from standard operators): onnxruntime's logits equal tfjs' within 1e-4", async () => {
+  await useBackend("wasm");
+  const rng = new Rng(5);
+  const d = 20;
+  const rows = 3000;
+  const x = Float32Array.from({ length: rows * d }, () => rng.normal());
+  const y = Uint8Array.from({ length: rows }, (_, r) => (x[r * d + 2] > 0 ? 1 : 0) + (x[r * d + 7] + x[r * d + 9] > 0 ? 2 : 0));
+  const model = new TabNet({ features: d, classes: 4, seed: 9 });
+  await trainTabNet(model, { features: x, labels: y }, { epochs: 3, batchSize: 256, seed: 2 });
+  const n = 256;
+  const probe = x.subarray(0, n * d);
+  const deployed = await DeployedModel.load(exportTabNetToOnnx(model, { labels: ["a", "b", "c", "d"] }));
+  const onnx = (await deployed.run(probe, [n, d])).data;
+  const ours = tf.tidy(() => model.forward(tf.tensor2d(probe, [n, d]), false).logits.dataSync() as Float32Array);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < ours.length; i++) {
+    worst = Math.max(worst, Math.abs(ours[i] - onnx[i]));
+    scale = Math.max(scale, Math.abs(ours[i]));
+  }
+  assert.ok(worst <= 1e-4, `max |tfjs − onnxruntime| = ${worst} (largest logit ${scale})`);
+  assert.deepEqual(deployed.preprocessing.labels, ["a", "b", "c", "d"]);
+  model.dispose();
 });
