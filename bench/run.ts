@@ -2,7 +2,7 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, mpi, pipeline, federated, fuzz
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, tabnet, mpi, pipeline, federated, fuzz
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  *   npm run bench -- --rounds 5         SqueezeNet: alternating edgelab / PyTorch rounds (default 3)
  *   npm run bench -- --only fuzz --cases 100000   parser fuzzing, cases per parser
@@ -147,7 +147,7 @@ function onnxLatency(iterations: number): Json[] {
   });
 }
 
-/** XGBoost training time beside python-xgboost (same rows, parameters, threads), and TabNet's training flows/s. */
+/** XGBoost training time beside python-xgboost (same rows, parameters, threads). */
 function tabular(rows: number): Json[] {
   const rounds = 100;
   process.stderr.write(`bench: XGBoost, ${rows} synthetic flows, ${rounds} rounds, 3 alternating runs each …\n`);
@@ -169,12 +169,13 @@ function tabular(rows: number): Json[] {
   const edgelab = ours.length ? { ...ours[0], seconds: median(ours.map((r) => Number(r.seconds))), runs: ours.map((r) => r.seconds) } : { error: "edgelab XGBoost run failed" };
   const peer = theirs.length ? { ...peerInfo, seconds: median(theirs), runs: theirs } : peerInfo;
   const ratio = "seconds" in edgelab && "seconds" in peer ? Number(edgelab.seconds) / Number(peer.seconds) : null;
-  process.stderr.write(`bench: TabNet training, ${rows} synthetic flows …\n`);
-  const tabnet = runJson(process.execPath, [join(root, "build", "bench", "tabular.js"), "tabnet", String(rows), "1"]);
-  return [
-    { benchmark: "xgboost-train", rows, rounds, params, edgelab, peer, ratio, goal: "ratio = edgelab seconds ÷ python-xgboost seconds ≤ 1.05 (the same library)" },
-    { benchmark: "tabnet-train", rows, ...tabnet, peer: null, peerNote: "pytorch-tabnet is not packaged by Debian; TabNet's reference timing is the seed's 30–60 min per 2.8 M-flow epoch on a Pi 5" },
-  ];
+  return [{ benchmark: "xgboost-train", rows, rounds, params, edgelab, peer, ratio, goal: "ratio = edgelab seconds ÷ python-xgboost seconds ≤ 1.05 (the same library)" }];
+}
+
+/** TabNet beside pytorch-tabnet (EDGELAB_TABNET_SRC): accuracy over seeds and seconds per epoch, alternating. */
+function tabnet(): Json {
+  process.stderr.write("bench: TabNet beside pytorch-tabnet (synthetic CICIDS, scikit-learn digits) …\n");
+  return runJson(process.execPath, [join(root, "build", "bench", "tabnet.js")]);
 }
 
 /**
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
   if (want("sentinelnet")) results.push(...sentinelnet(Number(values.rounds ?? 3)));
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
+  if (want("tabnet")) results.push(tabnet());
   if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 2400)));
   if (want("pipeline")) results.push(...layerSplit(Number(values.rounds ?? 3)));
   if (want("federated")) results.push(federated(Number(values.rounds ?? 3)));
