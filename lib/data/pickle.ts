@@ -1,8 +1,10 @@
 /**
- * A restricted unpickler for the data pickles of CIFAR-10/100 (`cifar-10-batches-py`): dicts,
- * lists, tuples, strings, numbers and numpy uint8 arrays. It never executes anything: the only
- * globals it accepts are the numpy array constructors and `_codecs.encode`, each implemented
- * here as plain data construction. Any other opcode or global is rejected with its byte offset.
+ * A restricted unpickler for data pickles such as CIFAR-10/100's (`cifar-10-batches-py`): dicts,
+ * lists, tuples, strings, bytes, numbers and numpy arrays, at every pickle protocol (0–5) and in
+ * NumPy 1.x's and 2.x's layouts (`numpy.core` / `numpy._core`; `_reconstruct` + BUILD, or at
+ * protocol 5 `_frombuffer` over an in-band buffer). It never executes anything: the only globals
+ * it accepts are the numpy array constructors and `_codecs.encode`, each implemented here as
+ * plain data construction. Any other opcode or global is rejected with its byte offset.
  */
 import { formatBytes, maxInputBytes } from "../runtime/limits";
 import { DataFormatError, quoteForMessage } from "./errors";
@@ -43,6 +45,8 @@ const MARK = Symbol("mark");
 const allowedGlobals = new Set([
   "numpy.core.multiarray._reconstruct",
   "numpy._core.multiarray._reconstruct",
+  "numpy.core.numeric._frombuffer",
+  "numpy._core.numeric._frombuffer",
   "numpy.ndarray",
   "numpy.dtype",
   "_codecs.encode",
@@ -130,6 +134,75 @@ export function unpickle(bytes: Uint8Array, file: string, limit = maxInputBytes(
       case 0x80: // PROTO
         if (u8() > 5) fail(`unsupported pickle protocol ${bytes[pos - 1]}`);
         break;
+      // protocol 0 and 1: text arguments, one per line
+      case 0x6c: // LIST
+        stack.push(popMark().map((v) => asValue(v, "a non-data list item")));
+        break;
+      case 0x64: {
+        // DICT
+        const items = popMark();
+        if (items.length % 2 !== 0) fail(`pickle DICT malformed at byte ${at}`);
+        const dict = new Map<PickleKey, PickleValue>();
+        for (let i = 0; i < items.length; i += 2) dict.set(toKey(items[i]), asValue(items[i + 1], "a non-data dict value"));
+        stack.push(dict);
+        break;
+      }
+      case 0x49: {
+        // INT: "01"/"00" are True/False (protocol 0's bools), else a decimal
+        const text = line();
+        stack.push(text === "01" ? true : text === "00" ? false : decimal(text, at, fail));
+        break;
+      }
+      case 0x4c: // LONG: decimal with an optional trailing L
+        stack.push(decimal(line().replace(/L$/, ""), at, fail));
+        break;
+      case 0x46: {
+        // FLOAT: repr of a float
+        const text = line().trim();
+        const v = /^[+-]?inf$/i.test(text) ? (text.startsWith("-") ? -Infinity : Infinity) : /^nan$/i.test(text) ? NaN : Number(text);
+        if (Number.isNaN(v) && !/^nan$/i.test(text)) fail(`pickle FLOAT ${quoteForMessage(text)} is not a number at byte ${at}`);
+        stack.push(v);
+        break;
+      }
+      case 0x53: // STRING: a quoted Python 2 str literal (bytes)
+        stack.push(stringLiteral(line(), at, fail));
+        break;
+      case 0x56: // UNICODE: raw-unicode-escape text
+        stack.push(rawUnicodeEscape(line()));
+        break;
+      case 0x70: // PUT
+        memo.set(decimalIndex(line(), at, fail), stack[stack.length - 1]);
+        break;
+      case 0x67: {
+        // GET
+        const key = decimalIndex(line(), at, fail);
+        if (!memo.has(key)) fail(`pickle memo key ${key} missing at byte ${at}`);
+        stack.push(memo.get(key) as StackItem);
+        break;
+      }
+      case 0x30: // POP
+        pop();
+        break;
+      case 0x31: // POP_MARK
+        popMark();
+        break;
+      case 0x32: // DUP
+        if (stack.length === 0) fail(`pickle stack underflow at byte ${at}`);
+        stack.push(stack[stack.length - 1]);
+        break;
+      case 0x8b: {
+        // LONG4: little-endian two's complement, 4-byte length
+        const raw = take(i32());
+        stack.push(littleEndianInt(raw));
+        break;
+      }
+      case 0x96: // BYTEARRAY8 (protocol 5: an in-band buffer, e.g. a NumPy array's data)
+        stack.push(take(u64()));
+        break;
+      case 0x97: // NEXT_BUFFER
+      case 0x98: // READONLY_BUFFER
+        fail(`unsupported pickle content: an out-of-band buffer at byte ${at} (its data is not in the file)`);
+        break;
       case 0x95: // FRAME
         u64();
         break;
@@ -178,16 +251,9 @@ export function unpickle(bytes: Uint8Array, file: string, limit = maxInputBytes(
       case 0x4a: // BININT
         stack.push(i32());
         break;
-      case 0x8a: {
-        // LONG1: little-endian two's complement
-        const n = u8();
-        const raw = take(n);
-        let v = 0n;
-        for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]);
-        if (n > 0 && raw[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
-        stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+      case 0x8a: // LONG1: little-endian two's complement
+        stack.push(littleEndianInt(take(u8())));
         break;
-      }
       case 0x47: // BINFLOAT (big-endian double)
         need(8);
         stack.push(view.getFloat64(pos, false));
@@ -310,6 +376,63 @@ export function unpickle(bytes: Uint8Array, file: string, limit = maxInputBytes(
   }
 }
 
+/** A little-endian two's complement integer (LONG1, LONG4): a number when safe, else a bigint. */
+function littleEndianInt(raw: Uint8Array): number | bigint {
+  let v = 0n;
+  for (let i = raw.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]);
+  if (raw.length > 0 && raw[raw.length - 1] & 0x80) v -= 1n << BigInt(8 * raw.length);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** A decimal integer argument (INT, LONG): a number when safe, else a bigint. */
+function decimal(text: string, at: number, fail: (p: string) => never): number | bigint {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t) || t.length > 4300) fail(`pickle integer ${quoteForMessage(t)} is malformed at byte ${at}`);
+  const v = BigInt(t);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** A memo index (PUT, GET). */
+function decimalIndex(text: string, at: number, fail: (p: string) => never): number {
+  const v = decimal(text, at, fail);
+  if (typeof v !== "number" || v < 0) fail(`pickle memo index ${quoteForMessage(text)} is malformed at byte ${at}`);
+  return v as number;
+}
+
+/** A Python 2 str literal as protocol 0 writes it ('…' or "…" with backslash escapes) → bytes. */
+function stringLiteral(text: string, at: number, fail: (p: string) => never): Uint8Array {
+  const q = text[0];
+  if ((q !== "'" && q !== '"') || text.length < 2 || text[text.length - 1] !== q) fail(`pickle STRING ${quoteForMessage(text)} is not a quoted literal at byte ${at}`);
+  const body = text.slice(1, -1);
+  const out: number[] = [];
+  const simple: Record<string, number> = { n: 10, t: 9, r: 13, "\\": 92, "'": 39, '"': 34, a: 7, b: 8, f: 12, v: 11, "0": 0 };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== "\\") {
+      out.push(body.charCodeAt(i) & 0xff);
+      continue;
+    }
+    const e = body[++i];
+    if (e === "x") {
+      const hex = body.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail(`pickle STRING has a bad \\x escape at byte ${at}`);
+      out.push(parseInt(hex, 16));
+      i += 2;
+    } else if (e !== undefined && /[0-7]/.test(e)) {
+      const oct = /^[0-7]{1,3}/.exec(body.slice(i))![0];
+      out.push(parseInt(oct, 8) & 0xff);
+      i += oct.length - 1;
+    } else if (e !== undefined && e in simple) out.push(simple[e]);
+    else fail(`pickle STRING has an unknown escape at byte ${at}`);
+  }
+  return Uint8Array.from(out);
+}
+
+/** raw-unicode-escape (protocol 0's UNICODE): \\uXXXX and \\UXXXXXXXX escapes, other bytes latin-1. */
+function rawUnicodeEscape(text: string): string {
+  return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4: string | undefined, u8: string | undefined) => String.fromCodePoint(parseInt((u4 ?? u8)!, 16)));
+}
+
 function isGlobal(v: StackItem): v is Global {
   return typeof v === "object" && v !== null && !(v instanceof Uint8Array) && !Array.isArray(v) && !(v instanceof Map) && "kind" in v && v.kind === "global";
 }
@@ -340,6 +463,16 @@ function reduce(name: string, args: PickleValue[], fail: (p: string) => never, a
     if (!isGlobal(cls) || cls.name !== "numpy.ndarray") fail(`unsupported pickle content: _reconstruct of ${describe(cls)} at byte ${at}`);
     const empty: NdArray = { kind: "ndarray", shape: [], dtype: "", fortranOrder: false, data: new Uint8Array(0) };
     return empty;
+  }
+  if (name.endsWith("._frombuffer")) {
+    // protocol 5: _frombuffer(buffer, dtype, shape, order) — the array in one step
+    const [buffer, dtype, shape, order] = args as unknown as [StackItem, StackItem, StackItem, StackItem];
+    if (!(buffer instanceof Uint8Array)) fail(`unsupported pickle content: _frombuffer of ${describe(buffer)} at byte ${at}`);
+    if (typeof dtype !== "object" || dtype === null || (dtype as DtypeValue).kind !== "dtype") fail(`unsupported pickle content: _frombuffer dtype at byte ${at}`);
+    if (!isTuple(shape) || !shape.items.every((d) => typeof d === "number")) fail(`unsupported pickle content: _frombuffer shape at byte ${at}`);
+    const d = dtype as DtypeValue;
+    const array: NdArray = { kind: "ndarray", shape: (shape as PickleTuple).items as number[], dtype: `${d.order === "=" ? "<" : d.order}${d.code}`, fortranOrder: order === "F", data: buffer as Uint8Array };
+    return array;
   }
   if (name === "numpy.dtype") {
     const code = args[0];
