@@ -4,7 +4,7 @@
  * virtual batch 128), the same thread count, several seeds, runs alternating. On the synthetic
  * CICIDS set, and on scikit-learn's digits when scikit-learn is present. Reports test accuracy and
  * macro-F1 (mean ± sd over seeds) and seconds per epoch (median).
- *     node build/bench/tabnet.js [--seeds 3] [--cicids-epochs 20] [--digits-epochs 200] [--threads 1] [--rows 20000]
+ *     node build/bench/tabnet.js [--seeds 3] [--cicids-epochs 20] [--digits-epochs 200] [--threads 1] [--rows 20000] [--datasets cicids,digits]
  * pytorch-tabnet runs from its source: EDGELAB_TABNET_SRC (see bench/peers/tabnet_reference.py).
  */
 import { spawnSync } from "node:child_process";
@@ -118,7 +118,8 @@ async function compare(name: string, dataset: string, req: Parameters<typeof loa
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seeds: { type: "string" }, "cicids-epochs": { type: "string" }, "digits-epochs": { type: "string" }, threads: { type: "string" }, rows: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { seeds: { type: "string" }, "cicids-epochs": { type: "string" }, "digits-epochs": { type: "string" }, threads: { type: "string" }, rows: { type: "string" }, datasets: { type: "string" } }, strict: true });
+  const datasets = (values.datasets ?? "cicids,digits").split(",");
   const seeds = Number(values.seeds ?? 3);
   const threads = Number(values.threads ?? 1);
   const rows = Number(values.rows ?? 20000);
@@ -127,10 +128,11 @@ async function main(): Promise<void> {
   configureThreads({ intraOp: threads });
   await useBackend("wasm");
   const missing = peerMissing();
-  const results = [await compare("synthetic-cicids", "synthetic-cicids", { syntheticSize: rows }, cicidsEpochs, seeds, threads, missing)];
-  const digits = digitsCsv();
+  const results: Record<string, unknown>[] = [];
+  if (datasets.includes("cicids")) results.push(await compare("synthetic-cicids", "synthetic-cicids", { syntheticSize: rows }, cicidsEpochs, seeds, threads, missing));
+  const digits = datasets.includes("digits") ? digitsCsv() : null;
   if (digits) results.push(await compare("sklearn-digits", digits, { label: "target" }, digitsEpochs, seeds, threads, missing));
-  else results.push({ dataset: "sklearn-digits", skipped: `${python} has no scikit-learn (Debian: python3-sklearn)` });
+  else if (datasets.includes("digits")) results.push({ dataset: "sklearn-digits", skipped: `${python} has no scikit-learn (Debian: python3-sklearn)` });
   const argv = process.argv.slice(2).join(" ");
   console.log(JSON.stringify({
     benchmark: "tabnet-vs-pytorch-tabnet", config: "n_d = n_a = 8, 3 steps, gamma 1.3, Adam 2e-2, batch 1024 (last partial batch dropped), virtual batch 128, lambda_sparse 1e-3, no early stopping",

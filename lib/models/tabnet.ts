@@ -218,12 +218,33 @@ export class TabNet {
     return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, TABNET_BN_EPSILON))), b.gamma), b.beta);
   }
 
-  /** Ghost batch norm: when training, virtual batches (as PyTorch's `chunk` splits them) normalised separately. */
+  /**
+   * Ghost batch norm: when training, virtual batches (as PyTorch's `chunk` splits them) normalised
+   * separately — as one [chunks, rows, channels] computation rather than a loop over chunks, with
+   * the running statistics' chain of per-chunk updates in closed form:
+   * r_K = (1 − m)^K · r_0 + Σ_j m (1 − m)^(K−1−j) · s_j.
+   */
   private ghostBatchNorm(x: tf.Tensor2D, b: BatchNorm, training: boolean): tf.Tensor2D {
-    const n = x.shape[0];
+    const [n, channels] = x.shape;
     if (!training || n <= this.config.virtualBatchSize) return this.batchNorm(x, b, training);
-    const sizes = ghostBatchSizes(n, this.config.virtualBatchSize);
-    return tf.concat(tf.split(x, sizes, 0).map((chunk) => this.batchNorm(chunk as tf.Tensor2D, b, training)), 0);
+    const size = ghostBatchSizes(n, this.config.virtualBatchSize)[0];
+    const chunks = Math.floor(n / size);
+    const rest = n - chunks * size; // the last, shorter virtual batch (PyTorch's order: it comes last)
+    if (chunks === 1) return tf.concat([this.batchNorm(tf.slice(x, [0, 0], [size, channels]), b, true), this.batchNorm(tf.slice(x, [size, 0], [rest, channels]), b, true)], 0);
+    const head = tf.reshape(rest ? tf.slice(x, [0, 0], [chunks * size, channels]) : x, [chunks, size, channels]);
+    const { mean, variance } = tf.moments(head, 1, true);
+    const normalized = tf.reshape(tf.add(tf.mul(tf.div(tf.sub(head, mean), tf.sqrt(tf.add(variance, TABNET_BN_EPSILON))), b.gamma), b.beta), [chunks * size, channels]) as tf.Tensor2D;
+    const m = b.momentum;
+    const weights = tf.tensor2d(Float32Array.from({ length: chunks }, (_, j) => m * (1 - m) ** (chunks - 1 - j)), [chunks, 1]);
+    const decay = (1 - m) ** chunks;
+    const chain = (stats: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.reshape(stats, [chunks, channels]), weights), 0);
+    const previous = this.pending.get(b) ?? { mean: b.mean, variance: b.variance };
+    this.pending.set(b, {
+      mean: tf.keep(tf.add(tf.mul(previous.mean, decay), chain(mean))),
+      variance: tf.keep(tf.add(tf.mul(previous.variance, decay), chain(size > 1 ? tf.mul(variance, size / (size - 1)) : variance))),
+    });
+    if (previous.mean !== b.mean) tf.dispose([previous.mean, previous.variance]);
+    return rest ? (tf.concat([normalized, this.batchNorm(tf.slice(x, [chunks * size, 0], [rest, channels]), b, true)], 0) as tf.Tensor2D) : normalized;
   }
 
   private gluLayer(x: tf.Tensor2D, g: GluLayer, training: boolean): tf.Tensor2D {
