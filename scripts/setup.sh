@@ -38,6 +38,7 @@ declare -A feature=(
   [python3-grpcio]="running Flower 1.4 from source against edgelab (interoperability tests)"
   [python3-protobuf]="running Flower 1.4 from source against edgelab (interoperability tests)"
   [openssl]="the TLS test of the federated server (a self-signed certificate)"
+  [qemu-user-static]="the arm64 (Raspberry Pi OS) smoke test on an x86 machine"
 )
 packages=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel mpich libmpich-dev
   libopenblas0-pthread libxgboost0 dataset-fashion-mnist chromium fonts-liberation openssl)
@@ -46,6 +47,10 @@ packages=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel 
 # What `npm test` needs (its absence fails or skips core tests); the rest is optional.
 # EDGELAB_SETUP_REQUIRE adds packages a site insists on (e.g. "chromium" for PNG figures).
 required=" jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel mpich libmpich-dev libopenblas0-pthread libxgboost0 ${EDGELAB_SETUP_REQUIRE:-} "
+# On x86 the tests also run edgelab as arm64 under qemu (Raspberry Pi OS checked for real).
+x86=0
+[ "$(uname -m)" = x86_64 ] && x86=1
+if [ "$x86" = 1 ]; then packages+=(qemu-user-static); required+="qemu-user-static "; fi
 for p in ${EDGELAB_SETUP_REQUIRE:-}; do
   case " ${packages[*]} " in *" $p "*) ;; *) packages+=("$p"); feature[$p]="required by EDGELAB_SETUP_REQUIRE" ;; esac
 done
@@ -94,6 +99,11 @@ else
   echo "$want" > "$stamp"
 fi
 npm run build --silent || { echo "setup: build failed"; exit 1; }
+
+# The arm64 userland and arm64 install the smoke test runs under qemu (x86 only; no root needed).
+if [ "$x86" = 1 ] && command -v apt-get >/dev/null 2>&1; then
+  bash scripts/arm64-sysroot.sh || { missing_features+=("arm64 sysroot → the arm64 smoke test"); missing_required+=("arm64 sysroot (scripts/arm64-sysroot.sh)"); }
+fi
 
 # The tslab kernel, registered with Debian's Python (or $EDGELAB_PYTHON), pointing at this checkout.
 py="${EDGELAB_PYTHON:-/usr/bin/python3}"

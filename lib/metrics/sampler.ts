@@ -44,6 +44,21 @@ export function peakRssMBFromKernel(): number | null {
 }
 
 /**
+ * This process's resident set size in MB. Node's figure, or the kernel's VmRSS where Node reads 0
+ * (under qemu-user, as an arm64 build emulated on x86 runs).
+ */
+export function currentRssMB(): number {
+  const rss = process.memoryUsage.rss();
+  if (rss > 0) return rss / 2 ** 20;
+  try {
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    return kb ? Number(kb) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * Samples every `intervalMs` until stopped. The timer is unref'd: it never keeps Node alive.
  * @example const s = new ResourceSampler(); s.start(); await work(); const summary = s.stop();
  */
@@ -81,7 +96,7 @@ export class ResourceSampler {
     if (throttle && throttle.throttled) this.throttled = true;
     this.samples.push({
       t: (now - this.startWall) / 1000,
-      rssMB: process.memoryUsage.rss() / 2 ** 20,
+      rssMB: currentRssMB(),
       cpuPercent: wallUs > 0 ? (100 * cpuUs) / wallUs : 0,
       cpuMHz: cpuFrequencyMHz(),
       temperatureC: cpuTemperatureC(),
