@@ -218,7 +218,7 @@ function layerSplit(rounds: number): Json[] {
 }
 
 function fuzz(cases: number): Json {
-  process.stderr.write(`bench: fuzzing 5 parsers, ${cases} cases each …\n`);
+  process.stderr.write(`bench: fuzzing 6 parsers, ${cases} cases each …\n`);
   return runJson(process.execPath, [join(root, "build", "bench", "fuzz.js"), String(cases)]);
 }
 

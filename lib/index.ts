@@ -9,6 +9,7 @@ export * as deploy from "./deploy";
 export * as dist from "./dist";
 export * as experiments from "./experiments";
 export * as federated from "./federated";
+export * as firewall from "./firewall";
 export * as kernels from "./kernels";
 export * as metrics from "./metrics";
 export * as models from "./models";

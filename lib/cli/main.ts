@@ -4,11 +4,15 @@
  * JSON object on stdout. Bad input prints one line naming the file and the problem (exit 1);
  * a usage error prints one line (exit 2). Never a stack trace for bad input.
  */
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DataFormatError } from "../data/errors";
 import { UsageError } from "./args";
 import { benchCommand } from "./bench";
 import { dataCommand } from "./data";
 import { flCommand, flUsage } from "./fl";
+import { replayCommand, replayUsage, serveCommand, serveUsage } from "./firewall";
 import { infoCommand } from "./info";
 import { pipelineCommand, pipelineUsage } from "./pipeline";
 import { exportOnnxCommand, inspectOnnxCommand, quantizeCommand, runOnnxCommand } from "./onnx";
@@ -31,6 +35,8 @@ const commands: Record<string, { summary: string; usage?: string; run: (argv: st
     usage: pipelineUsage,
     run: pipelineCommand,
   },
+  serve: { summary: "serve --model M.onnx --udp|--tcp HOST:PORT: live scoring of PAN-OS firewall syslog, alerts as JSON lines", usage: serveUsage, run: serveCommand },
+  replay: { summary: "replay SOURCE --to udp|tcp://HOST:PORT: CICIDS flows sent as PAN-OS syslog at a set rate", usage: replayUsage, run: replayCommand },
   "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", usage: simulateUsage, run: simulateCommand },
   train: { summary: "train a model (mlp, mlp-wide, cnn, cnn-small, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", usage: trainUsage, run: trainCommand },
 };
@@ -78,7 +84,19 @@ main(process.argv.slice(2)).then(
       process.exitCode = 1;
     } else {
       const e = err as NodeJS.ErrnoException;
-      report(`${e.path ? `${e.path}: ` : ""}${e.message ?? String(err)}`, e.path);
+      // A programming error (not bad input): keep the stack where a rare failure can be studied.
+      const bug = e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError;
+      let where = "";
+      if (bug && e.stack) {
+        const file = join(tmpdir(), `edgelab-crash-${process.pid}.txt`);
+        try {
+          writeFileSync(file, `edgelab ${process.argv.slice(2).join(" ")}\n${new Date().toISOString()}\n${e.stack}\n`);
+          where = ` (an internal error; its stack is in ${file})`;
+        } catch {
+          // the message alone, then
+        }
+      }
+      report(`${e.path ? `${e.path}: ` : ""}${e.message ?? String(err)}${where}`, e.path);
       if (process.env.EDGELAB_DEBUG) console.error(e.stack);
       process.exitCode = 1;
     }

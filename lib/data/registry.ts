@@ -15,6 +15,7 @@ import { debianFashionMnistDir, fashionMnistClasses, findIdxPair, loadMnistLike 
 import { trainValTestSplit } from "./split";
 import { syntheticCicids, syntheticImages } from "./synthetic";
 import { loadTabularCsv } from "./tabular-csv";
+import { selectFeatures } from "./feature-sets";
 import { readdirSync } from "node:fs";
 
 /** Options every named dataset accepts. */
@@ -27,7 +28,7 @@ export interface DatasetRequest {
   cleaning?: Partial<CicidsCleaningOptions>;
   /** A generic CSV's label column (then `nameOrPath` is that CSV). */
   label?: string;
-  /** A generic CSV's feature columns (default: all but the label). */
+  /** Feature columns (default: all; for a generic CSV, all but the label), or a set such as "panos". */
   features?: string[];
 }
 
@@ -135,6 +136,12 @@ export const datasetNames = Object.keys(datasetRegistry);
  * folder or CICIDS2017 CSVs).
  */
 export function loadDataset(nameOrPath: string, req: DatasetRequest = {}): LoadedDataset {
+  if (req.features !== undefined && req.label === undefined) {
+    // a column subset of a tabular dataset (e.g. --features panos on CICIDS2017)
+    const loaded = loadDataset(nameOrPath, { ...req, features: undefined });
+    if (loaded.kind !== "tabular") throw new DataFormatError(nameOrPath, "--features applies to tabular data; this dataset holds images");
+    return { ...loaded, train: selectFeatures(loaded.train, req.features, nameOrPath), test: selectFeatures(loaded.test, req.features, nameOrPath) };
+  }
   const entry = datasetRegistry[nameOrPath];
   if (entry) return entry.load(req);
   if (!existsSync(nameOrPath)) {
@@ -143,9 +150,8 @@ export function loadDataset(nameOrPath: string, req: DatasetRequest = {}): Loade
   // The format is read from the content, as `edgelab data inspect` does: any path it accepts trains.
   const format = detectFormat(nameOrPath);
   const folder = statSync(nameOrPath).isDirectory();
-  if (req.label !== undefined || req.features !== undefined) {
-    if (folder || format !== "csv") throw new DataFormatError(nameOrPath, `--label and --features apply to a CSV file with a header; this is ${folder ? "a folder" : `a ${format} file`}`);
-    if (req.label === undefined) throw new DataFormatError(nameOrPath, "--features needs --label COLUMN too");
+  if (req.label !== undefined) {
+    if (folder || format !== "csv") throw new DataFormatError(nameOrPath, `--label applies to a CSV file with a header; this is ${folder ? "a folder" : `a ${format} file`}`);
     const table = loadTabularCsv(nameOrPath, { label: req.label, features: req.features, name: basename(nameOrPath) });
     return splitTabular(basename(nameOrPath), table, req.seed ?? 0, false);
   }

@@ -5,6 +5,10 @@
  * a hang or an unbounded allocation. Shared by `npm test` (few cases) and `bench/fuzz.ts` (many).
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { panosFeatures } from "../../lib/firewall/features";
+import { parsePanos } from "../../lib/firewall/panos";
+import { syslogLine, trafficLogLine } from "../../lib/firewall/replay";
+import { SyslogStreamFramer, parseSyslog } from "../../lib/firewall/syslog";
 import { join } from "node:path";
 import fc from "fast-check";
 import { decodeCifarBinary, decodeIdx, encodeCifarPickle, encodeIdx, loadCicids2017, unpickle, writeSyntheticCicidsCsv } from "../../lib/data";
@@ -20,7 +24,7 @@ export interface FuzzTarget {
   parse(bytes: Uint8Array, file: string): unknown;
 }
 
-/** The five parsers the hardening issue names; `dir` holds the CSV cases written to disk. */
+/** The five parsers the hardening issue names, and the firewall service's network path; `dir` holds the CSV cases written to disk. */
 export function fuzzTargets(dir: string): FuzzTarget[] {
   const idx = encodeIdx({ shape: [3, 4, 4], data: Uint8Array.from({ length: 48 }, (_, i) => i) });
   const cifar = new Uint8Array(2 * 3073).map((_, i) => (i % 3073 === 0 ? i % 10 : i & 0xff));
@@ -42,7 +46,38 @@ export function fuzzTargets(dir: string): FuzzTarget[] {
       },
     },
     { name: "npy", seeds: [encodeNpy({ dtype: "float32", shape: [2, 3], data: new Float32Array(6) }), encodeNpy({ dtype: "int64", shape: [4], data: new BigInt64Array(4) })], parse: (b, f) => parseNpy(b, f) },
+    // The firewall service's path for untrusted network bytes: TCP framing, syslog, PAN-OS CSV, features
+    { name: "panos-syslog", seeds: [firewallSeed()], parse: (b) => parseFirewallBytes(b) },
   ];
+}
+
+function firewallSeed(): Uint8Array {
+  const when = new Date(Date.UTC(2024, 2, 10));
+  const row = { "Destination Port": 443, "Flow Duration": 2e6, "Total Fwd Packets": 4, "Total Backward Packets": 5, "Total Length of Fwd Packets": 300, "Total Length of Bwd Packets": 900 };
+  const a = syslogLine(trafficLogLine(row, 1, when), "rfc5424", when);
+  const b = syslogLine(trafficLogLine(row, 2, when), "rfc3164", when);
+  return Buffer.from(`${Buffer.byteLength(a)} ${a}${b}\n`);
+}
+
+/**
+ * Everything the service does with bytes from the network. The service counts problems instead
+ * of throwing; here any problem becomes one DataFormatError, so the harness sees which inputs
+ * reached an error path — anything else thrown is a bug.
+ */
+function parseFirewallBytes(bytes: Uint8Array): unknown {
+  const framer = new SyslogStreamFramer(4096);
+  const { messages, problems } = framer.push(Buffer.from(bytes));
+  const found: string[] = [...problems];
+  const features = messages.map((m) => {
+    const s = parseSyslog(m);
+    if ("problem" in s) return found.push(s.problem);
+    const log = parsePanos(s.message);
+    if ("problem" in log) return found.push(log.problem);
+    const f = panosFeatures(log);
+    return f instanceof Float32Array ? f : found.push(f.problem);
+  });
+  if (found.length > 0) throw new DataFormatError("network", found.join(", "));
+  return features;
 }
 
 /** A mutation of a seed: what fast-check generates. */
