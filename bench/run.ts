@@ -2,7 +2,7 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, tabnet, mpi, pipeline, federated, fuzz
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, tabnet, mpi, pipeline, federated, firewall, fuzz
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  *   npm run bench -- --rounds 5         SqueezeNet: alternating edgelab / PyTorch rounds (default 3)
  *   npm run bench -- --only fuzz --cases 100000   parser fuzzing, cases per parser
@@ -222,6 +222,12 @@ function fuzz(cases: number): Json {
   return runJson(process.execPath, [join(root, "build", "bench", "fuzz.js"), String(cases)]);
 }
 
+/** The firewall-log scoring service: TCP zero-loss throughput, latency at 10,000 logs/s, UDP drop accounting. */
+function firewallScoring(): Json {
+  process.stderr.write("bench: firewall log scoring service (edgelab serve + edgelab replay on loopback) …\n");
+  return runJson(process.execPath, [join(root, "build", "bench", "firewall.js")]);
+}
+
 function federated(rounds: number): Json {
   process.stderr.write("bench: federated round, 8 clients on emulated 1 Gbit/s links …\n");
   return runJson(process.execPath, [join(root, "build", "bench", "federated.js"), String(rounds)]);
@@ -242,6 +248,7 @@ async function main(): Promise<void> {
   if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 2400)));
   if (want("pipeline")) results.push(...layerSplit(Number(values.rounds ?? 3)));
   if (want("federated")) results.push(federated(Number(values.rounds ?? 3)));
+  if (want("firewall")) results.push(firewallScoring());
   if (want("fuzz")) results.push(fuzz(Number(values.cases ?? 100000)));
   const device = readDevice();
   console.log(JSON.stringify({ machine: { cpu: device.cpu, cores: device.cores, memoryGiB: device.memoryGiB, arch: device.arch, pi: device.pi }, node: process.version, results }, null, 2));

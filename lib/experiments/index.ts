@@ -13,5 +13,5 @@ export {
   type MeasuredSplit,
 } from "./layer-split";
 export { prepareStudy, type Study } from "./study-data";
-export { replayThroughService, type ServiceReplay } from "./firewall-replay";
+export { alertQuality, alertsOverTime, replayThroughService, type AlertQuality, type ServiceReplay } from "./firewall-replay";
 export { defaultFederatedClusterConfig, runFederatedCluster, type FederatedClusterConfig, type FederatedClusterResult } from "./federated-cluster";

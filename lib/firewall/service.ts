@@ -137,7 +137,10 @@ export class FirewallService {
   private readonly o: Required<Omit<ServiceOptions, "udp" | "tcp" | "tls" | "metrics" | "alerts" | "onMalformed" | "thresholds">> & ServiceOptions;
 
   constructor(options: ServiceOptions) {
-    this.o = { batchMax: 256, batchWaitMs: 2, queueMax: 20_000, benign: "BENIGN", maxMessageBytes: 64 * 1024, ...options };
+    // an option given as undefined keeps its default
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ServiceOptions;
+    this.o = { batchMax: 256, batchWaitMs: 2, queueMax: 20_000, benign: "BENIGN", maxMessageBytes: 64 * 1024, ...given };
+    if (!(Number.isInteger(this.o.batchMax) && this.o.batchMax > 0)) throw new Error(`serve: batchMax must be a positive integer, got ${this.o.batchMax}`);
   }
 
   /** Loads the model, opens the alerts file and starts listening; resolves with the bound addresses. */

@@ -11,6 +11,8 @@ export * from "./progress";
 export * from "./projection";
 export * from "./schedule";
 export * from "./tabnet";
+export * from "./tabnet-checkpoint";
+export * from "./xgboost-checkpoint";
 export * from "./tabular-baselines";
 export * from "./run";
 export * from "./debug-run";

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { panosFeatureNames } from "../../lib/data/feature-sets";
 import { panosFeatures, trafficFieldsFromFlow } from "../../lib/firewall/features";
 import { ServiceMetrics, prometheusText } from "../../lib/firewall/metrics";
+import { FirewallService } from "../../lib/firewall/service";
 import { panosLayouts, parsePanos, splitPanosCsv, type PanosLog } from "../../lib/firewall/panos";
 import { syslogLine, trafficLogLine } from "../../lib/firewall/replay";
 import { SyslogStreamFramer, parseSyslog } from "../../lib/firewall/syslog";
@@ -122,4 +123,9 @@ test("metrics: Prometheus text with counters by reason and a cumulative latency 
   assert.match(text, /^edgelab_latency_ms_bucket\{le="50"\} 3$/m);
   assert.match(text, /^edgelab_latency_ms_count 3$/m);
   assert.equal(m.percentile(0.5), 3);
+});
+
+test("service options: one given as undefined keeps its default; a batch size of 0 is refused", () => {
+  assert.doesNotThrow(() => new FirewallService({ model: "m.onnx", batchMax: undefined, batchWaitMs: undefined }));
+  assert.throws(() => new FirewallService({ model: "m.onnx", batchMax: 0 }), /batchMax must be a positive integer/);
 });
