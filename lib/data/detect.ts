@@ -56,8 +56,12 @@ export function detectFormat(path: string): DataFormat {
   const text = bytes.toString("latin1");
   const firstLine = text.split("\n")[0] ?? "";
   if (/Destination Port|Flow Duration/.test(firstLine)) return "cicids2017";
-  // any other comma-separated text with a header: a generic table (needs --label to train)
-  if (path.toLowerCase().endsWith(".csv") || (firstLine.includes(",") && !/[\x00-\x08\x0e-\x1f]/.test(text))) return "csv";
+  // any other comma-separated table with a header (needs --label to train): a .csv name, or text
+  // whose first two lines have the same number (≥ 2) of comma-separated fields
+  const lines = text.split("\n");
+  const fields = (l: string | undefined): number => (l ?? "").split(",").length;
+  const table = !/[\x00-\x08\x0e-\x1f]/.test(text) && lines.length > 2 && fields(lines[0]) >= 2 && fields(lines[0]) === fields(lines[1]);
+  if (path.toLowerCase().endsWith(".csv") || table) return "csv";
   throw new DataFormatError(path, "cannot tell the format from its content (not IDX, a CIFAR-10 batch or a CSV); pass --format");
 }
 

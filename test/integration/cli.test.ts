@@ -94,7 +94,7 @@ test("bad input: one clear line naming the file, non-zero exit, nothing executed
   assert.equal(existsSync("/tmp/edgelab-pwned"), false);
   writeIdx(join(dir, "labels-idx1-ubyte"), { shape: [3], data: Uint8Array.from([1, 2, 3]) });
   fails(/missing: no such file or folder/, "data", "inspect", join(dir, "missing"));
-  fails(/--format must be one of idx, cifar10, cicids2017/, "data", "inspect", dir, "--format", "csv");
+  fails(/--format must be one of idx, cifar10, cicids2017, csv/, "data", "inspect", dir, "--format", "parquet");
   fails(/unknown command "frobnicate"/, "frobnicate");
   assert.equal(edgelab("frobnicate").code, 2);
 });

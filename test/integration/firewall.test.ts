@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { syslogLine, trafficLogLine } from "../../lib/firewall/replay";
 import { join } from "node:path";
 import { test } from "node:test";
 import { json } from "../helpers/cli";
@@ -112,4 +114,32 @@ test("SIGTERM under load: everything received is scored and every counted alert 
   assert.ok(summary.received > 2000 && summary.received < 400000, `stopped mid-stream after ${summary.received}`);
   assert.equal(summary.scored, summary.received, "nothing received was left unscored");
   assert.equal(readFileSync(alerts, "utf8").trim().split("\n").filter(Boolean).length, summary.alerts);
+});
+
+const openssl = spawnSync("openssl", ["version"], { encoding: "utf8" });
+test("syslog over TLS: a client trusting the service's certificate is scored; a plaintext client is not", { skip: openssl.status !== 0 && "openssl is not installed (Debian: openssl)" }, async () => {
+  const key = join(dir, "fw-key.pem");
+  const cert = join(dir, "fw-cert.pem");
+  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"], { encoding: "utf8" });
+  assert.equal(made.status, 0, made.stderr);
+  const s = await startServer(["--tls-cert", cert, "--tls-key", key]);
+  const port = Number(s.tcp.split(":")[1]);
+  const when = new Date();
+  const row = { "Destination Port": 22, "Flow Duration": 3e6, "Total Fwd Packets": 10, "Total Backward Packets": 12, "Total Length of Fwd Packets": 1500, "Total Length of Bwd Packets": 2500 };
+  const lines = [0, 1, 2].map((i) => syslogLine(trafficLogLine(row, i, when), "rfc3164", when)).join("\n") + "\n";
+  await new Promise<void>((resolve, reject) => {
+    const socket: TLSSocket = tlsConnect({ host: "127.0.0.1", port, ca: readFileSync(cert) }, () => socket.end(lines, () => resolve()));
+    socket.once("error", reject);
+  });
+  await until(async () => (await metric(s, "edgelab_logs_scored_total")) === 3, "3 logs over TLS");
+  // plaintext to the TLS port: the handshake fails, nothing is received
+  await new Promise<void>((resolve) => {
+    const plain: Socket = connect(port, "127.0.0.1", () => plain.end(lines));
+    plain.on("error", () => resolve());
+    plain.on("close", () => resolve());
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const summary = await stopServer(s);
+  assert.equal(summary.received, 3);
+  assert.equal(summary.scored, 3);
 });
