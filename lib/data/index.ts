@@ -3,6 +3,7 @@ export * from "./cicids-schema";
 export * from "./cicids2017";
 export * from "./cifar10";
 export * from "./cifar10-write";
+export * from "./csv-fields";
 export * from "./dataset";
 export * from "./detect";
 export * from "./errors";

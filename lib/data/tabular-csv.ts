@@ -5,6 +5,7 @@
  * DataFormatError naming the file, line and column; memory is bounded by the input-size ceiling.
  */
 import type { TabularDataset } from "./dataset";
+import { splitCsvFields } from "./csv-fields";
 import { DataFormatError, quoteForMessage } from "./errors";
 import { readInputFile } from "./read-file";
 
@@ -23,37 +24,11 @@ export const maxCsvLineBytes = 8 << 20;
 /** Labels are stored as bytes. */
 const maxClasses = 256;
 
-/** Splits one CSV line into fields (RFC 4180 quoting: "a,b" and "" for a quote). */
+/** Splits one CSV line into fields (RFC 4180 quoting); an unclosed quote is an error naming the line. */
 export function splitCsvLine(line: string, file: string, lineNo: number): string[] {
-  if (!line.includes('"')) return line.split(",");
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = "";
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) throw new DataFormatError(file, `line ${lineNo}: a quoted field is not closed (quoted fields cannot span lines)`);
-        field += line.slice(i, q);
-        if (line[q + 1] === '"') {
-          field += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      if (i < line.length && line[i] !== ",") throw new DataFormatError(file, `line ${lineNo}: text after a closing quote at character ${i + 1}`);
-    } else {
-      const comma = line.indexOf(",", i);
-      field = comma < 0 ? line.slice(i) : line.slice(i, comma);
-      i = comma < 0 ? line.length : comma;
-    }
-    fields.push(field);
-    if (i >= line.length) return fields;
-    i++; // the comma
-  }
+  const fields = splitCsvFields(line);
+  if (!fields) throw new DataFormatError(file, `line ${lineNo}: a quoted field is not closed (quoted fields cannot span lines)`);
+  return fields;
 }
 
 /** A strict number: optional sign, digits, fraction, exponent (no blanks, hex, "NaN" or "Infinity"). */

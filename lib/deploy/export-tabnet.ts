@@ -7,9 +7,8 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { TABNET_BN_EPSILON, type BatchNorm, type GluLayer, type TabNet } from "../models/tabnet";
-import { exportOpset, type ExportOptions } from "./export";
-import { GraphBuilder, encodeModel, valueInfo } from "./onnx-builder";
-import { metadataKeys, preprocessingMetadata } from "./preprocess";
+import { exportedModel, type ExportOptions } from "./export";
+import { GraphBuilder } from "./onnx-builder";
 
 /** Inference-time scale and shift of a batch norm: y = x · scale + shift. */
 function foldBatchNorm(b: BatchNorm): { scale: Float32Array; shift: Float32Array } {
@@ -89,25 +88,5 @@ export function exportTabNetToOnnx(model: TabNet, options: ExportOptions = {}): 
     att = slice(out, c.nD, width);
   });
   g.node("MatMul", [decision!, g.constant("final_W", [c.nD, c.classes], weightOf(finalWeight))], {}, [outputName]);
-  const metadata: Record<string, string> = {
-    ...preprocessingMetadata(options),
-    [metadataKeys.model]: options.modelName ?? "tabnet",
-    [metadataKeys.config]: JSON.stringify(options.config ?? c),
-    [metadataKeys.producer]: "edgelab exportTabNetToOnnx",
-    ...(options.metadata ?? {}),
-  };
-  return encodeModel({
-    irVersion: 7,
-    producerName: "edgelab",
-    producerVersion: "0.1",
-    opsetImport: [{ domain: "", version: exportOpset }],
-    graph: {
-      name: "tabnet",
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [valueInfo(inputName, ["batch", f])],
-      output: [valueInfo(outputName, ["batch", c.classes])],
-    },
-    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
-  });
+  return exportedModel(g, { name: "tabnet", input: [inputName, [f]], output: [outputName, [c.classes]] }, { modelName: "tabnet", config: c, ...options }, "edgelab exportTabNetToOnnx");
 }

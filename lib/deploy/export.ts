@@ -87,6 +87,34 @@ function transpose(data: Float32Array, shape: number[], perm: number[]): Float32
   return out;
 }
 
+/**
+ * The model around an exported graph: opset, producer, one float input and output with a
+ * symbolic batch dimension, and the metadata (preprocessing, model name and config, producer).
+ */
+export function exportedModel(g: GraphBuilder, graph: { name: string; input: [string, number[]]; output: [string, number[]] }, options: ExportOptions, producer: string): Uint8Array {
+  const metadata: Record<string, string> = {
+    ...preprocessingMetadata(options),
+    ...(options.modelName ? { [metadataKeys.model]: options.modelName } : {}),
+    ...(options.config !== undefined ? { [metadataKeys.config]: JSON.stringify(options.config) } : {}),
+    [metadataKeys.producer]: producer,
+    ...(options.metadata ?? {}),
+  };
+  return encodeModel({
+    irVersion: 7,
+    producerName: "edgelab",
+    producerVersion: "0.1",
+    opsetImport: [{ domain: "", version: exportOpset }],
+    graph: {
+      name: graph.name,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo(graph.input[0], ["batch", ...graph.input[1]])],
+      output: [valueInfo(graph.output[0], ["batch", ...graph.output[1]])],
+    },
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  });
+}
+
 /** Exports a tfjs LayersModel to ONNX bytes. */
 export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}): Uint8Array {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error("export: only single-input, single-output models are supported");
@@ -260,25 +288,5 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
   }
   const last = channelsLast(values.get(model.outputs[0].sourceLayer.name)!);
   g.node("Identity", [last.name], {}, [outputName]);
-  const metadata: Record<string, string> = {
-    ...preprocessingMetadata(options),
-    ...(options.modelName ? { [metadataKeys.model]: options.modelName } : {}),
-    ...(options.config !== undefined ? { [metadataKeys.config]: JSON.stringify(options.config) } : {}),
-    [metadataKeys.producer]: "edgelab exportToOnnx (tfjs)",
-    ...(options.metadata ?? {}),
-  };
-  return encodeModel({
-    irVersion: 7,
-    producerName: "edgelab",
-    producerVersion: "0.1",
-    opsetImport: [{ domain: "", version: exportOpset }],
-    graph: {
-      name: model.name,
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [valueInfo(inputName, ["batch", ...inputShape])],
-      output: [valueInfo(outputName, ["batch", ...last.shape])],
-    },
-    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
-  });
+  return exportedModel(g, { name: model.name, input: [inputName, inputShape], output: [outputName, last.shape] }, options, "edgelab exportToOnnx (tfjs)");
 }

@@ -7,6 +7,8 @@
  * Pure.
  */
 
+import { splitCsvFields } from "../data/csv-fields";
+
 const dg = ["Device Group Hierarchy Level 1", "Device Group Hierarchy Level 2", "Device Group Hierarchy Level 3", "Device Group Hierarchy Level 4"];
 const head = [
   "FUTURE_USE", "Receive Time", "Serial Number", "Type", "Threat/Content Type", "FUTURE_USE", "Generated Time", "Source Address", "Destination Address",
@@ -66,40 +68,8 @@ export interface PanosLog {
 /** Why a payload is not a usable PAN-OS log (the metrics' "malformed" reasons). */
 export type PanosProblem = "not-csv" | "unclosed-quote" | "not-panos" | "unsupported-type" | "too-few-fields";
 
-/** Splits a PAN-OS CSV line; fields holding commas are double-quoted ("" is a quote). Null on an unclosed quote. */
-export function splitPanosCsv(line: string): string[] | null {
-  if (!line.includes('"')) return line.split(",");
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = "";
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) return null;
-        field += line.slice(i, q);
-        if (line[q + 1] === '"') {
-          field += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      const comma = line.indexOf(",", i);
-      field += comma < 0 ? line.slice(i) : line.slice(i, comma);
-      i = comma < 0 ? line.length : comma;
-    } else {
-      const comma = line.indexOf(",", i);
-      field = comma < 0 ? line.slice(i) : line.slice(i, comma);
-      i = comma < 0 ? line.length : comma;
-    }
-    out.push(field);
-    if (i >= line.length) return out;
-    i++;
-  }
-}
+/** Splits a PAN-OS CSV line (fields holding commas are double-quoted); null on an unclosed quote. */
+export const splitPanosCsv: (line: string) => string[] | null = splitCsvFields;
 
 /** The minimum fields a TRAFFIC log needs to be scored (through "Session End Reason"). */
 const trafficMinimum = traffic91.indexOf("Session End Reason") + 1;
