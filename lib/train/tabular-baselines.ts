@@ -30,9 +30,9 @@ export interface TabularBaselineConfig {
   batchSize?: number;
   learningRate?: number;
   seed: number;
-  /** Run folder: TabNet checkpoints every epoch (checkpoints/) and history.csv; XGBoost's model. */
+  /** Run folder: checkpoints/ (TabNet every epoch, XGBoost every tenth of its rounds), history.csv, xgboost.ubj. */
   outDir: string | null;
-  /** Continue the TabNet run in `outDir` from its latest checkpoint. */
+  /** Continue the run in `outDir` from its latest checkpoint (TabNet: epochs done; XGBoost: rounds boosted). */
   resume?: boolean;
   tabnet?: Partial<TabNetConfig>;
   xgboost?: Partial<XGBoostParams>;
