@@ -71,6 +71,25 @@ export type PanosProblem = "not-csv" | "unclosed-quote" | "not-panos" | "unsuppo
 /** Splits a PAN-OS CSV line (fields holding commas are double-quoted); null on an unclosed quote. */
 export const splitPanosCsv: (line: string) => string[] | null = splitCsvFields;
 
+/** A layout's record keys by position: repeated names get ".1", ".2"; FUTURE_USE is null (dropped). */
+function recordKeys(names: readonly string[]): (string | null)[] {
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    if (name === "FUTURE_USE") return null;
+    const n = seen.get(name) ?? 0;
+    seen.set(name, n + 1);
+    return n === 0 ? name : `${name}.${n}`;
+  });
+}
+
+/** Keys per layout, computed once (the service parses tens of thousands of logs a second). */
+const keysOf = new Map<readonly string[], (string | null)[]>();
+function keysFor(names: readonly string[]): (string | null)[] {
+  let keys = keysOf.get(names);
+  if (!keys) keysOf.set(names, (keys = recordKeys(names)));
+  return keys;
+}
+
 /** The minimum fields a TRAFFIC log needs to be scored (through "Session End Reason"). */
 const trafficMinimum = traffic91.indexOf("Session End Reason") + 1;
 const threatMinimum = threat91.indexOf("Direction") + 1;
@@ -88,14 +107,11 @@ export function parsePanos(payload: string): PanosLog | { problem: PanosProblem 
   const exact = layouts.find((l) => l.fields.length === values.length);
   // unknown count: name by the longest documented layout that fits, the rest by position
   const names = exact?.fields ?? [...layouts].reverse().find((l) => l.fields.length <= values.length)?.fields ?? layouts[0].fields;
+  const keys = keysFor(names);
   const fields: Record<string, string> = {};
-  const seen = new Map<string, number>();
-  values.forEach((v, i) => {
-    const name = names[i] ?? `field_${i}`;
-    if (name === "FUTURE_USE") return;
-    const n = seen.get(name) ?? 0;
-    seen.set(name, n + 1);
-    fields[n === 0 ? name : `${name}.${n}`] = v;
-  });
+  for (let i = 0; i < values.length; i++) {
+    const key = i < keys.length ? keys[i] : `field_${i}`;
+    if (key !== null) fields[key] = values[i];
+  }
   return { type, subtype: (values[4] ?? "").trim().toLowerCase(), version: exact?.version ?? null, fieldCount: values.length, fields };
 }

@@ -23,24 +23,38 @@ const applications: Record<string, string> = { "80": "web-browsing", "443": "ssl
 /** A quoted CSV field where it holds a comma or a quote, as PAN-OS writes it. */
 const csvField = (v: string): string => (/[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
+/** Every position's constant value in a replayed log (the per-session fields are filled in per log). */
+const constants: Record<string, string> = {
+  "Serial Number": "012801096514", Type: "TRAFFIC", "Threat/Content Type": "end", "NAT Source IP": "0.0.0.0", "NAT Destination IP": "0.0.0.0",
+  "Rule Name": "allow-outbound", "Virtual System": "vsys1", "Source Zone": "trust", "Destination Zone": "untrust", "Inbound Interface": "ethernet1/2",
+  "Outbound Interface": "ethernet1/1", "Log Action": "syslog-edgelab", "Repeat Count": "1", "NAT Source Port": "0", "NAT Destination Port": "0", Flags: "0x0",
+  Protocol: "tcp", Action: "allow", Category: "any", "Action Flags": "0x0", "Source Country": "10.0.0.0-10.255.255.255",
+  "Destination Country": "192.168.0.0-192.168.255.255", "Session End Reason": "tcp-fin", "Action Source": "from-policy",
+};
+const template = layout10.map((name, i) => (name === "FUTURE_USE" ? (i === 0 ? "1" : "") : csvField(constants[name] ?? (name.startsWith("Device Group") ? "0" : ""))));
+/** Positions of a name in the layout (Serial Number appears twice). */
+const positions = (name: string): number[] => layout10.flatMap((n, i) => (n === name ? [i] : []));
+const at = Object.fromEntries(["Receive Time", "Generated Time", "Start Time", "Source Address", "Destination Address", "Application", "Session ID", "Source Port", "Sequence Number", "Device Name"].map((n) => [n, positions(n)[0]]));
+const flowNames = ["Destination Port", "Elapsed Time", "Bytes", "Bytes Sent", "Bytes Received", "Packets", "Packets Sent", "Packets Received"];
+const flowAt = flowNames.map((n) => positions(n)[0]);
+
+/** The PAN-OS TRAFFIC CSV line for a flow's log fields (trafficFieldsFromFlow) as session `index`. */
+export function trafficLogLineFromFlow(flow: Record<string, string>, index: number, time: string, device = "PA-220"): string {
+  const values = template.slice();
+  values[at["Receive Time"]] = values[at["Generated Time"]] = values[at["Start Time"]] = time;
+  values[at["Source Address"]] = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`;
+  values[at["Destination Address"]] = `192.168.${(index >> 8) & 255}.${(index * 7) & 255}`;
+  values[at.Application] = applications[flow["Destination Port"]] ?? "incomplete";
+  values[at["Session ID"]] = values[at["Sequence Number"]] = String(index + 1);
+  values[at["Source Port"]] = String(49152 + (index % 16000));
+  values[at["Device Name"]] = csvField(device);
+  flowNames.forEach((n, j) => (values[flowAt[j]] = flow[n]));
+  return values.join(",");
+}
+
 /** The PAN-OS TRAFFIC CSV line for row `index` of a flow table (features by CICIDS name). */
 export function trafficLogLine(row: Record<string, number>, index: number, when: Date, device = "PA-220"): string {
-  const time = panosTime(when);
-  const flow = trafficFieldsFromFlow(row);
-  const port = flow["Destination Port"];
-  const fields: Record<string, string> = {
-    "Receive Time": time, "Serial Number": "012801096514", Type: "TRAFFIC", "Threat/Content Type": "end", "Generated Time": time,
-    "Source Address": `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`, "Destination Address": `192.168.${(index >> 8) & 255}.${(index * 7) & 255}`,
-    "NAT Source IP": "0.0.0.0", "NAT Destination IP": "0.0.0.0", "Rule Name": "allow-outbound", "Source User": "", "Destination User": "",
-    Application: applications[port] ?? "incomplete", "Virtual System": "vsys1", "Source Zone": "trust", "Destination Zone": "untrust",
-    "Inbound Interface": "ethernet1/2", "Outbound Interface": "ethernet1/1", "Log Action": "syslog-edgelab", "Session ID": String(index + 1), "Repeat Count": "1",
-    "Source Port": String(49152 + (index % 16000)), "NAT Source Port": "0", "NAT Destination Port": "0", Flags: "0x0", Protocol: "tcp", Action: "allow",
-    "Start Time": time, Category: "any", "Sequence Number": String(index + 1), "Action Flags": "0x0", "Source Country": "10.0.0.0-10.255.255.255",
-    "Destination Country": "192.168.0.0-192.168.255.255", "Session End Reason": "tcp-fin", "Device Name": device, "Action Source": "from-policy",
-    ...flow,
-  };
-  const values = layout10.map((name, i) => (name === "FUTURE_USE" ? (i === 0 ? "1" : "") : csvField(fields[name] ?? (name.startsWith("Device Group") ? "0" : ""))));
-  return values.join(",");
+  return trafficLogLineFromFlow(trafficFieldsFromFlow(row), index, panosTime(when), device);
 }
 
 /** Wraps a payload in syslog. */
@@ -87,13 +101,21 @@ export async function replayFlows(flows: TabularDataset, options: ReplayOptions)
   const d = flows.featureNames.length;
   const rows = flows.labels.length;
   if (rows === 0) throw new Error("replay: no flows to send");
+  // each row's log fields computed once; the clock read once per millisecond
+  const flowOf: (Record<string, string> | undefined)[] = new Array(rows);
+  let clock = { ms: -1, panos: "", when: new Date(0) };
   const message = (i: number): string => {
     const r = i % rows;
-    const row: Record<string, number> = {};
-    flows.featureNames.forEach((name, j) => (row[name] = flows.features[r * d + j]));
-    const when = new Date();
+    let flow = flowOf[r];
+    if (!flow) {
+      const row: Record<string, number> = {};
+      flows.featureNames.forEach((name, j) => (row[name] = flows.features[r * d + j]));
+      flow = flowOf[r] = trafficFieldsFromFlow(row);
+    }
+    const now = Date.now();
+    if (now !== clock.ms) clock = { ms: now, panos: panosTime(new Date(now)), when: new Date(now) };
     options.onSent?.(i + 1, flows.labels[r]);
-    return syslogLine(trafficLogLine(row, i, when), format, when);
+    return syslogLine(trafficLogLineFromFlow(flow, i, clock.panos), format, clock.when);
   };
   const t0 = performance.now();
   let sent = 0;
