@@ -114,6 +114,17 @@ function kernelUdpDrops(port: number): number {
   return drops;
 }
 
+/** Starts a TCP or HTTP server on `at`; resolves with the address bound (port 0 picks one). */
+function listenOn(server: TcpServer | HttpServer, at: Endpoint): Promise<Endpoint> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(at.port, at.host, () => {
+      const a = server.address() as AddressInfo;
+      resolve({ host: a.address, port: a.port });
+    });
+  });
+}
+
 /** The running service. */
 export class FirewallService {
   readonly metrics = new ServiceMetrics();
@@ -204,13 +215,7 @@ export class FirewallService {
     };
     const server = this.o.tls ? createTlsServer({ cert: readFileSync(this.o.tls.cert), key: readFileSync(this.o.tls.key) }, onConnection) : createTcpServer(onConnection);
     this.tcp = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(at.port, at.host, () => {
-        const a = server.address() as AddressInfo;
-        resolve({ host: a.address, port: a.port });
-      });
-    });
+    return listenOn(server, at);
   }
 
   private listenMetrics(at: Endpoint): Promise<Endpoint> {
@@ -224,13 +229,7 @@ export class FirewallService {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(prometheusText(this.metrics));
     });
     this.http = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(at.port, at.host, () => {
-        const a = server.address() as AddressInfo;
-        resolve({ host: a.address, port: a.port });
-      });
-    });
+    return listenOn(server, at);
   }
 
   private refreshKernelDrops(): void {

@@ -10,7 +10,7 @@ import { argmaxRows, accuracy } from "../metrics/classification";
 import type { TabNet } from "../models/tabnet";
 import { epochOrder } from "./batches";
 import { adam } from "./adam";
-import { clipByGlobalNorm } from "./clip";
+import { clipWithNorm, globalNorm } from "./clip";
 
 /** Settings (pytorch-tabnet defaults). */
 export interface TabNetTrainConfig {
@@ -74,8 +74,8 @@ export function tabNetStep(model: TabNet, optimizer: tf.Optimizer, xs: tf.Tensor
     parts = [ce.dataSync()[0], out.entropy.dataSync()[0]];
     return tf.add(ce, tf.mul(out.entropy, c.lambdaSparse)) as tf.Scalar;
   }, model.trainableVariables);
-  const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
-  const applied = c.clipNorm > 0 ? clipByGlobalNorm(grads, c.clipNorm) : grads;
+  const gradNorm = globalNorm(grads);
+  const applied = c.clipNorm > 0 ? clipWithNorm(grads, c.clipNorm, gradNorm) : grads;
   optimizer.applyGradients(applied);
   model.commitStatistics();
   const loss = value.dataSync()[0];
