@@ -15,7 +15,7 @@ import { syntheticCicids, writeSyntheticCicidsCsv } from "../lib/data/synthetic"
 import { median } from "../lib/bench/paired";
 import { xgboostPeer } from "../lib/bench/peers";
 import { boosterParams, defaultXGBoostParams } from "../lib/models/xgboost";
-import { launchMpiTraining } from "../lib/dist/launch";
+import { launchMpiTraining } from "../lib/experiments/launch";
 import { exportToOnnx } from "../lib/deploy/export";
 import { buildSentinelNet } from "../lib/models/sentinelnet";
 import { writeFileAtomic } from "../lib/report/atomic";

@@ -3,10 +3,11 @@
  * Each domain is a namespace: `import { data, metrics, report } from "edgelab"`.
  */
 export * as bench from "./bench";
+export * as buffers from "./buffers";
 export * as cluster from "./cluster";
 export * as data from "./data";
 export * as deploy from "./deploy";
-export * as dist from "./dist";
+export * as parallel from "./parallel";
 export * as experiments from "./experiments";
 export * as federated from "./federated";
 export * as firewall from "./firewall";

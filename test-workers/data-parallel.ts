@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { applyStandardizer, fitStandardizer, selectRows, syntheticCicids } from "../lib/data";
-import { fuseVariables, parseSync, trainDataParallel, worldCommunicator } from "../lib/dist";
+import { fuseVariables, parseSync, trainDataParallel, worldCommunicator } from "../lib/parallel";
 import { buildMlp } from "../lib/models";
 import { useBackend } from "../lib/runtime";
 import { toArrayData } from "../lib/train";

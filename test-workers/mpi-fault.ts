@@ -4,7 +4,7 @@
  * rank enters the allreduce. The job must end quickly with a clear message, never hang. `none` is
  * the same job without a fault.
  */
-import { worldCommunicator } from "../lib/dist/communicator";
+import { worldCommunicator } from "../lib/parallel/communicator";
 
 const mode = process.argv[2];
 const comm = worldCommunicator();

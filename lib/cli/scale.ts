@@ -7,8 +7,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { scaleSweep } from "../dist/sweep";
-import { parseSync } from "../dist/strategies";
+import { scaleSweep } from "../experiments/sweep";
+import { parseSync } from "../parallel/strategies";
 import { lineFigure } from "../report/figure";
 import { saveFigure } from "../report/save";
 import { toTextTable, writeCsv } from "../report/table";

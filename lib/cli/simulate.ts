@@ -4,9 +4,9 @@
  *   [--no-lr-scaling] [--seed S] [--json]`
  */
 import { parseArgs } from "node:util";
-import { simulateScaling } from "../dist/simulate";
+import { simulateScaling } from "../parallel/simulate";
 import { prepareStudy } from "../experiments/study-data";
-import { parseSync } from "../dist/strategies";
+import { parseSync } from "../parallel/strategies";
 import { toTextTable } from "../report/table";
 import { parse, UsageError } from "./args";
 

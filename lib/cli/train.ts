@@ -8,11 +8,11 @@ import { modelNames, modelRegistry } from "../models/registry";
 import { isTabularBaseline, tabularBaselineNames } from "../train/tabular-baselines";
 import { projectRoot, resultsDir } from "../runtime/paths";
 import { toTextTable } from "../report/table";
-import { worldCommunicator } from "../dist/communicator";
-import { runUnderMpiexec } from "../dist/launch";
-import { parseSync } from "../dist/strategies";
+import { worldCommunicator } from "../parallel/communicator";
+import { runUnderMpiexec } from "../experiments/launch";
+import { parseSync } from "../parallel/strategies";
 import { launchedByMpi } from "../native/mpi";
-import { runTraining } from "../train/run";
+import { runTraining } from "../experiments/run-training";
 import { parse, UsageError } from "./args";
 
 /** `edgelab train --help`. */

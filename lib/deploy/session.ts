@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { DataFormatError } from "../data/errors";
-import { fuse } from "../dist/fuse";
+import { fuse } from "../buffers/fuse";
 import { onnxThreadOptions, threadConfig, type ThreadConfig } from "../runtime/threads";
 import { decodeOnnx, describeOnnx, type OnnxInfo, type OnnxValueInfo } from "./onnx-model";
 import { applyPreprocessing, preprocessingFromMetadata, type ModelPreprocessing } from "./preprocess";

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { fuse, unfuse } from "../dist/fuse";
+import { fuse, unfuse } from "../buffers/fuse";
 import { selectSamples, type ArrayData } from "../train/batches";
 import { train } from "../train/engine";
 import { evaluate } from "../train/evaluate";

@@ -6,7 +6,7 @@
  */
 import { readFileSync, readlinkSync } from "node:fs";
 import { createRequire } from "node:module";
-import { disabledLibrary } from "../runtime/libraries";
+import { disabledLibrary } from "./libraries";
 import { prepareUcx } from "./ucx";
 
 const requireHere = createRequire(__filename);

@@ -3,7 +3,7 @@
  * koffi or libopenblas is missing (callers fall back to the JS GEMM).
  */
 import { createRequire } from "node:module";
-import { disabledLibrary, librarySonames } from "../runtime/libraries";
+import { disabledLibrary, librarySonames } from "./libraries";
 
 const requireHere = createRequire(__filename);
 

@@ -5,7 +5,7 @@
  * the error message. Loaded lazily; a clear error when the library is missing.
  */
 import { createRequire } from "node:module";
-import { disabledLibrary, librarySonames, libraryPackages } from "../runtime/libraries";
+import { disabledLibrary, librarySonames, libraryPackages } from "./libraries";
 
 const requireHere = createRequire(__filename);
 

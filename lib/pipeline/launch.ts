@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { encodeModel } from "../deploy/onnx-builder";
-import { describeMpiFailure } from "../dist/watchdog";
+import { describeMpiFailure } from "../parallel/watchdog";
 import { extractStage } from "./extract";
 import type { OptimizationLevel } from "../deploy/session";
 import type { PipelineJob, PipelineResult } from "./job";

@@ -3,7 +3,7 @@
  * communicator's blocking `MPI_Send`/`MPI_Recv` of whole typed arrays, each under the job's
  * watchdog so a dead neighbour ends the job with one line), or a world of one stage that never sends.
  */
-import { MpiCommunicator } from "../dist/communicator";
+import { MpiCommunicator } from "../parallel/communicator";
 import { launchedByMpi } from "../native/mpi";
 
 /** Buffers a link carries. */

@@ -5,7 +5,7 @@
  */
 import type * as ort from "onnxruntime-node";
 import { DataFormatError } from "../data/errors";
-import { fuse } from "../dist/fuse";
+import { fuse } from "../buffers/fuse";
 import { readNpy, writeNpy } from "../deploy/npy";
 import { argmaxRows } from "../metrics/classification";
 import { median } from "../metrics/latency";

@@ -4,7 +4,7 @@
  */
 import { detectBackends, preferredBackend, type BackendName, type BackendStatus } from "./backends";
 import { readDevice, type DeviceInfo } from "./device";
-import { packageVersion, probeLibrary } from "./libraries";
+import { packageVersion, probeLibrary } from "../native/libraries";
 import { threadConfig, type ThreadConfig } from "./threads";
 
 /** Everything `edgelab info` reports: the device facts flat at the top level, plus the software. */

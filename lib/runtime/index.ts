@@ -2,7 +2,7 @@
 export * from "./backends";
 export * from "./device";
 export * from "./environment";
-export * from "./libraries";
+export { disabledLibrary, libraryPackages, librarySonames, packageVersion, probeLibrary, type LibraryProbe } from "../native/libraries";
 export * from "./limits";
 export * from "./threads";
 export * from "./paths";

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../report/atomic";
-import { fuse } from "../dist/fuse";
+import { fuse } from "../buffers/fuse";
 
 /** A named tensor, as optimisers report their state. */
 export interface NamedTensor {

@@ -24,7 +24,7 @@ import { autoProgress, silentProgress, type ProgressReporter } from "./progress"
 import { learningRateAt, type Schedule } from "./schedule";
 
 /**
- * Plug-in points for synchronisation across ranks (see lib/dist). Every hook is optional; without
+ * Plug-in points for synchronisation across ranks (see lib/parallel). Every hook is optional; without
  * them training is the single-process loop.
  */
 export interface SyncHooks {

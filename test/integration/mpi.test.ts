@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { describeMpiFailure } from "../../lib/dist/watchdog";
+import { describeMpiFailure } from "../../lib/parallel/watchdog";
 import { probeLibrary } from "../../lib/runtime";
 import { repoRoot, tempDir } from "../helpers/paths";
 
@@ -177,7 +177,7 @@ try { new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f(); conso
 catch (e) { console.log(e.constructor.name + (ucs ? " with libucs loaded" : "")); }`;
 
 test("loading MPI leaves SIGSEGV to V8: a WebAssembly out-of-bounds access still throws RuntimeError", { skip: !haveMpi && "MPICH is not installed" }, () => {
-  const script = `require(${JSON.stringify(join(repoRoot, "build", "lib", "runtime", "libraries.js"))}).probeLibrary("mpi");${wasmOutOfBounds}`;
+  const script = `require(${JSON.stringify(join(repoRoot, "build", "lib", "native", "libraries.js"))}).probeLibrary("mpi");${wasmOutOfBounds}`;
   const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env: { ...process.env, UCX_ERROR_SIGNALS: undefined } });
   assert.equal(child.status, 0, child.stderr);
   assert.match(child.stdout, /^RuntimeError/);

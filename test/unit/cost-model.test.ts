@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { gatherBcastSeconds, gigabitPi4Cluster, paperTable2, projectScaling, ringAllreduceSeconds } from "../../lib/dist";
+import { gatherBcastSeconds, gigabitPi4Cluster, paperTable2, projectScaling, ringAllreduceSeconds } from "../../lib/parallel";
 import { scalingTable } from "../../lib/metrics";
 
 const m = gigabitPi4Cluster;

@@ -5,8 +5,8 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { RunSummary } from "../train/run";
-import { describeMpiFailure } from "./watchdog";
+import type { RunSummary } from "./run-training";
+import { describeMpiFailure } from "../parallel/watchdog";
 
 /** One MPI launch. */
 export interface MpiLaunch {

@@ -8,9 +8,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { cicidsFullRows } from "../data/cicids-schema";
 import { modelEntry, parameterCount } from "../models";
 import { trainingBackend, useBackend, type BackendName } from "../runtime/backends";
-import type { ArrayData } from "./batches";
-import { train } from "./engine";
-import { projectEpoch, type EpochProjection } from "./projection";
+import type { ArrayData } from "../train/batches";
+import { train } from "../train/engine";
+import { projectEpoch, type EpochProjection } from "../train/projection";
 
 /** What the debug run measures. */
 export interface DebugRunConfig {

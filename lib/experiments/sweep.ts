@@ -4,7 +4,7 @@
  * speedup, efficiency and Karp–Flatt against the smallest np.
  */
 import { scalingTable } from "../metrics/scaling";
-import type { DataParallelRow } from "./data-parallel";
+import type { DataParallelRow } from "../parallel/data-parallel";
 import { launchMpiTraining } from "./launch";
 
 /** One sweep. */

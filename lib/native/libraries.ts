@@ -3,7 +3,7 @@
  * Each probe tries the sonames Debian / Pi OS install and reports the first that loads.
  */
 import { createRequire } from "node:module";
-import { prepareUcx } from "../native/ucx";
+import { prepareUcx } from "./ucx";
 
 const requireHere = createRequire(__filename);
 

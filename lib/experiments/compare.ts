@@ -14,8 +14,8 @@ import { latencyStats } from "../metrics/latency";
 import { modelEntry } from "../models/registry";
 import type { TabNet } from "../models/tabnet";
 import type { XGBoostClassifier } from "../models/xgboost";
-import { train, type TrainData } from "./engine";
-import { trainTabularBaseline } from "./tabular-baselines";
+import { train, type TrainData } from "../train/engine";
+import { trainTabularBaseline } from "../train/tabular-baselines";
 import { parameterCount as layersParameterCount } from "../models/mlp";
 
 /** One model of the comparison. */

@@ -17,14 +17,14 @@ import { lockFolder } from "../report/lock";
 import { writeCsv } from "../report/table";
 import { useBackend, trainingBackend, type BackendName } from "../runtime/backends";
 import { configureThreads } from "../runtime/threads";
-import { worldCommunicator, type Communicator } from "../dist/communicator";
-import { trainDataParallel, type DataParallelRow } from "../dist/data-parallel";
-import type { SyncStrategy } from "../dist/strategies";
-import { hasCheckpoint } from "./checkpoint";
-import { hasXGBoostCheckpoint } from "./xgboost-checkpoint";
-import { toArrayData } from "./batches";
-import { train, type TrainConfig, type TrainResult } from "./engine";
-import { isTabularBaseline, trainTabularBaseline } from "./tabular-baselines";
+import { worldCommunicator, type Communicator } from "../parallel/communicator";
+import { trainDataParallel, type DataParallelRow } from "../parallel/data-parallel";
+import type { SyncStrategy } from "../parallel/strategies";
+import { hasCheckpoint } from "../train/checkpoint";
+import { hasXGBoostCheckpoint } from "../train/xgboost-checkpoint";
+import { toArrayData } from "../train/batches";
+import { train, type TrainConfig, type TrainResult } from "../train/engine";
+import { isTabularBaseline, trainTabularBaseline } from "../train/tabular-baselines";
 
 /** A training run described by names and numbers (what the CLI flags map to). */
 export interface RunSpec {

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { SyncHooks } from "../train/engine";
 import type { Communicator } from "./communicator";
-import { fuse, fusedLength, unfuse } from "./fuse";
+import { fuse, fusedLength, unfuse } from "../buffers/fuse";
 
 /** A strategy as plain config (what `--sync` parses to). */
 export type SyncStrategy = { kind: "allreduce" } | { kind: "epoch-average" } | { kind: "local-sgd"; k: number };
