@@ -38,16 +38,36 @@ async function main(): Promise<void> {
   const subset = Number(process.argv[4] ?? 8000);
   const dataset = existsSync(debianFashionMnistDir) ? "fashion-mnist" : "synthetic-fashion";
   // Round 1 includes each client's start-up (tfjs, data); round 2 onward is the steady state.
-  const run = await runFederatedCluster({ clients, rounds: 2, model: "mlp-wide", dataset, subset, bandwidthMbps: 1000, localEpochs: 1, batchSize: 32 });
+  const run = await runFederatedCluster({
+    clients,
+    rounds: 2,
+    model: "mlp-wide",
+    dataset,
+    subset,
+    bandwidthMbps: 1000,
+    localEpochs: 1,
+    batchSize: 32,
+  });
   const r = run.server.rounds[1];
   const train = r.clientTrainSeconds ?? Number.NaN;
   const overhead = r.fitSeconds + r.aggregateSeconds - train;
   // Every client's parameters cross the server's one link, down then up: the round cannot beat this.
   const linkSeconds = run.bandwidthMbps ? ((r.bytesDown + r.bytesUp) * 8) / (run.bandwidthMbps * 1e6) : 0;
   const roundCost = {
-    links: run.links, why: run.why, bandwidthMbps: run.bandwidthMbps, clients, model: "mlp-wide", parameters: run.server.parameters, dataset, samplesPerClient: subset / clients,
-    round: r, slowestClientTrainSeconds: train, overheadSeconds: overhead, overheadFraction: overhead / train,
-    serverLinkSeconds: linkSeconds, overheadBeyondLinkFraction: (overhead - linkSeconds) / train,
+    links: run.links,
+    why: run.why,
+    bandwidthMbps: run.bandwidthMbps,
+    clients,
+    model: "mlp-wide",
+    parameters: run.server.parameters,
+    dataset,
+    samplesPerClient: subset / clients,
+    round: r,
+    slowestClientTrainSeconds: train,
+    overheadSeconds: overhead,
+    overheadFraction: overhead / train,
+    serverLinkSeconds: linkSeconds,
+    overheadBeyondLinkFraction: (overhead - linkSeconds) / train,
     note: "all clients share this machine's cores, so their training is slower than on one Pi each; overhead is what the round adds beyond the slowest client's training",
   };
   const parameters = 2_660_000;
@@ -59,22 +79,37 @@ async function main(): Promise<void> {
     const edgelab = edgelabFedAvg(clients, parameters, 5);
     let numpy: number | null = null;
     if (hasNumpy) {
-      const run = spawnSync(python, [join(projectRoot(), "bench", "peers", "numpy_fedavg.py"), String(clients), String(parameters), "5"], { encoding: "utf8" });
+      const run = spawnSync(
+        python,
+        [join(projectRoot(), "bench", "peers", "numpy_fedavg.py"), String(clients), String(parameters), "5"],
+        { encoding: "utf8" },
+      );
       numpy = run.status === 0 ? (JSON.parse(run.stdout) as { seconds: number }).seconds : null;
     }
     pairs.push({ edgelab, numpy });
   }
   const edgelabSeconds = median(pairs.map((p) => p.edgelab));
   const numpySeconds = hasNumpy ? median(pairs.map((p) => p.numpy ?? Number.NaN)) : null;
-  console.log(JSON.stringify({
-    benchmark: "federated-round", roundCost,
-    aggregation: {
-      clients, parameters, megabytes: mb, rounds, edgelabSeconds, edgelabMBps: mb / edgelabSeconds, numpySeconds, numpyMBps: numpySeconds ? mb / numpySeconds : null,
-      ratio: numpySeconds ? numpySeconds / edgelabSeconds : null, pairs,
-    },
-    goal: "overheadFraction ≤ 0.05 of local training",
-    command: "npm run bench -- --only federated",
-  }));
+  console.log(
+    JSON.stringify({
+      benchmark: "federated-round",
+      roundCost,
+      aggregation: {
+        clients,
+        parameters,
+        megabytes: mb,
+        rounds,
+        edgelabSeconds,
+        edgelabMBps: mb / edgelabSeconds,
+        numpySeconds,
+        numpyMBps: numpySeconds ? mb / numpySeconds : null,
+        ratio: numpySeconds ? numpySeconds / edgelabSeconds : null,
+        pairs,
+      },
+      goal: "overheadFraction ≤ 0.05 of local training",
+      command: "npm run bench -- --only federated",
+    }),
+  );
 }
 
 void main();

@@ -17,7 +17,11 @@ const root = projectRoot();
 const cli = join(root, "build", "lib", "cli", "main.js");
 
 function edgelab(args: string[]): Record<string, unknown> {
-  const run = spawnSync(process.execPath, [cli, ...args, "--json"], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+  const run = spawnSync(process.execPath, [cli, ...args, "--json"], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
   if (run.status !== 0) throw new Error(`edgelab ${args.join(" ")}: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
 }
@@ -31,7 +35,24 @@ interface Server {
 }
 
 function serve(model: string, extra: string[] = []): Promise<Server> {
-  const child = spawn(process.execPath, [cli, "serve", "--model", model, "--tcp", "127.0.0.1:0", "--udp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--json", ...extra], { cwd: root });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      "serve",
+      "--model",
+      model,
+      "--tcp",
+      "127.0.0.1:0",
+      "--udp",
+      "127.0.0.1:0",
+      "--metrics",
+      "127.0.0.1:0",
+      "--json",
+      ...extra,
+    ],
+    { cwd: root },
+  );
   let out = "";
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -63,18 +84,39 @@ function replay(args: string[]): Promise<Record<string, number>> {
   const child = spawn(process.execPath, [cli, "replay", "synthetic-cicids", ...args, "--json"], { cwd: root });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => child.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`replay exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.once("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`replay exited ${code}`)),
+    ),
+  );
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: "string" }, rate: { type: "string" }, seconds: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { count: { type: "string" }, rate: { type: "string" }, seconds: { type: "string" } },
+    strict: true,
+  });
   const count = Number(values.count ?? 200_000);
   const rate = Number(values.rate ?? 10_000);
   const seconds = Number(values.seconds ?? 10);
   const dir = mkdtempSync(join(tmpdir(), "edgelab-firewall-bench-"));
   try {
     process.stderr.write("bench: training the panos MLP …\n");
-    edgelab(["train", "--model", "mlp", "--dataset", "synthetic-cicids", "--features", "panos", "--subset", "8000", "--epochs", "3", "--out", join(dir, "run")]);
+    edgelab([
+      "train",
+      "--model",
+      "mlp",
+      "--dataset",
+      "synthetic-cicids",
+      "--features",
+      "panos",
+      "--subset",
+      "8000",
+      "--epochs",
+      "3",
+      "--out",
+      join(dir, "run"),
+    ]);
     const model = join(dir, "panos.onnx");
     edgelab(["export-onnx", join(dir, "run"), "--out", model]);
 
@@ -98,13 +140,42 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     const udp = await stop(s);
 
-    console.log(JSON.stringify({
-      benchmark: "firewall-scoring",
-      tcpZeroLoss: { sent: sent.sent, scored: tcp.scored, lost: sent.sent - tcp.scored, seconds: tcpSeconds, scoredPerSec: tcp.scored / tcpSeconds, senderPerSec: sent.ratePerSec, p50Ms: tcp.p50Ms, p99Ms: tcp.p99Ms, peakRssMB: tcp.peakRssMB, goal: "≥ 50,000 logs/s scored with zero loss" },
-      steady: { rate, sent: steadySent.sent, scored: steady.scored, p50Ms: steady.p50Ms, p99Ms: steady.p99Ms, peakRssMB: steady.peakRssMB, goal: "p99 < 50 ms at 10,000 logs/s" },
-      udpOverload: { sent: udpSent.sent, senderPerSec: udpSent.ratePerSec, received: udp.received, dropped: udp.dropped, droppedByWhere: udp.droppedByWhere, accountedFor: udp.received + udp.dropped === udpSent.sent, goal: "received + dropped = sent, exactly" },
-      command: `node build/bench/firewall.js --count ${count} --rate ${rate} --seconds ${seconds}`,
-    }));
+    console.log(
+      JSON.stringify({
+        benchmark: "firewall-scoring",
+        tcpZeroLoss: {
+          sent: sent.sent,
+          scored: tcp.scored,
+          lost: sent.sent - tcp.scored,
+          seconds: tcpSeconds,
+          scoredPerSec: tcp.scored / tcpSeconds,
+          senderPerSec: sent.ratePerSec,
+          p50Ms: tcp.p50Ms,
+          p99Ms: tcp.p99Ms,
+          peakRssMB: tcp.peakRssMB,
+          goal: "≥ 50,000 logs/s scored with zero loss",
+        },
+        steady: {
+          rate,
+          sent: steadySent.sent,
+          scored: steady.scored,
+          p50Ms: steady.p50Ms,
+          p99Ms: steady.p99Ms,
+          peakRssMB: steady.peakRssMB,
+          goal: "p99 < 50 ms at 10,000 logs/s",
+        },
+        udpOverload: {
+          sent: udpSent.sent,
+          senderPerSec: udpSent.ratePerSec,
+          received: udp.received,
+          dropped: udp.dropped,
+          droppedByWhere: udp.droppedByWhere,
+          accountedFor: udp.received + udp.dropped === udpSent.sent,
+          goal: "received + dropped = sent, exactly",
+        },
+        command: `node build/bench/firewall.js --count ${count} --rate ${rate} --seconds ${seconds}`,
+      }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

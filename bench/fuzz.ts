@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fuzzParser, fuzzTargets } from "../test/helpers/parser-fuzz";
 
-const peakRssMB = (): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) / 1024;
+const peakRssMB = (): number =>
+  Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) / 1024;
 
 function main(): void {
   const cases = Number(process.argv[2] ?? 100_000);
@@ -23,7 +24,16 @@ function main(): void {
       const report = fuzzParser(target, cases, seed);
       return { ...report, seconds: (performance.now() - t0) / 1000, peakRssMB: peakRssMB() };
     });
-    console.log(JSON.stringify({ benchmark: "parser-fuzz", cases, seed, parsers, peakRssMB: peakRssMB(), command: `node build/bench/fuzz.js ${cases} ${seed}` }));
+    console.log(
+      JSON.stringify({
+        benchmark: "parser-fuzz",
+        cases,
+        seed,
+        parsers,
+        peakRssMB: peakRssMB(),
+        command: `node build/bench/fuzz.js ${cases} ${seed}`,
+      }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

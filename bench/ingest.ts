@@ -11,4 +11,13 @@ const t0 = performance.now();
 const { dataset, report } = loadCicids2017(file);
 const seconds = (performance.now() - t0) / 1000;
 const sizeMB = statSync(file).size / 1e6;
-console.log(JSON.stringify({ name: "edgelab", seconds, mbPerSec: sizeMB / seconds, rawRows: report.rawRows, cleanRows: dataset.labels.length, peakRssMB: peakRssMBFromKernel() }));
+console.log(
+  JSON.stringify({
+    name: "edgelab",
+    seconds,
+    mbPerSec: sizeMB / seconds,
+    rawRows: report.rawRows,
+    cleanRows: dataset.labels.length,
+    peakRssMB: peakRssMBFromKernel(),
+  }),
+);

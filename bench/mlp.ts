@@ -14,10 +14,28 @@ async function main(): Promise<void> {
   configureThreads();
   await useBackend(backend);
   const ds = fashionMnistOrSynthetic();
-  const trainSet = selectImages(ds.train, Int32Array.from({ length: samples }, (_, i) => i));
-  const testSet = selectImages(ds.test, Int32Array.from({ length: 500 }, (_, i) => i));
+  const trainSet = selectImages(
+    ds.train,
+    Int32Array.from({ length: samples }, (_, i) => i),
+  );
+  const testSet = selectImages(
+    ds.test,
+    Int32Array.from({ length: 500 }, (_, i) => i),
+  );
   const model = buildMlp({ inputShape: [28, 28, 1], hidden: [128], classes: 10, dropout: 0 });
-  const result = await train(model, { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: ds.train.classNames }, { epochs: 1, batchSize: 64, progress: "none" });
-  console.log(JSON.stringify({ name: `edgelab ${backend}`, dataset: ds.name, samplesPerSec: result.history[0].samplesPerSec, seconds: result.history[0].seconds, peakRssMB: peakRssMBFromKernel() }));
+  const result = await train(
+    model,
+    { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: ds.train.classNames },
+    { epochs: 1, batchSize: 64, progress: "none" },
+  );
+  console.log(
+    JSON.stringify({
+      name: `edgelab ${backend}`,
+      dataset: ds.name,
+      samplesPerSec: result.history[0].samplesPerSec,
+      seconds: result.history[0].seconds,
+      peakRssMB: peakRssMBFromKernel(),
+    }),
+  );
 }
 void main();

@@ -14,11 +14,25 @@ import { readNpy } from "../lib/deploy/npy";
 import { measureSplit, profileSeedModel, randomInputFile, seedModelFile } from "../lib/experiments";
 import { median } from "../lib/bench/paired";
 
-async function bareLoop(bytes: Uint8Array, input: Float32Array, shape: number[], microbatches: number, threads: number): Promise<number> {
-  const session = await ort.InferenceSession.create(bytes, sessionOptions({ threads: { intraOp: threads, interOp: 1 } }));
+async function bareLoop(
+  bytes: Uint8Array,
+  input: Float32Array,
+  shape: number[],
+  microbatches: number,
+  threads: number,
+): Promise<number> {
+  const session = await ort.InferenceSession.create(
+    bytes,
+    sessionOptions({ threads: { intraOp: threads, interOp: 1 } }),
+  );
   const rows = shape[0] / microbatches;
   const per = input.length / shape[0];
-  const feeds = (i: number): Record<string, ort.Tensor> => ({ [session.inputNames[0]]: new ort.Tensor("float32", input.subarray(i * rows * per, (i + 1) * rows * per), [rows, ...shape.slice(1)]) });
+  const feeds = (i: number): Record<string, ort.Tensor> => ({
+    [session.inputNames[0]]: new ort.Tensor("float32", input.subarray(i * rows * per, (i + 1) * rows * per), [
+      rows,
+      ...shape.slice(1),
+    ]),
+  });
   await session.run(feeds(0));
   const t0 = performance.now();
   for (let i = 0; i < microbatches; i++) await session.run(feeds(i));
@@ -33,11 +47,23 @@ async function main(): Promise<void> {
   const rows = Number(rowsArg);
   const microbatches = Number(mbArg);
   const cores = availableParallelism();
-  const profile = await profileSeedModel(seedModelFile(name), rows / microbatches, Math.max(1, Math.floor(cores / 2)), 10);
+  const profile = await profileSeedModel(
+    seedModelFile(name),
+    rows / microbatches,
+    Math.max(1, Math.floor(cores / 2)),
+    10,
+  );
   const inputFile = randomInputFile(profile, rows, 3);
   const input = readNpy(inputFile);
   const bytes = encodeModel(profile.model);
-  const samples = { bareAllCores: [] as number[], split2: [] as number[], bare1: [] as number[], split1: [] as number[], predictedMs: [] as number[], measuredMs: [] as number[] };
+  const samples = {
+    bareAllCores: [] as number[],
+    split2: [] as number[],
+    bare1: [] as number[],
+    split1: [] as number[],
+    predictedMs: [] as number[],
+    measuredMs: [] as number[],
+  };
   for (let r = 0; r < rounds; r++) {
     samples.bareAllCores.push(await bareLoop(bytes, input.data as Float32Array, input.shape, microbatches, cores));
     const two = await measureSplit(profile, { stages: 2, input: inputFile, microbatches });

@@ -36,7 +36,9 @@ function runJson(cmd: string, args: string[]): Json | { error: string } {
   try {
     return JSON.parse(line) as Json;
   } catch {
-    return { error: (run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").slice(-3).join(" | ") };
+    return {
+      error: (run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").slice(-3).join(" | "),
+    };
   }
 }
 
@@ -51,14 +53,32 @@ function ingest(rows: number): Json {
   const sizeMB = statSync(file).size / 1e6;
   const runs = [0, 1, 2].map(() => runJson(process.execPath, [join(root, "build", "bench", "ingest.js"), file]));
   const ok = runs.filter((r): r is Json => !("error" in r));
-  const edgelab = ok.length ? { ...ok[0], seconds: median(ok.map((r) => Number(r.seconds))), mbPerSec: sizeMB / median(ok.map((r) => Number(r.seconds))), runs: ok.length } : runs[0];
+  const edgelab = ok.length
+    ? {
+        ...ok[0],
+        seconds: median(ok.map((r) => Number(r.seconds))),
+        mbPerSec: sizeMB / median(ok.map((r) => Number(r.seconds))),
+        runs: ok.length,
+      }
+    : runs[0];
   let peer: Json | null = null;
   if (pythonHasModule("pandas")) {
     const p = runJson(python, [join(root, "bench", "peers", "pandas_ingest.py"), file]);
     peer = "error" in p ? p : { ...p, mbPerSec: sizeMB / Number(p.seconds) };
   }
-  const ratio = peer && "seconds" in peer && "seconds" in edgelab ? Number(peer.seconds) / Number(edgelab.seconds) : null;
-  return { benchmark: "cicids-ingest", synthetic: true, file, sizeMB, rows, edgelab, peer, ratio, goal: "ratio ≥ 2 (edgelab at least twice pandas' speed, cleaning included)" };
+  const ratio =
+    peer && "seconds" in peer && "seconds" in edgelab ? Number(peer.seconds) / Number(edgelab.seconds) : null;
+  return {
+    benchmark: "cicids-ingest",
+    synthetic: true,
+    file,
+    sizeMB,
+    rows,
+    edgelab,
+    peer,
+    ratio,
+    goal: "ratio ≥ 2 (edgelab at least twice pandas' speed, cleaning included)",
+  };
 }
 
 async function mlp(samples: number): Promise<Json[]> {
@@ -66,7 +86,12 @@ async function mlp(samples: number): Promise<Json[]> {
   const threads = defaultThreadConfig().intraOp;
   let peer: Json | null = null;
   if (pythonHasModule("torch") && existsSync(debianFashionMnistDir)) {
-    const p = runJson(python, [join(root, "bench", "peers", "torch_mlp.py"), debianFashionMnistDir, String(threads), String(samples)]);
+    const p = runJson(python, [
+      join(root, "bench", "peers", "torch_mlp.py"),
+      debianFashionMnistDir,
+      String(threads),
+      String(samples),
+    ]);
     peer = "error" in p ? p : p;
   }
   return backendNames
@@ -74,8 +99,21 @@ async function mlp(samples: number): Promise<Json[]> {
     .map((backend) => {
       process.stderr.write(`bench: MLP training on ${backend} …\n`);
       const edgelab = runJson(process.execPath, [join(root, "build", "bench", "mlp.js"), backend, String(samples)]);
-      const ratio = peer && "samplesPerSec" in peer && "samplesPerSec" in edgelab ? Number(edgelab.samplesPerSec) / Number(peer.samplesPerSec) : null;
-      return { benchmark: "mlp-train", model: "mlp 784-128-10", batch: 64, backend, threads, samples, edgelab, peer, ratio };
+      const ratio =
+        peer && "samplesPerSec" in peer && "samplesPerSec" in edgelab
+          ? Number(edgelab.samplesPerSec) / Number(peer.samplesPerSec)
+          : null;
+      return {
+        benchmark: "mlp-train",
+        model: "mlp 784-128-10",
+        batch: 64,
+        backend,
+        threads,
+        samples,
+        edgelab,
+        peer,
+        ratio,
+      };
     });
 }
 
@@ -92,12 +130,40 @@ async function squeezenet(batches: number[], steps: number, rounds: number): Pro
     let peerRow: Json | null = null;
     for (const backend of backendNames.filter((b) => status[b].available && (b !== "cpu" || batch === 24))) {
       process.stderr.write(`bench: SqueezeNet-32 training, ${backend}, batch ${batch} …\n`);
-      const args = [cli, "bench", "train", "--model", "squeezenet", "--batch", String(batch), "--backend", backend, "--json"];
-      const row = runJson(process.execPath, backend === "cpu" ? [...args, "--steps", "2", "--rounds", "1", "--no-peer"] : [...args, "--steps", String(steps), "--rounds", String(rounds)]);
-      if (backend !== "cpu" && !("error" in row)) peerRow = { peer: row.peer, peerPeakRssMB: row.peerPeakRssMB, peerNote: row.peerNote };
+      const args = [
+        cli,
+        "bench",
+        "train",
+        "--model",
+        "squeezenet",
+        "--batch",
+        String(batch),
+        "--backend",
+        backend,
+        "--json",
+      ];
+      const row = runJson(
+        process.execPath,
+        backend === "cpu"
+          ? [...args, "--steps", "2", "--rounds", "1", "--no-peer"]
+          : [...args, "--steps", String(steps), "--rounds", String(rounds)],
+      );
+      if (backend !== "cpu" && !("error" in row))
+        peerRow = { peer: row.peer, peerPeakRssMB: row.peerPeakRssMB, peerNote: row.peerNote };
       const peer = peerRow?.peer as { imgPerSec: number } | null | undefined;
-      const ratio = backend !== "cpu" ? (row as Json).ratio ?? null : peer && "imgPerSec" in row ? Number(row.imgPerSec) / peer.imgPerSec : null;
-      rows.push({ benchmark: "squeezenet-train", ...row, ...(backend === "cpu" ? (peerRow ?? {}) : {}), ratio, targets: "ratio ≥ 0.5 (issue 3), peak RSS ≤ 400 MB" });
+      const ratio =
+        backend !== "cpu"
+          ? ((row as Json).ratio ?? null)
+          : peer && "imgPerSec" in row
+            ? Number(row.imgPerSec) / peer.imgPerSec
+            : null;
+      rows.push({
+        benchmark: "squeezenet-train",
+        ...row,
+        ...(backend === "cpu" ? (peerRow ?? {}) : {}),
+        ratio,
+        targets: "ratio ≥ 0.5 (issue 3), peak RSS ≤ 400 MB",
+      });
     }
   }
   return rows;
@@ -115,7 +181,20 @@ function sentinelnet(rounds: number): Json[] {
     { model: "sentinelnet-debug", batch: 16, steps: 40 },
   ].map((c) => {
     process.stderr.write(`bench: ${c.model} training, batch ${c.batch} …\n`);
-    const row = runJson(process.execPath, [cli, "bench", "train", "--model", c.model, "--batch", String(c.batch), "--steps", String(c.steps), "--rounds", String(rounds), "--json"]);
+    const row = runJson(process.execPath, [
+      cli,
+      "bench",
+      "train",
+      "--model",
+      c.model,
+      "--batch",
+      String(c.batch),
+      "--steps",
+      String(c.steps),
+      "--rounds",
+      String(rounds),
+      "--json",
+    ]);
     return { benchmark: "sentinelnet-train", ...row };
   });
 }
@@ -141,9 +220,24 @@ function onnxLatency(iterations: number): Json[] {
   const cli = join(root, "build", "lib", "cli", "main.js");
   return models.map((m) => {
     process.stderr.write(`bench: ONNX latency, ${m.name} …\n`);
-    const row = runJson(process.execPath, [cli, "bench", "onnx", m.file, "--batch", "1", "--iterations", String(iterations), "--json"]);
+    const row = runJson(process.execPath, [
+      cli,
+      "bench",
+      "onnx",
+      m.file,
+      "--batch",
+      "1",
+      "--iterations",
+      String(iterations),
+      "--json",
+    ]);
     delete (row as Json).samplesMs;
-    return { benchmark: "onnx-latency", name: m.name, ...row, goal: "overhead = edgelab p50 ÷ raw onnxruntime p50 ≤ 1.05" };
+    return {
+      benchmark: "onnx-latency",
+      name: m.name,
+      ...row,
+      goal: "overhead = edgelab p50 ÷ raw onnxruntime p50 ≤ 1.05",
+    };
   });
 }
 
@@ -152,24 +246,51 @@ function tabular(rows: number): Json[] {
   const rounds = 100;
   process.stderr.write(`bench: XGBoost, ${rows} synthetic flows, ${rounds} rounds, 3 alternating runs each …\n`);
   const ds = syntheticCicids({ rows, seed: 17 });
-  const params = boosterParams({ ...defaultXGBoostParams, rounds, nthread: defaultThreadConfig().intraOp }, ds.classNames.length);
+  const params = boosterParams(
+    { ...defaultXGBoostParams, rounds, nthread: defaultThreadConfig().intraOp },
+    ds.classNames.length,
+  );
   // Alternate edgelab and python runs (this machine's speed drifts) and compare medians.
   const ours: Json[] = [];
   const theirs: number[] = [];
   let peerInfo: Json = {};
   for (let i = 0; i < 3; i++) {
-    const e = runJson(process.execPath, [join(root, "build", "bench", "tabular.js"), "xgboost", String(rows), String(rounds)]);
+    const e = runJson(process.execPath, [
+      join(root, "build", "bench", "tabular.js"),
+      "xgboost",
+      String(rows),
+      String(rounds),
+    ]);
     if (!("error" in e)) ours.push(e);
-    const p = xgboostPeer({ features: ds.features, labels: ds.labels, featureCount: ds.featureNames.length }, ds.features.subarray(0, ds.featureNames.length), params, rounds, join(root, "data", "cache", "bench-xgboost"));
+    const p = xgboostPeer(
+      { features: ds.features, labels: ds.labels, featureCount: ds.featureNames.length },
+      ds.features.subarray(0, ds.featureNames.length),
+      params,
+      rounds,
+      join(root, "data", "cache", "bench-xgboost"),
+    );
     if (p.ok) {
       theirs.push(p.seconds);
       peerInfo = { name: p.name, peakRssMB: p.peakRssMB };
     } else peerInfo = { error: p.reason };
   }
-  const edgelab = ours.length ? { ...ours[0], seconds: median(ours.map((r) => Number(r.seconds))), runs: ours.map((r) => r.seconds) } : { error: "edgelab XGBoost run failed" };
+  const edgelab = ours.length
+    ? { ...ours[0], seconds: median(ours.map((r) => Number(r.seconds))), runs: ours.map((r) => r.seconds) }
+    : { error: "edgelab XGBoost run failed" };
   const peer = theirs.length ? { ...peerInfo, seconds: median(theirs), runs: theirs } : peerInfo;
   const ratio = "seconds" in edgelab && "seconds" in peer ? Number(edgelab.seconds) / Number(peer.seconds) : null;
-  return [{ benchmark: "xgboost-train", rows, rounds, params, edgelab, peer, ratio, goal: "ratio = edgelab seconds ÷ python-xgboost seconds ≤ 1.05 (the same library)" }];
+  return [
+    {
+      benchmark: "xgboost-train",
+      rows,
+      rounds,
+      params,
+      edgelab,
+      peer,
+      ratio,
+      goal: "ratio = edgelab seconds ÷ python-xgboost seconds ≤ 1.05 (the same library)",
+    },
+  ];
 }
 
 /** TabNet beside pytorch-tabnet (EDGELAB_TABNET_SRC): accuracy over seeds and seconds per epoch, alternating. */
@@ -190,9 +311,36 @@ function mpiScaling(images: number): Json[] {
   for (const np of [1, 2]) {
     process.stderr.write(`bench: mpiexec -n ${np}, SqueezeNet-32 allreduce, ${perRank(np)} thread(s) per rank …\n`);
     try {
-      const run = launchMpiTraining({ np, root, trainArgs: ["--model", "squeezenet", "--dataset", "synthetic-cifar", "--subset", String(images), "--epochs", "1", "--batch", "48", "--sync", "allreduce", "--threads", String(perRank(np)), "--out", join(root, "data", "cache", `bench-mpi-np${np}`)] });
+      const run = launchMpiTraining({
+        np,
+        root,
+        trainArgs: [
+          "--model",
+          "squeezenet",
+          "--dataset",
+          "synthetic-cifar",
+          "--subset",
+          String(images),
+          "--epochs",
+          "1",
+          "--batch",
+          "48",
+          "--sync",
+          "allreduce",
+          "--threads",
+          String(perRank(np)),
+          "--out",
+          join(root, "data", "cache", `bench-mpi-np${np}`),
+        ],
+      });
       const d = run.summary.distributed!;
-      runs.push({ np, seconds: d.globalSeconds, commMsPerStep: d.commMsPerStep, steps: d.steps, imgPerSec: images / d.globalSeconds });
+      runs.push({
+        np,
+        seconds: d.globalSeconds,
+        commMsPerStep: d.commMsPerStep,
+        steps: d.steps,
+        imgPerSec: images / d.globalSeconds,
+      });
     } catch (err) {
       rows.push({ benchmark: "mpi-scaling", np, error: (err as Error).message });
     }
@@ -200,9 +348,20 @@ function mpiScaling(images: number): Json[] {
   const base = runs.find((r) => r.np === 1);
   for (const r of runs) {
     rows.push({
-      benchmark: "mpi-scaling", model: "squeezenet", sync: "allreduce", globalBatch: 48, images, np: r.np, threadsPerRank: perRank(r.np), totalThreads: r.np * perRank(r.np),
-      seconds: r.seconds, imgPerSec: r.imgPerSec, steps: r.steps, allreduceMsPerStep: r.commMsPerStep,
-      speedup: base ? base.seconds / r.seconds : null, efficiency: base ? base.seconds / r.seconds / r.np : null,
+      benchmark: "mpi-scaling",
+      model: "squeezenet",
+      sync: "allreduce",
+      globalBatch: 48,
+      images,
+      np: r.np,
+      threadsPerRank: perRank(r.np),
+      totalThreads: r.np * perRank(r.np),
+      seconds: r.seconds,
+      imgPerSec: r.imgPerSec,
+      steps: r.steps,
+      allreduceMsPerStep: r.commMsPerStep,
+      speedup: base ? base.seconds / r.seconds : null,
+      efficiency: base ? base.seconds / r.seconds / r.np : null,
       note: "same total thread count; allreduceMsPerStep is root's time inside collectives (communication plus waiting for the other rank)",
     });
   }
@@ -213,7 +372,10 @@ function mpiScaling(images: number): Json[] {
 function layerSplit(rounds: number): Json[] {
   return ["mobilenet_v2", "squeezenet1_1"].map((model) => {
     process.stderr.write(`bench: layer-split pipeline, ${model} …\n`);
-    return { benchmark: "layer-split", ...runJson(process.execPath, [join(root, "build", "bench", "pipeline.js"), model, String(rounds)]) };
+    return {
+      benchmark: "layer-split",
+      ...runJson(process.execPath, [join(root, "build", "bench", "pipeline.js"), model, String(rounds)]),
+    };
   });
 }
 
@@ -234,13 +396,27 @@ function federated(rounds: number): Json {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, rows: { type: "string" }, samples: { type: "string" }, steps: { type: "string" }, rounds: { type: "string" }, iterations: { type: "string" }, "tabular-rows": { type: "string" }, images: { type: "string" }, cases: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      only: { type: "string" },
+      rows: { type: "string" },
+      samples: { type: "string" },
+      steps: { type: "string" },
+      rounds: { type: "string" },
+      iterations: { type: "string" },
+      "tabular-rows": { type: "string" },
+      images: { type: "string" },
+      cases: { type: "string" },
+    },
+    strict: true,
+  });
   const only = values.only?.split(",");
   const want = (name: string): boolean => !only || only.includes(name);
   const results: Json[] = [];
   if (want("ingest")) results.push(ingest(Number(values.rows ?? 300000)));
   if (want("mlp")) results.push(...(await mlp(Number(values.samples ?? 20000))));
-  if (want("squeezenet")) results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20), Number(values.rounds ?? 3))));
+  if (want("squeezenet"))
+    results.push(...(await squeezenet([24, 128], Number(values.steps ?? 20), Number(values.rounds ?? 3))));
   if (want("sentinelnet")) results.push(...sentinelnet(Number(values.rounds ?? 3)));
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
@@ -251,6 +427,22 @@ async function main(): Promise<void> {
   if (want("firewall")) results.push(firewallScoring());
   if (want("fuzz")) results.push(fuzz(Number(values.cases ?? 100000)));
   const device = readDevice();
-  console.log(JSON.stringify({ machine: { cpu: device.cpu, cores: device.cores, memoryGiB: device.memoryGiB, arch: device.arch, pi: device.pi }, node: process.version, results }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        machine: {
+          cpu: device.cpu,
+          cores: device.cores,
+          memoryGiB: device.memoryGiB,
+          arch: device.arch,
+          pi: device.pi,
+        },
+        node: process.version,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
 }
 void main();

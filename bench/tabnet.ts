@@ -51,7 +51,12 @@ function peerMissing(): string | null {
   return probe.status === 0 ? null : `${python} cannot import torch, scipy and sklearn`;
 }
 
-async function edgelabRun(train: TabularDataset, test: TabularDataset, epochs: number, seed: number): Promise<RunResult> {
+async function edgelabRun(
+  train: TabularDataset,
+  test: TabularDataset,
+  epochs: number,
+  seed: number,
+): Promise<RunResult> {
   const model = new TabNet({ features: train.featureNames.length, classes: train.classNames.length, seed: seed + 1 });
   const run = await trainTabNet(model, { features: train.features, labels: train.labels }, { epochs, seed });
   const pred = argmaxRows(model.predictProba(test.features), train.classNames.length);
@@ -62,7 +67,18 @@ async function edgelabRun(train: TabularDataset, test: TabularDataset, epochs: n
 
 function peerRun(dir: string, epochs: number, seed: number, threads: number): RunResult | { error: string } {
   const files = ["xtr", "ytr", "xte", "yte"].map((n) => join(dir, `${n}.npy`));
-  const run = spawnSync(python, [join(root, "bench", "peers", "tabnet_reference.py"), "fit", ...files, String(epochs), String(seed), String(threads)], { encoding: "utf8", env: process.env });
+  const run = spawnSync(
+    python,
+    [
+      join(root, "bench", "peers", "tabnet_reference.py"),
+      "fit",
+      ...files,
+      String(epochs),
+      String(seed),
+      String(threads),
+    ],
+    { encoding: "utf8", env: process.env },
+  );
   if (run.status !== 0) return { error: (run.stderr || "pytorch-tabnet failed").trim().split("\n").at(-1)! };
   return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as RunResult;
 }
@@ -76,16 +92,40 @@ function digitsCsv(): string | null {
   return run.status === 0 ? file : null;
 }
 
-async function compare(name: string, dataset: string, req: Parameters<typeof loadDataset>[1], epochs: number, seeds: number, threads: number, missing: string | null): Promise<Record<string, unknown>> {
+async function compare(
+  name: string,
+  dataset: string,
+  req: Parameters<typeof loadDataset>[1],
+  epochs: number,
+  seeds: number,
+  threads: number,
+  missing: string | null,
+): Promise<Record<string, unknown>> {
   const loaded = loadDataset(dataset, { ...req, seed: 0 });
   if (loaded.kind !== "tabular") throw new Error(`${dataset} is not tabular`);
   const { train, test } = standardizeSplit(loaded.train, loaded.test);
   const dir = mkdtempSync(join(tmpdir(), "edgelab-tabnet-bench-"));
   try {
-    writeNpy(join(dir, "xtr.npy"), { dtype: "float32", shape: [train.labels.length, train.featureNames.length], data: train.features });
-    writeNpy(join(dir, "ytr.npy"), { dtype: "int64", shape: [train.labels.length], data: BigInt64Array.from(train.labels, (v) => BigInt(v)) });
-    writeNpy(join(dir, "xte.npy"), { dtype: "float32", shape: [test.labels.length, test.featureNames.length], data: test.features });
-    writeNpy(join(dir, "yte.npy"), { dtype: "int64", shape: [test.labels.length], data: BigInt64Array.from(test.labels, (v) => BigInt(v)) });
+    writeNpy(join(dir, "xtr.npy"), {
+      dtype: "float32",
+      shape: [train.labels.length, train.featureNames.length],
+      data: train.features,
+    });
+    writeNpy(join(dir, "ytr.npy"), {
+      dtype: "int64",
+      shape: [train.labels.length],
+      data: BigInt64Array.from(train.labels, (v) => BigInt(v)),
+    });
+    writeNpy(join(dir, "xte.npy"), {
+      dtype: "float32",
+      shape: [test.labels.length, test.featureNames.length],
+      data: test.features,
+    });
+    writeNpy(join(dir, "yte.npy"), {
+      dtype: "int64",
+      shape: [test.labels.length],
+      data: BigInt64Array.from(test.labels, (v) => BigInt(v)),
+    });
     const ours: RunResult[] = [];
     const theirs: RunResult[] = [];
     let peerError: string | null = missing;
@@ -103,14 +143,27 @@ async function compare(name: string, dataset: string, req: Parameters<typeof loa
       }
     }
     const summarise = (runs: RunResult[]): Record<string, unknown> => ({
-      accuracy: stats(runs.map((r) => r.accuracy)), macroF1: stats(runs.map((r) => r.macroF1)), secondsPerEpoch: median(runs.map((r) => r.secondsPerEpoch)), runs,
+      accuracy: stats(runs.map((r) => r.accuracy)),
+      macroF1: stats(runs.map((r) => r.macroF1)),
+      secondsPerEpoch: median(runs.map((r) => r.secondsPerEpoch)),
+      runs,
     });
     const edgelab = summarise(ours);
     const peer = theirs.length ? summarise(theirs) : { error: peerError };
     return {
-      dataset: name, trainRows: train.labels.length, testRows: test.labels.length, features: train.featureNames.length, classes: train.classNames.length, epochs, seeds, threads,
-      edgelab, peer,
-      speedRatio: theirs.length ? median(theirs.map((r) => r.secondsPerEpoch)) / median(ours.map((r) => r.secondsPerEpoch)) : null,
+      dataset: name,
+      trainRows: train.labels.length,
+      testRows: test.labels.length,
+      features: train.featureNames.length,
+      classes: train.classNames.length,
+      epochs,
+      seeds,
+      threads,
+      edgelab,
+      peer,
+      speedRatio: theirs.length
+        ? median(theirs.map((r) => r.secondsPerEpoch)) / median(ours.map((r) => r.secondsPerEpoch))
+        : null,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -118,7 +171,17 @@ async function compare(name: string, dataset: string, req: Parameters<typeof loa
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seeds: { type: "string" }, "cicids-epochs": { type: "string" }, "digits-epochs": { type: "string" }, threads: { type: "string" }, rows: { type: "string" }, datasets: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: "string" },
+      "cicids-epochs": { type: "string" },
+      "digits-epochs": { type: "string" },
+      threads: { type: "string" },
+      rows: { type: "string" },
+      datasets: { type: "string" },
+    },
+    strict: true,
+  });
   const datasets = (values.datasets ?? "cicids,digits").split(",");
   const seeds = Number(values.seeds ?? 3);
   const threads = Number(values.threads ?? 1);
@@ -129,15 +192,34 @@ async function main(): Promise<void> {
   await useBackend("wasm");
   const missing = peerMissing();
   const results: Record<string, unknown>[] = [];
-  if (datasets.includes("cicids")) results.push(await compare("synthetic-cicids", "synthetic-cicids", { syntheticSize: rows }, cicidsEpochs, seeds, threads, missing));
+  if (datasets.includes("cicids"))
+    results.push(
+      await compare(
+        "synthetic-cicids",
+        "synthetic-cicids",
+        { syntheticSize: rows },
+        cicidsEpochs,
+        seeds,
+        threads,
+        missing,
+      ),
+    );
   const digits = datasets.includes("digits") ? digitsCsv() : null;
-  if (digits) results.push(await compare("sklearn-digits", digits, { label: "target" }, digitsEpochs, seeds, threads, missing));
-  else if (datasets.includes("digits")) results.push({ dataset: "sklearn-digits", skipped: `${python} has no scikit-learn (Debian: python3-sklearn)` });
+  if (digits)
+    results.push(await compare("sklearn-digits", digits, { label: "target" }, digitsEpochs, seeds, threads, missing));
+  else if (datasets.includes("digits"))
+    results.push({ dataset: "sklearn-digits", skipped: `${python} has no scikit-learn (Debian: python3-sklearn)` });
   const argv = process.argv.slice(2).join(" ");
-  console.log(JSON.stringify({
-    benchmark: "tabnet-vs-pytorch-tabnet", config: "n_d = n_a = 8, 3 steps, gamma 1.3, Adam 2e-2, batch 1024 (last partial batch dropped), virtual batch 128, lambda_sparse 1e-3, no early stopping",
-    results, goal: "accuracy within the reference's seed spread; speedRatio = pytorch-tabnet s/epoch ÷ edgelab s/epoch ≥ 1.0", command: `node build/bench/tabnet.js${argv ? ` ${argv}` : ""}`,
-  }));
+  console.log(
+    JSON.stringify({
+      benchmark: "tabnet-vs-pytorch-tabnet",
+      config:
+        "n_d = n_a = 8, 3 steps, gamma 1.3, Adam 2e-2, batch 1024 (last partial batch dropped), virtual batch 128, lambda_sparse 1e-3, no early stopping",
+      results,
+      goal: "accuracy within the reference's seed spread; speedRatio = pytorch-tabnet s/epoch ÷ edgelab s/epoch ≥ 1.0",
+      command: `node build/bench/tabnet.js${argv ? ` ${argv}` : ""}`,
+    }),
+  );
 }
 
 void main();

@@ -18,9 +18,21 @@ function main(): void {
   const d = ds.featureNames.length;
   if (what !== "xgboost") throw new Error(`bench/tabular.js: unknown measurement "${what}" (xgboost)`);
   const t0 = performance.now();
-  const model = XGBoostClassifier.train(ds.features, ds.labels, d, ds.classNames.length, { ...defaultXGBoostParams, rounds: count, nthread: threads.intraOp });
+  const model = XGBoostClassifier.train(ds.features, ds.labels, d, ds.classNames.length, {
+    ...defaultXGBoostParams,
+    rounds: count,
+    nthread: threads.intraOp,
+  });
   const seconds = (performance.now() - t0) / 1000;
   model.dispose();
-  console.log(JSON.stringify({ name: "edgelab (libxgboost via koffi)", seconds, rows, rounds: count, peakRssMB: peakRssMBFromKernel() }));
+  console.log(
+    JSON.stringify({
+      name: "edgelab (libxgboost via koffi)",
+      seconds,
+      rows,
+      rounds: count,
+      peakRssMB: peakRssMBFromKernel(),
+    }),
+  );
 }
 main();

@@ -33,10 +33,19 @@ function filesWrittenSince(dir: string, since: number): string[] {
 }
 
 function main(): number {
-  const { values } = parseArgs({ options: { full: { type: "boolean" }, only: { type: "string" }, "no-html": { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({
+    options: { full: { type: "boolean" }, only: { type: "string" }, "no-html": { type: "boolean" } },
+    strict: true,
+  });
   const profile: Profile = values.full || process.env.EDGELAB_PROFILE === "full" ? "full" : "quick";
   const root = projectRoot();
-  const notebooks = listNotebooks(join(root, "notebooks"), values.only?.split(",").map((s) => s.trim()).filter(Boolean));
+  const notebooks = listNotebooks(
+    join(root, "notebooks"),
+    values.only
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   if (notebooks.length === 0) {
     console.error("npm start: no notebooks matched");
     return 1;
@@ -46,7 +55,12 @@ function main(): number {
   console.log(`edgelab: executing ${notebooks.length} notebook(s), ${profile} profile`);
   for (const nb of notebooks) {
     process.stdout.write(`  ${relative(root, nb)} … `);
-    const run = executeNotebook(nb, { notebooksDir: join(root, "notebooks"), outDir, profile, html: !values["no-html"] });
+    const run = executeNotebook(nb, {
+      notebooksDir: join(root, "notebooks"),
+      outDir,
+      profile,
+      html: !values["no-html"],
+    });
     if (!run.ok) {
       console.log(`FAILED after ${run.seconds.toFixed(1)} s`);
       console.error(`\n${relative(root, nb)} failed:\n${run.error}`);

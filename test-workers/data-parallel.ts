@@ -14,24 +14,53 @@ import { useBackend } from "../lib/runtime";
 import { toArrayData } from "../lib/train";
 
 async function main(): Promise<void> {
-  const [out, syncText, batch, epochs] = [process.argv[2], process.argv[3], Number(process.argv[4]), Number(process.argv[5])];
+  const [out, syncText, batch, epochs] = [
+    process.argv[2],
+    process.argv[3],
+    Number(process.argv[4]),
+    Number(process.argv[5]),
+  ];
   const comm = worldCommunicator();
   await useBackend("wasm");
   const ds = syntheticCicids({ rows: 700, seed: 8 });
   const x = { ...ds, features: applyStandardizer(fitStandardizer(ds.features, ds.featureNames), ds.features) };
   const idx = Int32Array.from({ length: 700 }, (_, i) => i);
-  const data = { train: toArrayData(selectRows(x, idx.subarray(0, 600))), val: toArrayData(selectRows(x, idx.subarray(600))), classNames: ds.classNames };
+  const data = {
+    train: toArrayData(selectRows(x, idx.subarray(0, 600))),
+    val: toArrayData(selectRows(x, idx.subarray(600))),
+    classNames: ds.classNames,
+  };
   const model = buildMlp({ inputShape: [78], hidden: [32], classes: 15, dropout: 0, seed: comm.rank }); // different seeds: the broadcast must align them
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const digest = (): string => createHash("sha256").update(fuseVariables(variables)).digest("hex").slice(0, 16);
   const losses: number[] = [];
   const stepDigests: string[] = [];
   const epochDigests: string[] = [];
-  const { row } = await trainDataParallel(model, data, {
-    sync: parseSync(syncText), batchSize: batch, ranksPerNode: 2,
-    train: { epochs, learningRate: 3e-3, seed: 5, progress: "none", onStep: (_s, loss) => { losses.push(loss); stepDigests.push(digest()); }, onEpoch: () => epochDigests.push(digest()) },
-  }, comm);
-  writeFileSync(`${out}.rank${comm.rank}.json`, JSON.stringify({ rank: comm.rank, size: comm.size, kind: comm.kind, losses, stepDigests, epochDigests, row }));
+  const { row } = await trainDataParallel(
+    model,
+    data,
+    {
+      sync: parseSync(syncText),
+      batchSize: batch,
+      ranksPerNode: 2,
+      train: {
+        epochs,
+        learningRate: 3e-3,
+        seed: 5,
+        progress: "none",
+        onStep: (_s, loss) => {
+          losses.push(loss);
+          stepDigests.push(digest());
+        },
+        onEpoch: () => epochDigests.push(digest()),
+      },
+    },
+    comm,
+  );
+  writeFileSync(
+    `${out}.rank${comm.rank}.json`,
+    JSON.stringify({ rank: comm.rank, size: comm.size, kind: comm.kind, losses, stepDigests, epochDigests, row }),
+  );
   comm.finalize();
 }
 void main();

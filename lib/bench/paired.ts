@@ -30,7 +30,8 @@ export interface PairedSummary {
 export function summarizePaired(rounds: readonly PairedRound[]): PairedSummary {
   if (rounds.length === 0) throw new Error("no rounds to summarise");
   for (const r of rounds) {
-    if (!(r.ours > 0 && r.peer > 0 && Number.isFinite(r.ours) && Number.isFinite(r.peer))) throw new Error(`round throughputs must be positive and finite, got ${r.ours} and ${r.peer}`);
+    if (!(r.ours > 0 && r.peer > 0 && Number.isFinite(r.ours) && Number.isFinite(r.peer)))
+      throw new Error(`round throughputs must be positive and finite, got ${r.ours} and ${r.peer}`);
   }
   const ratios = rounds.map((r) => r.ours / r.peer);
   return {

@@ -27,7 +27,10 @@ export function peersDir(): string {
 }
 
 /** Runs `python script args…` and parses the last stdout line as JSON. */
-export function runPythonJson(script: string, args: string[]): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+export function runPythonJson(
+  script: string,
+  args: string[],
+): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
   const path = join(peersDir(), script);
   if (!existsSync(path)) return { ok: false, reason: `peer script ${path} is missing` };
   const run = spawnSync(systemPython(), [path, ...args], { encoding: "utf8", maxBuffer: 16 << 20 });
@@ -36,7 +39,10 @@ export function runPythonJson(script: string, args: string[]): { ok: true; value
   try {
     return { ok: true, value: JSON.parse(line) as Record<string, unknown> };
   } catch {
-    return { ok: false, reason: `${script} failed (exit ${run.status}): ${(run.stderr ?? "").trim().split("\n").slice(-2).join(" | ")}` };
+    return {
+      ok: false,
+      reason: `${script} failed (exit ${run.status}): ${(run.stderr ?? "").trim().split("\n").slice(-2).join(" | ")}`,
+    };
   }
 }
 
@@ -53,12 +59,27 @@ const torchTrainPeers: Record<string, { script: string; args: string[] }> = {
  */
 export function torchTrainingPeer(model: string, batch: number, steps: number, threads: number): PeerOutcome {
   const peer = torchTrainPeers[model];
-  if (!peer) return { ok: false, reason: `no PyTorch peer for model "${model}" (peers exist for ${Object.keys(torchTrainPeers).join(", ")})` };
-  if (!pythonHasModule("torch")) return { ok: false, reason: `${systemPython()} cannot import torch (Debian: apt-get install python3-torch, or npm run setup -- --peers)` };
+  if (!peer)
+    return {
+      ok: false,
+      reason: `no PyTorch peer for model "${model}" (peers exist for ${Object.keys(torchTrainPeers).join(", ")})`,
+    };
+  if (!pythonHasModule("torch"))
+    return {
+      ok: false,
+      reason: `${systemPython()} cannot import torch (Debian: apt-get install python3-torch, or npm run setup -- --peers)`,
+    };
   const run = runPythonJson(peer.script, [String(batch), String(steps), String(threads), ...peer.args]);
   if (!run.ok) return run;
   const v = run.value;
-  return { ok: true, peer: { name: String(v.name), imgPerSec: Number(v.imgPerSec), peakRssMB: typeof v.peakRssMB === "number" ? v.peakRssMB : null } };
+  return {
+    ok: true,
+    peer: {
+      name: String(v.name),
+      imgPerSec: Number(v.imgPerSec),
+      peakRssMB: typeof v.peakRssMB === "number" ? v.peakRssMB : null,
+    },
+  };
 }
 
 /**
@@ -72,16 +93,39 @@ export function xgboostPeer(
   params: Record<string, string>,
   rounds: number,
   workDir: string,
-): { ok: true; name: string; seconds: number; probabilities: Float32Array; peakRssMB: number | null } | { ok: false; reason: string } {
-  if (!pythonHasModule("xgboost")) return { ok: false, reason: `${systemPython()} cannot import xgboost (Debian: apt-get install python3-xgboost, or npm run setup -- --peers)` };
+):
+  | { ok: true; name: string; seconds: number; probabilities: Float32Array; peakRssMB: number | null }
+  | { ok: false; reason: string } {
+  if (!pythonHasModule("xgboost"))
+    return {
+      ok: false,
+      reason: `${systemPython()} cannot import xgboost (Debian: apt-get install python3-xgboost, or npm run setup -- --peers)`,
+    };
   mkdirSync(workDir, { recursive: true });
   const rows = train.labels.length;
   const file = (name: string): string => join(workDir, name);
   writeNpy(file("train_x.npy"), { dtype: "float32", shape: [rows, train.featureCount], data: train.features });
   writeNpy(file("train_y.npy"), { dtype: "float32", shape: [rows], data: Float32Array.from(train.labels) });
-  writeNpy(file("test_x.npy"), { dtype: "float32", shape: [testFeatures.length / train.featureCount, train.featureCount], data: testFeatures });
+  writeNpy(file("test_x.npy"), {
+    dtype: "float32",
+    shape: [testFeatures.length / train.featureCount, train.featureCount],
+    data: testFeatures,
+  });
   writeFileSync(file("params.json"), JSON.stringify(params));
-  const run = runPythonJson("xgboost_train.py", [file("train_x.npy"), file("train_y.npy"), file("test_x.npy"), file("params.json"), String(rounds), file("pred.npy")]);
+  const run = runPythonJson("xgboost_train.py", [
+    file("train_x.npy"),
+    file("train_y.npy"),
+    file("test_x.npy"),
+    file("params.json"),
+    String(rounds),
+    file("pred.npy"),
+  ]);
   if (!run.ok) return run;
-  return { ok: true, name: String(run.value.name), seconds: Number(run.value.seconds), probabilities: readNpy(file("pred.npy")).data as Float32Array, peakRssMB: typeof run.value.peakRssMB === "number" ? run.value.peakRssMB : null };
+  return {
+    ok: true,
+    name: String(run.value.name),
+    seconds: Number(run.value.seconds),
+    probabilities: readNpy(file("pred.npy")).data as Float32Array,
+    peakRssMB: typeof run.value.peakRssMB === "number" ? run.value.peakRssMB : null,
+  };
 }

@@ -55,25 +55,45 @@ export interface TrainingBench {
  */
 export async function openTrainingBench(config: ThroughputConfig): Promise<TrainingBench> {
   const warmup = config.warmup ?? 3;
-  if (!Number.isInteger(config.batch) || config.batch < 1) throw new Error(`batch must be a positive integer, got ${config.batch}`);
+  if (!Number.isInteger(config.batch) || config.batch < 1)
+    throw new Error(`batch must be a positive integer, got ${config.batch}`);
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`warmup must be a non-negative integer, got ${warmup}`);
   const shape = benchInputs[config.model];
-  if (!shape) throw new Error(`no benchmark input defined for model "${config.model}"; choose one of ${Object.keys(benchInputs).join(", ")}`);
+  if (!shape)
+    throw new Error(
+      `no benchmark input defined for model "${config.model}"; choose one of ${Object.keys(benchInputs).join(", ")}`,
+    );
   const model = modelEntry(config.model).build({ ...shape, seed: 1 });
   const rng = new Rng(1);
   const perSample = shape.inputShape.reduce((a, b) => a * b, 1);
-  const xs = tf.tensor(Float32Array.from({ length: config.batch * perSample }, () => rng.next()), [config.batch, ...shape.inputShape]);
-  const ys = tf.oneHot(tf.tensor1d(Int32Array.from({ length: config.batch }, () => rng.int(shape.classes)), "int32"), shape.classes);
+  const xs = tf.tensor(
+    Float32Array.from({ length: config.batch * perSample }, () => rng.next()),
+    [config.batch, ...shape.inputShape],
+  );
+  const ys = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: config.batch }, () => rng.int(shape.classes)),
+      "int32",
+    ),
+    shape.classes,
+  );
   const optimizer = adam(config.learningRate ?? 5e-4);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const step = async (): Promise<void> => {
-    const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
+    const cost = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+      vars,
+    );
     await cost?.data();
     cost?.dispose();
   };
   for (let i = 0; i < warmup; i++) await step();
   return {
-    model: config.model, batch: config.batch, backend: tf.getBackend(), parameters: parameterCount(model),
+    model: config.model,
+    batch: config.batch,
+    backend: tf.getBackend(),
+    parameters: parameterCount(model),
     async measure(steps: number): Promise<ThroughputSegment> {
       if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
       const stepMs: number[] = [];
@@ -109,7 +129,15 @@ export async function measureTrainingThroughput(config: ThroughputConfig): Promi
   const bench = await openTrainingBench(config);
   try {
     const segment = await bench.measure(config.steps ?? 20);
-    return { model: bench.model, batch: bench.batch, backend: bench.backend, steps: segment.steps, samplesPerSec: segment.samplesPerSec, meanStepMs: segment.meanStepMs, parameters: bench.parameters };
+    return {
+      model: bench.model,
+      batch: bench.batch,
+      backend: bench.backend,
+      steps: segment.steps,
+      samplesPerSec: segment.samplesPerSec,
+      meanStepMs: segment.meanStepMs,
+      parameters: bench.parameters,
+    };
   } finally {
     bench.dispose();
   }

@@ -9,7 +9,10 @@ export function fusedLength(parts: readonly ArrayLike<number>[]): number {
 }
 
 /** Copies `parts` end to end into `out` (allocated when not given). */
-export function fuse(parts: readonly ArrayLike<number>[], out = new Float32Array(fusedLength(parts))): Float32Array {
+export function fuse(
+  parts: readonly ArrayLike<number>[],
+  out: Float32Array = new Float32Array(fusedLength(parts)),
+): Float32Array {
   let at = 0;
   for (const p of parts) {
     out.set(p, at);

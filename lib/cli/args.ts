@@ -21,7 +21,13 @@ export const positiveInteger = (n: number): boolean => Number.isInteger(n) && n 
  * A numeric flag: `fallback` when absent, else the number if `check` accepts it; otherwise a
  * UsageError naming the command, the flag (with what it wants) and the value given.
  */
-export function numberFlag(command: string, value: string | undefined, flag: string, fallback: number, check: (n: number) => boolean = (n) => n > 0 && Number.isFinite(n)): number {
+export function numberFlag(
+  command: string,
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+  check: (n: number) => boolean = (n) => n > 0 && Number.isFinite(n),
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (value.trim() === "" || !check(n)) throw new UsageError(`${command}: ${flag} got "${value}"`);

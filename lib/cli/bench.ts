@@ -26,20 +26,33 @@ function positiveInt(v: string | undefined, flag: string, fallback: number): num
 
 async function benchTrain(argv: string[]): Promise<void> {
   const options = {
-    model: { type: "string" }, batch: { type: "string" }, steps: { type: "string" }, rounds: { type: "string" }, backend: { type: "string" },
-    threads: { type: "string" }, "no-peer": { type: "boolean" }, json: { type: "boolean" },
+    model: { type: "string" },
+    batch: { type: "string" },
+    steps: { type: "string" },
+    rounds: { type: "string" },
+    backend: { type: "string" },
+    threads: { type: "string" },
+    "no-peer": { type: "boolean" },
+    json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "bench train");
   const model = values.model ?? "squeezenet";
-  if (!benchInputs[model]) throw new UsageError(`bench train: no benchmark for model "${model}"; choose one of ${Object.keys(benchInputs).join(", ")}`);
+  if (!benchInputs[model])
+    throw new UsageError(
+      `bench train: no benchmark for model "${model}"; choose one of ${Object.keys(benchInputs).join(", ")}`,
+    );
   const batch = positiveInt(values.batch, "--batch", 24);
   const steps = positiveInt(values.steps, "--steps", 20);
   const roundCount = positiveInt(values.rounds, "--rounds", 3);
-  const threads = configureThreads(values.threads === undefined ? {} : { intraOp: positiveInt(values.threads, "--threads", 1) });
+  const threads = configureThreads(
+    values.threads === undefined ? {} : { intraOp: positiveInt(values.threads, "--threads", 1) },
+  );
   if (values.backend !== undefined && !(backendNames as readonly string[]).includes(values.backend)) {
     throw new UsageError(`bench train: --backend must be one of ${backendNames.join(", ")}, got "${values.backend}"`);
   }
-  const backend = values.backend ? await useBackend(values.backend as BackendName) : await useBackend((await trainingBackend(modelEntry(model).trainingKernels)).backend);
+  const backend = values.backend
+    ? await useBackend(values.backend as BackendName)
+    : await useBackend((await trainingBackend(modelEntry(model).trainingKernels)).backend);
   const bench = await openTrainingBench({ model, batch });
   const segments: ThroughputSegment[] = [];
   const peers: PeerResult[] = [];
@@ -53,26 +66,43 @@ async function benchTrain(argv: string[]): Promise<void> {
   }
   bench.dispose();
   const peakRssMB = peakRssMBFromKernel();
-  const paired = peers.length === segments.length ? summarizePaired(segments.map((s, i) => ({ ours: s.samplesPerSec, peer: peers[i].imgPerSec }))) : null;
+  const paired =
+    peers.length === segments.length
+      ? summarizePaired(segments.map((s, i) => ({ ours: s.samplesPerSec, peer: peers[i].imgPerSec })))
+      : null;
   const peer = paired ? { name: peers[0].name, imgPerSec: paired.peer } : null;
   const imgPerSec = median(segments.map((s) => s.samplesPerSec));
   const stepMs = segments.flatMap((s) => s.stepMs);
   const result = {
-    model, batch, backend, imgPerSec, peakRssMB, peer,
+    model,
+    batch,
+    backend,
+    imgPerSec,
+    peakRssMB,
+    peer,
     ratio: paired?.ratio ?? null,
     ratioRange: paired?.ratioRange ?? null,
     rounds: segments.map((s, i) => ({ imgPerSec: s.samplesPerSec, peerImgPerSec: peers[i]?.imgPerSec ?? null })),
-    peerPeakRssMB: peers.length ? Math.max(...peers.map((p) => p.peakRssMB ?? 0)) || null : null, peerNote,
-    steps, meanStepMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length, medianStepMs: median(stepMs),
-    parameters: bench.parameters, threads: threads.intraOp,
+    peerPeakRssMB: peers.length ? Math.max(...peers.map((p) => p.peakRssMB ?? 0)) || null : null,
+    peerNote,
+    steps,
+    meanStepMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length,
+    medianStepMs: median(stepMs),
+    parameters: bench.parameters,
+    threads: threads.intraOp,
     kernels: backend === "wasm" ? registerWasmKernels() : null,
   };
   if (values.json) {
     console.log(JSON.stringify(result));
     return;
   }
-  const versus = paired && peer ? `${paired.ratio.toFixed(2)}× ${peer.name} (${peer.imgPerSec.toFixed(0)} img/s; rounds ${paired.ratioRange[0].toFixed(2)}-${paired.ratioRange[1].toFixed(2)}×)` : `no peer (${peerNote})`;
-  console.log(`${model} training, batch ${batch}, ${backend}, ${threads.intraOp} thread(s), ${roundCount} × ${steps} steps: ${imgPerSec.toFixed(1)} samples/s (median step ${result.medianStepMs.toFixed(1)} ms), peak RSS ${peakRssMB?.toFixed(0) ?? "?"} MB`);
+  const versus =
+    paired && peer
+      ? `${paired.ratio.toFixed(2)}× ${peer.name} (${peer.imgPerSec.toFixed(0)} img/s; rounds ${paired.ratioRange[0].toFixed(2)}-${paired.ratioRange[1].toFixed(2)}×)`
+      : `no peer (${peerNote})`;
+  console.log(
+    `${model} training, batch ${batch}, ${backend}, ${threads.intraOp} thread(s), ${roundCount} × ${steps} steps: ${imgPerSec.toFixed(1)} samples/s (median step ${result.medianStepMs.toFixed(1)} ms), peak RSS ${peakRssMB?.toFixed(0) ?? "?"} MB`,
+  );
   console.log(`peer: ${versus}`);
 }
 

@@ -51,9 +51,19 @@ export async function serveCommand(argv: string[]): Promise<void> {
       parseArgs({
         args: argv,
         options: {
-          model: { type: "string" }, udp: { type: "string" }, tcp: { type: "string" }, "tls-cert": { type: "string" }, "tls-key": { type: "string" },
-          alerts: { type: "string" }, metrics: { type: "string" }, "batch-max": { type: "string" }, "batch-wait-ms": { type: "string" },
-          "queue-max": { type: "string" }, threshold: { type: "string", multiple: true }, "malformed-log": { type: "string" }, json: { type: "boolean" },
+          model: { type: "string" },
+          udp: { type: "string" },
+          tcp: { type: "string" },
+          "tls-cert": { type: "string" },
+          "tls-key": { type: "string" },
+          alerts: { type: "string" },
+          metrics: { type: "string" },
+          "batch-max": { type: "string" },
+          "batch-wait-ms": { type: "string" },
+          "queue-max": { type: "string" },
+          threshold: { type: "string", multiple: true },
+          "malformed-log": { type: "string" },
+          json: { type: "boolean" },
         },
         allowPositionals: true,
         strict: true,
@@ -63,11 +73,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (positionals.length) throw new UsageError(`serve: unexpected argument "${positionals[0]}"`);
   if (!values.model) throw new UsageError("serve: --model M.onnx is required (edgelab serve --help)");
   if (!values.udp && !values.tcp) throw new UsageError("serve: give --udp HOST:PORT and/or --tcp HOST:PORT");
-  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) throw new UsageError("serve: --tls-cert and --tls-key go together");
+  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined))
+    throw new UsageError("serve: --tls-cert and --tls-key go together");
   const thresholds: Record<string, number> = {};
   for (const t of values.threshold ?? []) {
     const m = /^(.+)=([0-9.]+)$/.exec(t);
-    if (!m || !(Number(m[2]) >= 0 && Number(m[2]) <= 1)) throw new UsageError(`serve: --threshold must be CLASS=P with P in [0, 1], got "${t}"`);
+    if (!m || !(Number(m[2]) >= 0 && Number(m[2]) <= 1))
+      throw new UsageError(`serve: --threshold must be CLASS=P with P in [0, 1], got "${t}"`);
     thresholds[m[1]] = Number(m[2]);
   }
   const samples = new Map<string, number>();
@@ -80,7 +92,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
     alerts: values.alerts ?? null,
     metrics: endpoint(values.metrics, "--metrics"),
     batchMax: numberFlag("serve", values["batch-max"], "--batch-max (a positive integer)", 256, positiveInteger),
-    batchWaitMs: numberFlag("serve", values["batch-wait-ms"], "--batch-wait-ms (≥ 0)", 2, (n) => n >= 0 && Number.isFinite(n)),
+    batchWaitMs: numberFlag(
+      "serve",
+      values["batch-wait-ms"],
+      "--batch-wait-ms (≥ 0)",
+      2,
+      (n) => n >= 0 && Number.isFinite(n),
+    ),
     queueMax: numberFlag("serve", values["queue-max"], "--queue-max (a positive integer)", 20_000, positiveInteger),
     thresholds,
     onMalformed: malformedLog
@@ -93,7 +111,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
       : undefined,
   });
   const bound = await service.start();
-  const where = [bound.udp && `udp ${bound.udp.host}:${bound.udp.port}`, bound.tcp && `tcp ${bound.tcp.host}:${bound.tcp.port}`, bound.metrics && `metrics http://${bound.metrics.host}:${bound.metrics.port}/metrics`].filter(Boolean);
+  const where = [
+    bound.udp && `udp ${bound.udp.host}:${bound.udp.port}`,
+    bound.tcp && `tcp ${bound.tcp.host}:${bound.tcp.port}`,
+    bound.metrics && `metrics http://${bound.metrics.host}:${bound.metrics.port}/metrics`,
+  ].filter(Boolean);
   process.stderr.write(`edgelab serve: listening on ${where.join(", ")}\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
@@ -102,7 +124,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const summary = await service.stop();
   if (values.json) console.log(JSON.stringify(summary));
   else {
-    console.log(`received ${summary.received}, parsed ${summary.parsed}, malformed ${summary.malformed}, skipped ${summary.skipped}, scored ${summary.scored}, alerts ${summary.alerts}, dropped ${summary.dropped}; latency p50 ${summary.p50Ms.toFixed(2)} ms, p99 ${summary.p99Ms.toFixed(2)} ms`);
+    console.log(
+      `received ${summary.received}, parsed ${summary.parsed}, malformed ${summary.malformed}, skipped ${summary.skipped}, scored ${summary.scored}, alerts ${summary.alerts}, dropped ${summary.dropped}; latency p50 ${summary.p50Ms.toFixed(2)} ms, p99 ${summary.p99Ms.toFixed(2)} ms`,
+    );
   }
 }
 
@@ -112,19 +136,35 @@ export async function replayCommand(argv: string[]): Promise<void> {
     () =>
       parseArgs({
         args: argv,
-        options: { to: { type: "string" }, rate: { type: "string" }, count: { type: "string" }, duration: { type: "string" }, format: { type: "string" }, labels: { type: "string" }, data: { type: "string" }, json: { type: "boolean" } },
+        options: {
+          to: { type: "string" },
+          rate: { type: "string" },
+          count: { type: "string" },
+          duration: { type: "string" },
+          format: { type: "string" },
+          labels: { type: "string" },
+          data: { type: "string" },
+          json: { type: "boolean" },
+        },
         allowPositionals: true,
         strict: true,
       }),
     "replay",
   );
-  if (positionals.length !== 1) throw new UsageError("replay: give one SOURCE (synthetic-cicids or CICIDS2017 CSVs); edgelab replay --help");
+  if (positionals.length !== 1)
+    throw new UsageError("replay: give one SOURCE (synthetic-cicids or CICIDS2017 CSVs); edgelab replay --help");
   if (!values.to) throw new UsageError("replay: --to udp://HOST:PORT or tcp://HOST:PORT is required");
-  if (values.format && values.format !== "rfc5424" && values.format !== "rfc3164") throw new UsageError(`replay: --format must be rfc5424 or rfc3164, got "${values.format}"`);
-  if (values.count !== undefined && values.duration !== undefined) throw new UsageError("replay: give --count or --duration, not both");
+  if (values.format && values.format !== "rfc5424" && values.format !== "rfc3164")
+    throw new UsageError(`replay: --format must be rfc5424 or rfc3164, got "${values.format}"`);
+  if (values.count !== undefined && values.duration !== undefined)
+    throw new UsageError("replay: give --count or --duration, not both");
   const rate = numberFlag("replay", values.rate, "--rate (≥ 0)", 1000, (n) => n >= 0 && Number.isFinite(n));
-  const count = values.count === undefined ? undefined : numberFlag("replay", values.count, "--count (a positive integer)", 1, positiveInteger);
-  const duration = values.duration === undefined ? undefined : numberFlag("replay", values.duration, "--duration (seconds > 0)", 1);
+  const count =
+    values.count === undefined
+      ? undefined
+      : numberFlag("replay", values.count, "--count (a positive integer)", 1, positiveInteger);
+  const duration =
+    values.duration === undefined ? undefined : numberFlag("replay", values.duration, "--duration (seconds > 0)", 1);
   if (duration !== undefined && rate === 0) throw new UsageError("replay: --duration needs a --rate above 0");
   const loaded = loadDataset(positionals[0], { dataDir: values.data, seed: 0 });
   if (loaded.kind !== "tabular") throw new UsageError(`replay: ${positionals[0]} holds images, not flows`);
@@ -134,7 +174,11 @@ export async function replayCommand(argv: string[]): Promise<void> {
     if (labelsFile && lines.length) appendFileSync(labelsFile, lines.splice(0).join(""));
   };
   const summary = await replayFlows(loaded.test, {
-    to: values.to, rate, count, duration, format: (values.format as SyslogFormat | undefined) ?? "rfc5424",
+    to: values.to,
+    rate,
+    count,
+    duration,
+    format: (values.format as SyslogFormat | undefined) ?? "rfc5424",
     onSent: labelsFile
       ? (session, label) => {
           lines.push(`${JSON.stringify({ session, label: loaded.test.classNames[label] })}\n`);
@@ -144,5 +188,8 @@ export async function replayCommand(argv: string[]): Promise<void> {
   });
   flushLabels();
   if (values.json) console.log(JSON.stringify({ ...summary, source: loaded.name, synthetic: loaded.synthetic }));
-  else console.log(`sent ${summary.sent} ${summary.transport} messages in ${summary.seconds.toFixed(2)} s (${summary.ratePerSec.toFixed(0)}/s) from ${loaded.name}${loaded.synthetic ? " (SYNTHETIC)" : ""}`);
+  else
+    console.log(
+      `sent ${summary.sent} ${summary.transport} messages in ${summary.seconds.toFixed(2)} s (${summary.ratePerSec.toFixed(0)}/s) from ${loaded.name}${loaded.synthetic ? " (SYNTHETIC)" : ""}`,
+    );
 }

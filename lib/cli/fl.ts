@@ -29,13 +29,28 @@ ${flNetworkUsage}`;
 
 async function simulate(argv: string[]): Promise<void> {
   const options = {
-    model: { type: "string" }, dataset: { type: "string" }, data: { type: "string" }, clients: { type: "string" }, fraction: { type: "string" },
-    rounds: { type: "string" }, strategy: { type: "string" }, partition: { type: "string" }, "local-epochs": { type: "string" },
-    batch: { type: "string" }, lr: { type: "string" }, seed: { type: "string" }, subset: { type: "string" }, "failure-rate": { type: "string" }, "straggler-rate": { type: "string" },
-    out: { type: "string" }, resume: { type: "boolean" }, json: { type: "boolean" },
+    model: { type: "string" },
+    dataset: { type: "string" },
+    data: { type: "string" },
+    clients: { type: "string" },
+    fraction: { type: "string" },
+    rounds: { type: "string" },
+    strategy: { type: "string" },
+    partition: { type: "string" },
+    "local-epochs": { type: "string" },
+    batch: { type: "string" },
+    lr: { type: "string" },
+    seed: { type: "string" },
+    subset: { type: "string" },
+    "failure-rate": { type: "string" },
+    "straggler-rate": { type: "string" },
+    out: { type: "string" },
+    resume: { type: "boolean" },
+    json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "fl simulate");
-  const num = (v: string | undefined, flag: string, fallback: number, check?: (n: number) => boolean): number => numberFlag("fl simulate", v, flag, fallback, check);
+  const num = (v: string | undefined, flag: string, fallback: number, check?: (n: number) => boolean): number =>
+    numberFlag("fl simulate", v, flag, fallback, check);
   const integer = positiveInteger;
   if (!values.dataset) throw new UsageError("fl simulate: --dataset is required (edgelab fl --help lists the options)");
   const clients = num(values.clients, "--clients (a positive integer)", 10, integer);
@@ -43,35 +58,65 @@ async function simulate(argv: string[]): Promise<void> {
   let strategy;
   let partition;
   try {
-    strategy = parseStrategy(values.strategy ?? "fedavg", { ...defaultSampling, fractionFit: fraction, minFitClients: Math.min(2, clients), minAvailableClients: Math.min(2, clients) });
+    strategy = parseStrategy(values.strategy ?? "fedavg", {
+      ...defaultSampling,
+      fractionFit: fraction,
+      minFitClients: Math.min(2, clients),
+      minAvailableClients: Math.min(2, clients),
+    });
     partition = parsePartition(values.partition ?? "iid");
   } catch (err) {
     throw new UsageError(`fl simulate: ${(err as Error).message}`);
   }
   const seed = num(values.seed, "--seed (an integer ≥ 0)", 0, (n) => Number.isInteger(n) && n >= 0);
   const model = values.model ?? "mlp";
-  const study = await prepareStudy(model, values.dataset, { dataDir: values.data, subset: values.subset === undefined ? undefined : num(values.subset, "--subset", 0, integer), seed });
+  const study = await prepareStudy(model, values.dataset, {
+    dataDir: values.data,
+    subset: values.subset === undefined ? undefined : num(values.subset, "--subset", 0, integer),
+    seed,
+  });
   const run = await simulateFederated(
     () => study.build(seed),
     study.data,
     {
-      clients, rounds: num(values.rounds, "--rounds (a positive integer)", 5, integer), strategy, partition, seed,
-      localEpochs: num(values["local-epochs"], "--local-epochs (a positive integer)", 1, integer), batchSize: num(values.batch, "--batch", 32, integer),
-      learningRate: num(values.lr, "--lr", 0.05), failureRate: num(values["failure-rate"], "--failure-rate (in [0, 1))", 0, (n) => n >= 0 && n < 1),
+      clients,
+      rounds: num(values.rounds, "--rounds (a positive integer)", 5, integer),
+      strategy,
+      partition,
+      seed,
+      localEpochs: num(values["local-epochs"], "--local-epochs (a positive integer)", 1, integer),
+      batchSize: num(values.batch, "--batch", 32, integer),
+      learningRate: num(values.lr, "--lr", 0.05),
+      failureRate: num(values["failure-rate"], "--failure-rate (in [0, 1))", 0, (n) => n >= 0 && n < 1),
       stragglerRate: num(values["straggler-rate"], "--straggler-rate (in [0, 1])", 0, (n) => n >= 0 && n <= 1),
-      outDir: values.out ?? null, resume: values.resume === true,
+      outDir: values.out ?? null,
+      resume: values.resume === true,
     },
-    (row) => values.json || process.stderr.write(`edgelab fl: round ${row.round}: accuracy ${row.testAccuracy.toFixed(4)}, ${row.seconds.toFixed(1)} s\n`),
+    (row) =>
+      values.json ||
+      process.stderr.write(
+        `edgelab fl: round ${row.round}: accuracy ${row.testAccuracy.toFixed(4)}, ${row.seconds.toFixed(1)} s\n`,
+      ),
   );
   const result = {
-    strategy: strategy.name, partition: values.partition ?? "iid", clients, model, dataset: study.dataset, synthetic: study.synthetic,
-    trainSamples: study.trainSamples, testSamples: study.testSamples, histogram: run.histogram, rounds: run.rounds,
+    strategy: strategy.name,
+    partition: values.partition ?? "iid",
+    clients,
+    model,
+    dataset: study.dataset,
+    synthetic: study.synthetic,
+    trainSamples: study.trainSamples,
+    testSamples: study.testSamples,
+    histogram: run.histogram,
+    rounds: run.rounds,
   };
   if (values.json) {
     console.log(JSON.stringify(result));
     return;
   }
-  console.log(`${strategy.name}, ${result.partition}, ${clients} clients, ${model} on ${study.dataset}${study.synthetic ? " (SYNTHETIC)" : ""}`);
+  console.log(
+    `${strategy.name}, ${result.partition}, ${clients} clients, ${model} on ${study.dataset}${study.synthetic ? " (SYNTHETIC)" : ""}`,
+  );
   console.log(toTextTable(run.rounds.map((r) => ({ ...r }))));
 }
 

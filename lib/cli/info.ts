@@ -6,7 +6,10 @@ import { parse } from "./args";
 
 /** Runs `edgelab info`. */
 export async function infoCommand(argv: string[]): Promise<void> {
-  const { values } = parse(() => parseArgs({ args: argv, options: { json: { type: "boolean" } }, strict: true }), "info");
+  const { values } = parse(
+    () => parseArgs({ args: argv, options: { json: { type: "boolean" } }, strict: true }),
+    "info",
+  );
   const env = await environment();
   if (values.json) {
     console.log(JSON.stringify(env));
@@ -26,7 +29,10 @@ export async function infoCommand(argv: string[]): Promise<void> {
   ];
   console.log(toTextTable(rows));
   console.log("\nbackends:");
-  for (const [name, status] of Object.entries(env.backends)) console.log(`  ${name.padEnd(10)} ${status.available ? "available" : "unavailable"}${status.reason ? ` — ${status.reason}` : ""}`);
+  for (const [name, status] of Object.entries(env.backends))
+    console.log(
+      `  ${name.padEnd(10)} ${status.available ? "available" : "unavailable"}${status.reason ? ` — ${status.reason}` : ""}`,
+    );
   const notes = Object.values(env.notes);
   if (notes.length) console.log(`\nnotes:\n${notes.map((n) => `  - ${n}`).join("\n")}`);
 }

@@ -4,7 +4,7 @@
  * JSON object on stdout. Bad input prints one line naming the file and the problem (exit 1);
  * a usage error prints one line (exit 2). Never a stack trace for bad input.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataFormatError } from "../data/errors";
@@ -21,24 +21,59 @@ import { simulateCommand, simulateUsage } from "./simulate";
 import { trainCommand, trainUsage } from "./train";
 
 const commands: Record<string, { summary: string; usage?: string; run: (argv: string[]) => Promise<void> }> = {
-  bench: { summary: "bench train|onnx: training throughput beside PyTorch; ONNX latency beside raw onnxruntime", run: benchCommand },
-  "inspect-onnx": { summary: "inspect-onnx M.onnx: inputs/outputs, opsets, operators, parameters, metadata", run: inspectOnnxCommand },
+  bench: {
+    summary: "bench train|onnx: training throughput beside PyTorch; ONNX latency beside raw onnxruntime",
+    run: benchCommand,
+  },
+  "inspect-onnx": {
+    summary: "inspect-onnx M.onnx: inputs/outputs, opsets, operators, parameters, metadata",
+    run: inspectOnnxCommand,
+  },
   "run-onnx": { summary: "run-onnx M.onnx --input X.npy --out Y.npy: inference on NumPy arrays", run: runOnnxCommand },
-  "export-onnx": { summary: "export-onnx RUN_DIR --out M.onnx: a trained run to ONNX with its preprocessing", run: exportOnnxCommand },
+  "export-onnx": {
+    summary: "export-onnx RUN_DIR --out M.onnx: a trained run to ONNX with its preprocessing",
+    run: exportOnnxCommand,
+  },
   quantize: { summary: "quantize M.onnx --out Q.onnx --mode dynamic|static: INT8 in TypeScript", run: quantizeCommand },
-  fl: { summary: "fl simulate|serve|client: federated learning, simulated or over Flower's protocol (FedAvg, FedProx, FedAdam, …)", usage: flUsage, run: flCommand },
+  fl: {
+    summary:
+      "fl simulate|serve|client: federated learning, simulated or over Flower's protocol (FedAvg, FedProx, FedAdam, …)",
+    usage: flUsage,
+    run: flCommand,
+  },
   info: { summary: "environment report: backends, threads, MPI, BLAS, onnxruntime, device", run: infoCommand },
   data: { summary: "data inspect PATH: format, counts per label, CICIDS cleaning report", run: dataCommand },
-  scale: { summary: "scale --np 1,2,4 [--machinefile F] [--sync S]: a strong-scaling sweep under mpiexec → results/", run: scaleCommand },
+  scale: {
+    summary: "scale --np 1,2,4 [--machinefile F] [--sync S]: a strong-scaling sweep under mpiexec → results/",
+    run: scaleCommand,
+  },
   pipeline: {
-    summary: "pipeline cuts|plan|run M.onnx: layer-split inference across devices (cut points, PipeEdge plans, MPI stages)",
+    summary:
+      "pipeline cuts|plan|run M.onnx: layer-split inference across devices (cut points, PipeEdge plans, MPI stages)",
     usage: pipelineUsage,
     run: pipelineCommand,
   },
-  serve: { summary: "serve --model M.onnx --udp|--tcp HOST:PORT: live scoring of PAN-OS firewall syslog, alerts as JSON lines", usage: serveUsage, run: serveCommand },
-  replay: { summary: "replay SOURCE --to udp|tcp://HOST:PORT: CICIDS flows sent as PAN-OS syslog at a set rate", usage: replayUsage, run: replayCommand },
-  "simulate-scaling": { summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)", usage: simulateUsage, run: simulateCommand },
-  train: { summary: "train a model (mlp, mlp-wide, cnn, cnn-small, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume", usage: trainUsage, run: trainCommand },
+  serve: {
+    summary: "serve --model M.onnx --udp|--tcp HOST:PORT: live scoring of PAN-OS firewall syslog, alerts as JSON lines",
+    usage: serveUsage,
+    run: serveCommand,
+  },
+  replay: {
+    summary: "replay SOURCE --to udp|tcp://HOST:PORT: CICIDS flows sent as PAN-OS syslog at a set rate",
+    usage: replayUsage,
+    run: replayCommand,
+  },
+  "simulate-scaling": {
+    summary: "accuracy versus np with virtual ranks: epoch-average vs allreduce (the paper's collapse)",
+    usage: simulateUsage,
+    run: simulateCommand,
+  },
+  train: {
+    summary:
+      "train a model (mlp, mlp-wide, cnn, cnn-small, sentinelnet, sentinelnet-debug, squeezenet) with checkpoints and resume",
+    usage: trainUsage,
+    run: trainCommand,
+  },
 };
 
 function help(): string {
@@ -53,7 +88,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === "--version") {
-    console.log((require("../../../package.json") as { version: string }).version);
+    console.log(
+      (JSON.parse(readFileSync(join(__dirname, "../../../package.json"), "utf8")) as { version: string }).version,
+    );
     return 0;
   }
   const command = commands[name];

@@ -56,27 +56,59 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 /** Runs `edgelab train`. */
 export async function trainCommand(argv: string[]): Promise<void> {
   const options = {
-    model: { type: "string" }, dataset: { type: "string" }, data: { type: "string" }, label: { type: "string" }, features: { type: "string" }, rounds: { type: "string" }, subset: { type: "string" }, epochs: { type: "string" },
-    batch: { type: "string" }, lr: { type: "string" }, threads: { type: "string" }, out: { type: "string" }, resume: { type: "string" },
-    seed: { type: "string" }, "class-weights": { type: "string" }, json: { type: "boolean" },
-    distributed: { type: "boolean" }, sync: { type: "string" }, "ranks-per-node": { type: "string" },
-    np: { type: "string" }, machinefile: { type: "string" },
+    model: { type: "string" },
+    dataset: { type: "string" },
+    data: { type: "string" },
+    label: { type: "string" },
+    features: { type: "string" },
+    rounds: { type: "string" },
+    subset: { type: "string" },
+    epochs: { type: "string" },
+    batch: { type: "string" },
+    lr: { type: "string" },
+    threads: { type: "string" },
+    out: { type: "string" },
+    resume: { type: "string" },
+    seed: { type: "string" },
+    "class-weights": { type: "string" },
+    json: { type: "boolean" },
+    distributed: { type: "boolean" },
+    sync: { type: "string" },
+    "ranks-per-node": { type: "string" },
+    np: { type: "string" },
+    machinefile: { type: "string" },
   } as const;
-  const { values, positionals } = parse(() => parseArgs({ args: argv, options, allowPositionals: true, strict: true }), "train");
-  if (values.machinefile !== undefined && values.np === undefined) throw new UsageError("train: --machinefile needs --np N");
+  const { values, positionals } = parse(
+    () => parseArgs({ args: argv, options, allowPositionals: true, strict: true }),
+    "train",
+  );
+  if (values.machinefile !== undefined && values.np === undefined)
+    throw new UsageError("train: --machinefile needs --np N");
   if (values.np !== undefined && !launchedByMpi()) {
     // edgelab starts mpiexec itself, on node directly (npx in between breaks MPI's start-up).
     const np = positiveInt(values.np, "--np") as number;
     const rest = withoutFlags(argv, ["--np", "--machinefile"]);
-    process.exitCode = await runUnderMpiexec(np, projectRoot(), ["train", ...(values.distributed ? [] : ["--distributed"]), ...rest], values.machinefile);
+    process.exitCode = await runUnderMpiexec(
+      np,
+      projectRoot(),
+      ["train", ...(values.distributed ? [] : ["--distributed"]), ...rest],
+      values.machinefile,
+    );
     return;
   }
-  if (positionals.length > 0) throw new UsageError(`train: unexpected argument "${positionals[0]}" (edgelab train --help lists the options)`);
-  if (!values.model || !values.dataset) throw new UsageError("train: --model and --dataset are required (edgelab train --help lists the options)");
-  if (!modelRegistry[values.model] && !isTabularBaseline(values.model)) throw new UsageError(`train: unknown model "${values.model}"; choose one of ${[...modelNames, ...tabularBaselineNames].join(", ")}`);
+  if (positionals.length > 0)
+    throw new UsageError(`train: unexpected argument "${positionals[0]}" (edgelab train --help lists the options)`);
+  if (!values.model || !values.dataset)
+    throw new UsageError("train: --model and --dataset are required (edgelab train --help lists the options)");
+  if (!modelRegistry[values.model] && !isTabularBaseline(values.model))
+    throw new UsageError(
+      `train: unknown model "${values.model}"; choose one of ${[...modelNames, ...tabularBaselineNames].join(", ")}`,
+    );
   const lr = values.lr === undefined ? undefined : Number(values.lr);
-  if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UsageError(`train: --lr must be a positive finite number, got "${values.lr}"`);
-  if (values["class-weights"] && values["class-weights"] !== "balanced" && values["class-weights"] !== "none") throw new UsageError(`train: --class-weights must be balanced or none`);
+  if (lr !== undefined && !(lr > 0 && Number.isFinite(lr)))
+    throw new UsageError(`train: --lr must be a positive finite number, got "${values.lr}"`);
+  if (values["class-weights"] && values["class-weights"] !== "balanced" && values["class-weights"] !== "none")
+    throw new UsageError(`train: --class-weights must be balanced or none`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`train: --seed must be an integer, got "${values.seed}"`);
   if (values.sync && !values.distributed) throw new UsageError("train: --sync needs --distributed");
@@ -86,7 +118,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   } catch (err) {
     throw new UsageError(`train: ${(err as Error).message}`);
   }
-  const outDir = values.resume ?? values.out ?? resultsDir("runs", `${values.model}-${values.dataset.replace(/[^\w.-]+/g, "_")}`);
+  const outDir =
+    values.resume ?? values.out ?? resultsDir("runs", `${values.model}-${values.dataset.replace(/[^\w.-]+/g, "_")}`);
   const { summary, result } = await runTraining({
     model: values.model,
     dataset: values.dataset,
@@ -102,12 +135,16 @@ export async function trainCommand(argv: string[]): Promise<void> {
     train: {
       epochs: positiveInt(values.epochs, "--epochs") ?? 1,
       // TabNet keeps pytorch-tabnet's batch of 1024 unless told otherwise
-      ...(values.batch !== undefined || !isTabularBaseline(values.model) ? { batchSize: positiveInt(values.batch, "--batch") ?? 32 } : {}),
+      ...(values.batch !== undefined || !isTabularBaseline(values.model)
+        ? { batchSize: positiveInt(values.batch, "--batch") ?? 32 }
+        : {}),
       ...(lr !== undefined ? { learningRate: lr } : {}),
       classWeights: (values["class-weights"] as "balanced" | "none" | undefined) ?? "none",
       progress: values.json ? "none" : "auto",
     },
-    distributed: sync ? { sync, ranksPerNode: positiveInt(values["ranks-per-node"], "--ranks-per-node") ?? 2 } : undefined,
+    distributed: sync
+      ? { sync, ranksPerNode: positiveInt(values["ranks-per-node"], "--ranks-per-node") ?? 2 }
+      : undefined,
   });
   if (sync) worldCommunicator().finalize();
   if (summary.rank !== 0) return; // only root prints: mpiexec merges every rank's stdout
@@ -115,6 +152,23 @@ export async function trainCommand(argv: string[]): Promise<void> {
     console.log(JSON.stringify({ ...summary, history: result.history }));
     return;
   }
-  console.log(toTextTable(result.history.map(({ epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, valMacroF1, seconds, samplesPerSec }) => ({ epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, valMacroF1, seconds, samplesPerSec }))));
-  console.log(`\n${summary.model} on ${summary.dataset}${summary.synthetic ? " (SYNTHETIC)" : ""}, backend ${summary.backend}${summary.backendNote ? ` (${summary.backendNote})` : ""}: test accuracy ${summary.testAccuracy.toFixed(4)}, macro-F1 ${summary.testMacroF1.toFixed(4)}, ${summary.samplesPerSec.toFixed(0)} samples/s, peak RSS ${summary.peakRssMB.toFixed(0)} MB → ${summary.outDir}`);
+  console.log(
+    toTextTable(
+      result.history.map(
+        ({ epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, valMacroF1, seconds, samplesPerSec }) => ({
+          epoch,
+          trainLoss,
+          trainAccuracy,
+          valLoss,
+          valAccuracy,
+          valMacroF1,
+          seconds,
+          samplesPerSec,
+        }),
+      ),
+    ),
+  );
+  console.log(
+    `\n${summary.model} on ${summary.dataset}${summary.synthetic ? " (SYNTHETIC)" : ""}, backend ${summary.backend}${summary.backendNote ? ` (${summary.backendNote})` : ""}: test accuracy ${summary.testAccuracy.toFixed(4)}, macro-F1 ${summary.testMacroF1.toFixed(4)}, ${summary.samplesPerSec.toFixed(0)} samples/s, peak RSS ${summary.peakRssMB.toFixed(0)} MB → ${summary.outDir}`,
+  );
 }

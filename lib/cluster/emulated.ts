@@ -32,16 +32,19 @@ function ip(args: string[]): { ok: boolean; error: string } {
 
 function must(args: string[], tool = "ip"): void {
   const run = spawnSync(tool, args, { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`${tool} ${args.join(" ")}: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim()}`);
+  if (run.status !== 0)
+    throw new Error(`${tool} ${args.join(" ")}: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim()}`);
 }
 
 /** Why namespaces cannot be used here, or null when they can (probes by creating one). */
 export function emulationUnavailable(): string | null {
   if (process.platform !== "linux") return "network namespaces exist on Linux only";
-  for (const tool of ["ip", "tc"]) if (spawnSync(tool, ["-V"], { stdio: "ignore" }).error) return `${tool} (iproute2) is not installed`;
+  for (const tool of ["ip", "tc"])
+    if (spawnSync(tool, ["-V"], { stdio: "ignore" }).error) return `${tool} (iproute2) is not installed`;
   const probe = `el-probe-${process.pid}`;
   const made = ip(["netns", "add", probe]);
-  if (!made.ok) return `cannot create network namespaces (${made.error || "permission denied"}): run as root or with CAP_NET_ADMIN`;
+  if (!made.ok)
+    return `cannot create network namespaces (${made.error || "permission denied"}): run as root or with CAP_NET_ADMIN`;
   ip(["netns", "del", probe]);
   return null;
 }
@@ -50,7 +53,27 @@ export function emulationUnavailable(): string | null {
 function shape(namespace: string, device: string, mbps: number): void {
   // Burst: at least one MTU and ~1 ms of traffic, so the bucket neither starves nor bursts.
   const burstKb = Math.max(8, Math.ceil(mbps / 8));
-  must(["netns", "exec", namespace, "tc", "qdisc", "add", "dev", device, "root", "tbf", "rate", `${mbps}mbit`, "burst", `${burstKb}kb`, "latency", "50ms"], "ip");
+  must(
+    [
+      "netns",
+      "exec",
+      namespace,
+      "tc",
+      "qdisc",
+      "add",
+      "dev",
+      device,
+      "root",
+      "tbf",
+      "rate",
+      `${mbps}mbit`,
+      "burst",
+      `${burstKb}kb`,
+      "latency",
+      "50ms",
+    ],
+    "ip",
+  );
 }
 
 /**
@@ -100,7 +123,17 @@ export function createEmulatedCluster(hosts: number, bandwidthMbps: number): Emu
       hostCommand: (i) => {
         const h = list[i];
         // EDGELAB_MPI_SKIP_FINALIZE: see MpiCommunicator.finalize (MPI_Finalize hangs over UCX's TCP here).
-        return ["ip", "netns", "exec", h.namespace, "env", "MPIR_CVAR_NOLOCAL=1", "UCX_TLS=tcp,self", `UCX_NET_DEVICES=${h.device}`, "EDGELAB_MPI_SKIP_FINALIZE=1"];
+        return [
+          "ip",
+          "netns",
+          "exec",
+          h.namespace,
+          "env",
+          "MPIR_CVAR_NOLOCAL=1",
+          "UCX_TLS=tcp,self",
+          `UCX_NET_DEVICES=${h.device}`,
+          "EDGELAB_MPI_SKIP_FINALIZE=1",
+        ];
       },
       destroy,
     };

@@ -60,6 +60,7 @@ export function detectFormat(path: string): DataFormat {
   // whose first two lines have the same number (≥ 2) of comma-separated fields
   const lines = text.split("\n");
   const fields = (l: string | undefined): number => (l ?? "").split(",").length;
+  // eslint-disable-next-line no-control-regex -- control bytes are exactly what marks a binary file
   const table = !/[\x00-\x08\x0e-\x1f]/.test(text) && lines.length > 2 && fields(lines[0]) >= 2 && fields(lines[0]) === fields(lines[1]);
   if (path.toLowerCase().endsWith(".csv") || table) return "csv";
   throw new DataFormatError(path, "cannot tell the format from its content (not IDX, a CIFAR-10 batch or a CSV); pass --format");

@@ -48,13 +48,18 @@ export interface LatencyBenchResult extends LatencyStats {
 }
 
 /** Benchmarks a model given as a file or bytes. */
-export async function benchmarkLatency(source: string | Uint8Array, config: LatencyBenchConfig = {}, options: DeployOptions = {}): Promise<LatencyBenchResult> {
+export async function benchmarkLatency(
+  source: string | Uint8Array,
+  config: LatencyBenchConfig = {},
+  options: DeployOptions = {},
+): Promise<LatencyBenchResult> {
   const batch = config.batch ?? 1;
   const warmup = config.warmup ?? 10;
   const iterations = config.iterations ?? 200;
   const targetMs = config.targetMs ?? 50;
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer, got ${batch}`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`iterations must be a positive integer, got ${iterations}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new Error(`iterations must be a positive integer, got ${iterations}`);
   const model = await DeployedModel.load(source, options);
   const shape = model.concreteShape(batch);
   const rng = new Rng(config.seed ?? 7);
@@ -89,10 +94,19 @@ export async function benchmarkLatency(source: string | Uint8Array, config: Late
   await model.release();
   await rawSession?.release();
   return {
-    ...stats, batch, iterations, throughput: (batch * 1000) / stats.meanMs,
-    coldStartMs: model.loadMs + firstRunMs, loadMs: model.loadMs, firstRunMs,
-    targetMs, meetsTarget: stats.p95Ms <= targetMs, verdictPercentile: "p95",
-    rawOrtP50Ms: raw?.p50Ms ?? null, rawOrtP95Ms: raw?.p95Ms ?? null, overhead: raw ? stats.p50Ms / raw.p50Ms : null,
+    ...stats,
+    batch,
+    iterations,
+    throughput: (batch * 1000) / stats.meanMs,
+    coldStartMs: model.loadMs + firstRunMs,
+    loadMs: model.loadMs,
+    firstRunMs,
+    targetMs,
+    meetsTarget: stats.p95Ms <= targetMs,
+    verdictPercentile: "p95",
+    rawOrtP50Ms: raw?.p50Ms ?? null,
+    rawOrtP95Ms: raw?.p95Ms ?? null,
+    overhead: raw ? stats.p50Ms / raw.p50Ms : null,
     threads: { intraOp: opts.intraOpNumThreads ?? 1, interOp: opts.interOpNumThreads ?? 1 },
     samplesMs: samples,
   };

@@ -26,15 +26,22 @@ export interface ExportRunResult {
 /** Exports run folder `runDir` (as written by `edgelab train --out`) to `out`. */
 export function exportRun(runDir: string, out: string): ExportRunResult {
   const ckptDir = join(runDir, "checkpoints");
-  if (!existsSync(join(ckptDir, "latest.json"))) throw new DataFormatError(runDir, "no checkpoint (expected checkpoints/latest.json from edgelab train)");
+  if (!existsSync(join(ckptDir, "latest.json")))
+    throw new DataFormatError(runDir, "no checkpoint (expected checkpoints/latest.json from edgelab train)");
   const ckpt = loadCheckpoint(ckptDir);
   const stdFile = join(runDir, "standardizer.json");
-  const standardizer = existsSync(stdFile) ? parseStandardizer(JSON.parse(readFileSync(stdFile, "utf8")), stdFile) : null;
+  const standardizer = existsSync(stdFile)
+    ? parseStandardizer(JSON.parse(readFileSync(stdFile, "utf8")), stdFile)
+    : null;
   const classFile = join(runDir, "classes.json");
   const labels = existsSync(classFile) ? (JSON.parse(readFileSync(classFile, "utf8")) as string[]) : undefined;
   const options = {
-    modelName: ckpt.state.model.name, config: ckpt.state.model.config, labels,
-    ...(standardizer ? { featureNames: standardizer.featureNames, mean: standardizer.mean, std: standardizer.std } : {}),
+    modelName: ckpt.state.model.name,
+    config: ckpt.state.model.config,
+    labels,
+    ...(standardizer
+      ? { featureNames: standardizer.featureNames, mean: standardizer.mean, std: standardizer.std }
+      : {}),
   };
   let bytes: Uint8Array;
   if (ckpt.state.model.name === "tabnet") {
@@ -51,5 +58,12 @@ export function exportRun(runDir: string, out: string): ExportRunResult {
     for (const t of ckpt.weights) t.dispose();
   }
   writeFileAtomic(out, bytes);
-  return { out, model: ckpt.state.model.name, bytes: bytes.byteLength, epoch: ckpt.state.epoch, preprocessing: standardizer !== null, labels: labels?.length ?? 0 };
+  return {
+    out,
+    model: ckpt.state.model.name,
+    bytes: bytes.byteLength,
+    epoch: ckpt.state.epoch,
+    preprocessing: standardizer !== null,
+    labels: labels?.length ?? 0,
+  };
 }

@@ -30,7 +30,8 @@ export function exportTabNetToOnnx(model: TabNet, options: ExportOptions = {}): 
   const outputName = options.outputName ?? "logits";
   const { initialBn, transformers, attention, finalWeight } = model.layers;
   const weightOf = (v: tf.Variable): Float32Array => v.dataSync() as Float32Array;
-  const slice = (x: string, start: number, end: number): string => g.node("Slice", [x, g.int64s("starts", [start]), g.int64s("ends", [end]), g.int64s("axes", [1])]);
+  const slice = (x: string, start: number, end: number): string =>
+    g.node("Slice", [x, g.int64s("starts", [start]), g.int64s("ends", [end]), g.int64s("axes", [1])]);
 
   /** MatMul by W [in, out] with the batch norm folded in: x·(W·scale) + shift. */
   const linearBn = (x: string, weight: tf.Variable, bn: BatchNorm, label: string): string => {
@@ -38,7 +39,10 @@ export function exportTabNetToOnnx(model: TabNet, options: ExportOptions = {}): 
     const { scale, shift } = foldBatchNorm(bn);
     const w = weightOf(weight);
     const folded = Float32Array.from(w, (v, i) => v * scale[i % cols]);
-    return g.node("Add", [g.node("MatMul", [x, g.constant(`${label}_W`, [rows, cols], folded)]), g.constant(`${label}_b`, [cols], shift)]);
+    return g.node("Add", [
+      g.node("MatMul", [x, g.constant(`${label}_W`, [rows, cols], folded)]),
+      g.constant(`${label}_b`, [cols], shift),
+    ]);
   };
   const glu = (x: string, layer: GluLayer, label: string): string => {
     const h = linearBn(x, layer.weight, layer.bn, label);
@@ -57,14 +61,25 @@ export function exportTabNetToOnnx(model: TabNet, options: ExportOptions = {}): 
   // sparsemax over the features axis
   const f = c.features;
   const kTop = g.int64s("k", [f]);
-  const ranks = g.constant("ranks", [f], Float32Array.from({ length: f }, (_, i) => i + 1));
+  const ranks = g.constant(
+    "ranks",
+    [f],
+    Float32Array.from({ length: f }, (_, i) => i + 1),
+  );
   const one = g.constant("one", [], Float32Array.of(1));
   const axis1 = g.int64s("axis", [1]);
   const lastAxis = g.constant("cumsum_axis", [], BigInt64Array.of(1n));
   const sparsemax = (z: string): string => {
-    const sorted = g.node("TopK", [z, kTop], { axis: 1, largest: 1, sorted: 1 }, [g.fresh("sorted"), g.fresh("sorted_idx")]);
+    const sorted = g.node("TopK", [z, kTop], { axis: 1, largest: 1, sorted: 1 }, [
+      g.fresh("sorted"),
+      g.fresh("sorted_idx"),
+    ]);
     const cumulative = g.node("CumSum", [sorted, lastAxis]);
-    const inSupport = g.node("Cast", [g.node("Greater", [g.node("Add", [one, g.node("Mul", [ranks, sorted])]), cumulative])], { to: 1 });
+    const inSupport = g.node(
+      "Cast",
+      [g.node("Greater", [g.node("Add", [one, g.node("Mul", [ranks, sorted])]), cumulative])],
+      { to: 1 },
+    );
     const size = g.node("ReduceSum", [inSupport, axis1], { keepdims: 1 });
     const top = g.node("ReduceSum", [g.node("Mul", [sorted, inSupport]), axis1], { keepdims: 1 });
     const tau = g.node("Div", [g.node("Sub", [top, one]), size]);
@@ -72,7 +87,10 @@ export function exportTabNetToOnnx(model: TabNet, options: ExportOptions = {}): 
   };
 
   const { scale, shift } = foldBatchNorm(initialBn);
-  const bx = g.node("Add", [g.node("Mul", [inputName, g.constant("bn0_scale", [f], scale)]), g.constant("bn0_shift", [f], shift)]);
+  const bx = g.node("Add", [
+    g.node("Mul", [inputName, g.constant("bn0_scale", [f], scale)]),
+    g.constant("bn0_shift", [f], shift),
+  ]);
   let att = slice(featureTransformer(bx, 0), c.nD, width);
   let prior: string | null = null;
   let decision: string | null = null;
@@ -88,5 +106,10 @@ export function exportTabNetToOnnx(model: TabNet, options: ExportOptions = {}): 
     att = slice(out, c.nD, width);
   });
   g.node("MatMul", [decision!, g.constant("final_W", [c.nD, c.classes], weightOf(finalWeight))], {}, [outputName]);
-  return exportedModel(g, { name: "tabnet", input: [inputName, [f]], output: [outputName, [c.classes]] }, { modelName: "tabnet", config: c, ...options }, "edgelab exportTabNetToOnnx");
+  return exportedModel(
+    g,
+    { name: "tabnet", input: [inputName, [f]], output: [outputName, [c.classes]] },
+    { modelName: "tabnet", config: c, ...options },
+    "edgelab exportTabNetToOnnx",
+  );
 }

@@ -46,7 +46,13 @@ type LayerConfig = Record<string, unknown>;
 type Weights = { shape: number[]; data: Float32Array }[];
 
 /** Padding [begin…, end…] of a 'same' or 'valid' window along spatial dims, as tfjs computes it. */
-function pads(inSizes: number[], kernel: number[], strides: number[], dilations: number[], padding: string): { pads: number[]; out: number[] } {
+function pads(
+  inSizes: number[],
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+  padding: string,
+): { pads: number[]; out: number[] } {
   const begin: number[] = [];
   const end: number[] = [];
   const out: number[] = [];
@@ -67,7 +73,8 @@ function pads(inSizes: number[], kernel: number[], strides: number[], dilations:
   return { pads: [...begin, ...end], out };
 }
 
-const asList = (v: unknown, n: number): number[] => (Array.isArray(v) ? (v as number[]) : Array<number>(n).fill(v as number));
+const asList = (v: unknown, n: number): number[] =>
+  Array.isArray(v) ? (v as number[]) : Array<number>(n).fill(v as number);
 
 /** Transposes a row-major array of `shape` by `perm`. */
 function transpose(data: Float32Array, shape: number[], perm: number[]): Float32Array {
@@ -91,7 +98,12 @@ function transpose(data: Float32Array, shape: number[], perm: number[]): Float32
  * The model around an exported graph: opset, producer, one float input and output with a
  * symbolic batch dimension, and the metadata (preprocessing, model name and config, producer).
  */
-export function exportedModel(g: GraphBuilder, graph: { name: string; input: [string, number[]]; output: [string, number[]] }, options: ExportOptions, producer: string): Uint8Array {
+export function exportedModel(
+  g: GraphBuilder,
+  graph: { name: string; input: [string, number[]]; output: [string, number[]] },
+  options: ExportOptions,
+  producer: string,
+): Uint8Array {
   const metadata: Record<string, string> = {
     ...preprocessingMetadata(options),
     ...(options.modelName ? { [metadataKeys.model]: options.modelName } : {}),
@@ -117,7 +129,8 @@ export function exportedModel(g: GraphBuilder, graph: { name: string; input: [st
 
 /** Exports a tfjs LayersModel to ONNX bytes. */
 export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}): Uint8Array {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error("export: only single-input, single-output models are supported");
+  if (model.inputs.length !== 1 || model.outputs.length !== 1)
+    throw new Error("export: only single-input, single-output models are supported");
   const g = new GraphBuilder();
   const inputName = options.inputName ?? "input";
   const outputName = options.outputName ?? "logits";
@@ -136,7 +149,10 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
     return { ...v, name: g.node("Transpose", [v.name], { perm }), channelsFirst: false };
   };
   const activation = (name: string, act: unknown, layer: string): string => {
-    const a = (typeof act === "string" ? act : (act as { getClassName?: () => string } | undefined)?.getClassName?.()?.toLowerCase()) ?? "linear";
+    const a =
+      (typeof act === "string"
+        ? act
+        : (act as { getClassName?: () => string } | undefined)?.getClassName?.()?.toLowerCase()) ?? "linear";
     switch (a) {
       case "linear":
         return name;
@@ -158,7 +174,8 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
     const config = layer.getConfig() as LayerConfig;
     const inbound = layer.inboundNodes[0]?.inboundLayers.map((l) => l.name) ?? [];
     const ins = inbound.map((n) => values.get(n)).filter((v): v is Value => v !== undefined);
-    if (ins.length === 0 && className !== "InputLayer") ins.push({ name: inputName, shape: inputShape, channelsFirst: false });
+    if (ins.length === 0 && className !== "InputLayer")
+      ins.push({ name: inputName, shape: inputShape, channelsFirst: false });
     const weights: Weights = layer.getWeights().map((w) => ({ shape: w.shape, data: w.dataSync() as Float32Array }));
     const x = ins[0];
     let out: Value;
@@ -172,18 +189,27 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
         break;
       case "Flatten": {
         const v = channelsLast(x);
-        out = { name: g.node("Flatten", [v.name], { axis: 1 }), shape: [v.shape.reduce((a, b) => a * b, 1)], channelsFirst: false };
+        out = {
+          name: g.node("Flatten", [v.name], { axis: 1 }),
+          shape: [v.shape.reduce((a, b) => a * b, 1)],
+          channelsFirst: false,
+        };
         break;
       }
       case "Reshape": {
         const target = config.targetShape as number[];
         const v = channelsLast(x);
-        out = { name: g.node("Reshape", [v.name, g.int64s("shape", [0, ...target])]), shape: target, channelsFirst: false };
+        out = {
+          name: g.node("Reshape", [v.name, g.int64s("shape", [0, ...target])]),
+          shape: target,
+          channelsFirst: false,
+        };
         break;
       }
       case "Dense": {
         const v = channelsLast(x);
-        if (rank(v) !== 1) throw new Error(`export: Dense layer ${layer.name} on a rank-${rank(v) + 1} tensor is not supported`);
+        if (rank(v) !== 1)
+          throw new Error(`export: Dense layer ${layer.name} on a rank-${rank(v) + 1} tensor is not supported`);
         const [kernel, bias] = weights;
         let y = g.node("MatMul", [v.name, g.constant(`${layer.name}_kernel`, kernel.shape, kernel.data)]);
         if (bias) y = g.node("Add", [y, g.constant(`${layer.name}_bias`, bias.shape, bias.data)]);
@@ -193,7 +219,8 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
       case "Conv1D":
       case "Conv2D": {
         const spatial = className === "Conv1D" ? 1 : 2;
-        if (config.dataFormat && config.dataFormat !== "channelsLast") throw new Error(`export: ${layer.name} uses ${String(config.dataFormat)}`);
+        if (config.dataFormat && config.dataFormat !== "channelsLast")
+          throw new Error(`export: ${layer.name} uses ${String(config.dataFormat)}`);
         const v = channelsFirst(x);
         const [kernel, bias] = weights;
         const k = kernel.shape.slice(0, spatial);
@@ -202,11 +229,19 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
         const p = pads(v.shape.slice(0, spatial), k, strides, dilations, String(config.padding));
         // tfjs [k…, in, out] → ONNX [out, in, k…]
         const perm = spatial === 1 ? [2, 1, 0] : [3, 2, 0, 1];
-        const w = g.constant(`${layer.name}_kernel`, perm.map((i) => kernel.shape[i]), transpose(kernel.data, kernel.shape, perm));
+        const w = g.constant(
+          `${layer.name}_kernel`,
+          perm.map((i) => kernel.shape[i]),
+          transpose(kernel.data, kernel.shape, perm),
+        );
         const inputs = [v.name, w];
         if (bias) inputs.push(g.constant(`${layer.name}_bias`, bias.shape, bias.data));
         const y = g.node("Conv", inputs, { kernel_shape: k, strides, dilations, pads: p.pads });
-        out = { name: activation(y, config.activation, layer.name), shape: [...p.out, kernel.shape[spatial + 1]], channelsFirst: true };
+        out = {
+          name: activation(y, config.activation, layer.name),
+          shape: [...p.out, kernel.shape[spatial + 1]],
+          channelsFirst: true,
+        };
         break;
       }
       case "MaxPooling1D":
@@ -227,7 +262,11 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
       case "GlobalAveragePooling1D": {
         const v = channelsFirst(x);
         const channels = v.shape[v.shape.length - 1];
-        out = { name: g.node("Flatten", [g.node("GlobalAveragePool", [v.name])], { axis: 1 }), shape: [channels], channelsFirst: false };
+        out = {
+          name: g.node("Flatten", [g.node("GlobalAveragePool", [v.name])], { axis: 1 }),
+          shape: [channels],
+          channelsFirst: false,
+        };
         break;
       }
       case "Concatenate": {
@@ -239,7 +278,15 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
         const onnxAxis = allFirst ? (tfAxis === r - 1 ? 1 : tfAxis + 2) : tfAxis + 1;
         const shape = [...parts[0].shape];
         shape[tfAxis] = parts.reduce((s, v) => s + v.shape[tfAxis], 0);
-        out = { name: g.node("Concat", parts.map((v) => v.name), { axis: onnxAxis }), shape, channelsFirst: allFirst };
+        out = {
+          name: g.node(
+            "Concat",
+            parts.map((v) => v.name),
+            { axis: onnxAxis },
+          ),
+          shape,
+          channelsFirst: allFirst,
+        };
         break;
       }
       case "Activation":
@@ -247,12 +294,19 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
         break;
       case "Bidirectional": {
         const inner = (config.layer as { className: string; config: LayerConfig }) ?? {};
-        if (inner.className !== "LSTM") throw new Error(`export: Bidirectional(${inner.className}) is not supported (LSTM only)`);
+        if (inner.className !== "LSTM")
+          throw new Error(`export: Bidirectional(${inner.className}) is not supported (LSTM only)`);
         const c = inner.config;
-        if (config.mergeMode !== "concat") throw new Error(`export: ${layer.name} merge mode ${String(config.mergeMode)} is not supported (concat only)`);
-        if (c.returnSequences) throw new Error(`export: ${layer.name} returns sequences; only the final state is supported`);
+        if (config.mergeMode !== "concat")
+          throw new Error(
+            `export: ${layer.name} merge mode ${String(config.mergeMode)} is not supported (concat only)`,
+          );
+        if (c.returnSequences)
+          throw new Error(`export: ${layer.name} returns sequences; only the final state is supported`);
         if ((c.recurrentActivation ?? "hardSigmoid") !== "sigmoid" || (c.activation ?? "tanh") !== "tanh") {
-          throw new Error(`export: ${layer.name} uses ${String(c.recurrentActivation)}/${String(c.activation)} gates; ONNX LSTM export needs sigmoid/tanh (rebuild the model with recurrentActivation "sigmoid")`);
+          throw new Error(
+            `export: ${layer.name} uses ${String(c.recurrentActivation)}/${String(c.activation)} gates; ONNX LSTM export needs sigmoid/tanh (rebuild the model with recurrentActivation "sigmoid")`,
+          );
         }
         const v = channelsLast(x);
         const units = c.units as number;
@@ -267,7 +321,8 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
           order.forEach((gate, slot) => {
             for (let j = 0; j < units; j++) {
               const row = dir * 4 * units + slot * units + j;
-              for (let k = 0; k < inputSize; k++) W[row * inputSize + k] = kernel.data[k * 4 * units + gate * units + j];
+              for (let k = 0; k < inputSize; k++)
+                W[row * inputSize + k] = kernel.data[k * 4 * units + gate * units + j];
               for (let k = 0; k < units; k++) R[row * units + k] = recurrent.data[k * 4 * units + gate * units + j];
               B[dir * 8 * units + slot * units + j] = bias ? bias.data[gate * units + j] : 0;
             }
@@ -275,10 +330,23 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
         });
         const seq = g.node("Transpose", [v.name], { perm: [1, 0, 2] });
         const yH = g.fresh("lstm_h");
-        g.node("LSTM", [seq, g.constant(`${layer.name}_W`, [2, 4 * units, inputSize], W), g.constant(`${layer.name}_R`, [2, 4 * units, units], R), g.constant(`${layer.name}_B`, [2, 8 * units], B)],
-          { direction: "bidirectional", hidden_size: units }, [g.fresh("lstm_y"), yH]);
+        g.node(
+          "LSTM",
+          [
+            seq,
+            g.constant(`${layer.name}_W`, [2, 4 * units, inputSize], W),
+            g.constant(`${layer.name}_R`, [2, 4 * units, units], R),
+            g.constant(`${layer.name}_B`, [2, 8 * units], B),
+          ],
+          { direction: "bidirectional", hidden_size: units },
+          [g.fresh("lstm_y"), yH],
+        );
         const batchFirst = g.node("Transpose", [yH], { perm: [1, 0, 2] });
-        out = { name: g.node("Reshape", [batchFirst, g.int64s("shape", [0, 2 * units])]), shape: [2 * units], channelsFirst: false };
+        out = {
+          name: g.node("Reshape", [batchFirst, g.int64s("shape", [0, 2 * units])]),
+          shape: [2 * units],
+          channelsFirst: false,
+        };
         break;
       }
       default:
@@ -288,5 +356,10 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
   }
   const last = channelsLast(values.get(model.outputs[0].sourceLayer.name)!);
   g.node("Identity", [last.name], {}, [outputName]);
-  return exportedModel(g, { name: model.name, input: [inputName, inputShape], output: [outputName, last.shape] }, options, "edgelab exportToOnnx (tfjs)");
+  return exportedModel(
+    g,
+    { name: model.name, input: [inputName, inputShape], output: [outputName, last.shape] },
+    options,
+    "edgelab exportToOnnx (tfjs)",
+  );
 }

@@ -29,7 +29,8 @@ export function encodeNpz(arrays: ReadonlyArray<readonly [string, NpyArray]>): B
   for (const [name, array] of arrays) {
     const fileName = Buffer.from(`${name}.npy`, "utf8");
     const data = encodeNpy(array);
-    if (data.length >= 0xffffffff || offset >= 0xffffffff) throw new Error("an .npz larger than 4 GiB needs ZIP64, which edgelab does not write");
+    if (data.length >= 0xffffffff || offset >= 0xffffffff)
+      throw new Error("an .npz larger than 4 GiB needs ZIP64, which edgelab does not write");
     const crc = crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
@@ -63,10 +64,7 @@ export function encodeNpz(arrays: ReadonlyArray<readonly [string, NpyArray]>): B
 
 /** Writes arrays as `np.savez(path, *arrays)` would (`arr_0`, `arr_1`, …), atomically. */
 export function writeNpz(path: string, arrays: readonly NpyArray[]): void {
-  writeFileAtomic(
-    path,
-    encodeNpz(arrays.map((a, i) => [`arr_${i}`, a] as const)),
-  );
+  writeFileAtomic(path, encodeNpz(arrays.map((a, i) => [`arr_${i}`, a] as const)));
 }
 
 /** Parses `.npz` bytes into its arrays by name (without `.npy`), in archive order. */
@@ -84,7 +82,8 @@ export function parseNpz(bytes: Uint8Array, file = "<bytes>"): Map<string, NpyAr
   let at = buf.readUInt32LE(end + 16);
   const out = new Map<string, NpyArray>();
   for (let k = 0; k < count; k++) {
-    if (at + 46 > buf.length || buf.readUInt32LE(at) !== 0x02014b50) throw new DataFormatError(file, `ZIP directory entry ${k} is damaged`);
+    if (at + 46 > buf.length || buf.readUInt32LE(at) !== 0x02014b50)
+      throw new DataFormatError(file, `ZIP directory entry ${k} is damaged`);
     const method = buf.readUInt16LE(at + 10);
     const compressed = buf.readUInt32LE(at + 20);
     const uncompressed = buf.readUInt32LE(at + 24);
@@ -94,17 +93,22 @@ export function parseNpz(bytes: Uint8Array, file = "<bytes>"): Map<string, NpyAr
     const local = buf.readUInt32LE(at + 42);
     const name = buf.subarray(at + 46, at + 46 + nameLength).toString("utf8");
     at += 46 + nameLength + extraLength + commentLength;
-    if (local + 30 > buf.length || buf.readUInt32LE(local) !== 0x04034b50) throw new DataFormatError(file, `entry ${name} is damaged`);
+    if (local + 30 > buf.length || buf.readUInt32LE(local) !== 0x04034b50)
+      throw new DataFormatError(file, `entry ${name} is damaged`);
     const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
     if (dataStart + compressed > buf.length) throw new DataFormatError(file, `entry ${name} is truncated`);
     const raw = buf.subarray(dataStart, dataStart + compressed);
-    if (method !== 0 && method !== 8) throw new DataFormatError(file, `entry ${name} uses ZIP method ${method} (only stored and deflate are read)`);
+    if (method !== 0 && method !== 8)
+      throw new DataFormatError(file, `entry ${name} uses ZIP method ${method} (only stored and deflate are read)`);
     // The declared size bounds what inflating may produce: a small bomb cannot claim the memory.
     let data: Buffer;
     try {
       data = method === 0 ? raw : inflateRawSync(raw, { maxOutputLength: Math.max(1, uncompressed) });
     } catch (err) {
-      throw new DataFormatError(file, `entry ${name} does not inflate to its declared ${uncompressed} bytes (${(err as Error).message})`);
+      throw new DataFormatError(
+        file,
+        `entry ${name} does not inflate to its declared ${uncompressed} bytes (${(err as Error).message})`,
+      );
     }
     out.set(name.replace(/\.npy$/, ""), parseNpy(data, `${file}:${name}`));
   }

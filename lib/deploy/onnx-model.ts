@@ -9,7 +9,20 @@ import { DataFormatError } from "../data/errors";
 
 /** ONNX element types by TensorProto.DataType code. */
 export const onnxElementTypes: Record<number, string> = {
-  1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 16: "bfloat16",
+  1: "float32",
+  2: "uint8",
+  3: "int8",
+  4: "uint16",
+  5: "int16",
+  6: "int32",
+  7: "int64",
+  8: "string",
+  9: "bool",
+  10: "float16",
+  11: "float64",
+  12: "uint32",
+  13: "uint64",
+  16: "bfloat16",
 };
 
 const floatTypes = new Set([1, 10, 11, 16]);
@@ -54,9 +67,13 @@ export function decodeOnnx(bytes: Uint8Array, file = "<bytes>"): onnx.ModelProto
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new DataFormatError(file, `not a valid ONNX model (protobuf decoding failed: ${(err as Error).message}); the file may be truncated or corrupted`);
+    throw new DataFormatError(
+      file,
+      `not a valid ONNX model (protobuf decoding failed: ${(err as Error).message}); the file may be truncated or corrupted`,
+    );
   }
-  if (!model.graph || (model.graph.node ?? []).length === 0) throw new DataFormatError(file, "not a valid ONNX model: it has no graph nodes (truncated or not an ONNX file?)");
+  if (!model.graph || (model.graph.node ?? []).length === 0)
+    throw new DataFormatError(file, "not a valid ONNX model: it has no graph nodes (truncated or not an ONNX file?)");
   if (toNumber(model.irVersion) <= 0) throw new DataFormatError(file, "not a valid ONNX model: missing ir_version");
   if (model.opsetImport.length === 0) throw new DataFormatError(file, "not a valid ONNX model: no opset_import");
   return model;
@@ -78,7 +95,9 @@ function valueInfo(v: onnx.IValueInfoProto): OnnxValueInfo {
   return {
     name: v.name ?? "",
     type: onnxElementTypes[t?.elemType ?? 0] ?? `type ${t?.elemType}`,
-    shape: (t?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? toNumber(d.dimValue) : "?")),
+    shape: (t?.shape?.dim ?? []).map((d) =>
+      d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? toNumber(d.dimValue) : "?",
+    ),
   };
 }
 
@@ -103,13 +122,19 @@ export function describeOnnx(model: onnx.ModelProto, sizeBytes: number, file: st
   const opsets: Record<string, number> = {};
   for (const o of model.opsetImport) opsets[o.domain || "ai.onnx"] = toNumber(o.version);
   return {
-    file, sizeBytes, irVersion: toNumber(model.irVersion), producer: `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim(), opsets,
+    file,
+    sizeBytes,
+    irVersion: toNumber(model.irVersion),
+    producer: `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim(),
+    opsets,
     inputs: (graph.input ?? []).filter((i) => !initNames.has(i.name)).map(valueInfo),
     outputs: (graph.output ?? []).map(valueInfo),
     operators: Object.fromEntries(Object.entries(operators).sort((a, b) => b[1] - a[1])),
     nodes: nodes.length,
     initializers: initializers.length,
-    parameters: initializers.filter((t) => floatTypes.has(t.dataType ?? 0)).reduce((sum, t) => sum + (t.dims ?? []).reduce((p: number, d) => p * toNumber(d), 1), 0),
+    parameters: initializers
+      .filter((t) => floatTypes.has(t.dataType ?? 0))
+      .reduce((sum, t) => sum + (t.dims ?? []).reduce((p: number, d) => p * toNumber(d), 1), 0),
     metadata: onnxMetadata(model),
   };
 }

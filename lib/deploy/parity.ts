@@ -15,7 +15,13 @@ export interface ParityResult {
 }
 
 /** Compares `model` (tfjs) with `deployed` (its ONNX export) on raw `inputs` of `shape`. */
-export async function exportParity(model: tfl.LayersModel, deployed: DeployedModel, inputs: Float32Array, shape: number[], tolerance = 1e-4): Promise<ParityResult> {
+export async function exportParity(
+  model: tfl.LayersModel,
+  deployed: DeployedModel,
+  inputs: Float32Array,
+  shape: number[],
+  tolerance = 1e-4,
+): Promise<ParityResult> {
   const onnxOut = (await deployed.run(inputs, shape)).data;
   const prepared = applyPreprocessing(deployed.preprocessing, inputs);
   const tfOut = tf.tidy(() => (model.predict(tf.tensor(prepared, shape)) as tf.Tensor).dataSync() as Float32Array);

@@ -44,7 +44,8 @@ export function preprocessingFromMetadata(metadata: Record<string, string>, file
   const numbers = (key: string): Float32Array | null => {
     const a = jsonArray(metadata, key, file);
     if (a === null) return null;
-    if (!a.every((v) => typeof v === "number" && Number.isFinite(v))) throw new DataFormatError(file, `metadata ${key} must hold finite numbers`);
+    if (!a.every((v) => typeof v === "number" && Number.isFinite(v)))
+      throw new DataFormatError(file, `metadata ${key} must hold finite numbers`);
     return Float32Array.from(a as number[]);
   };
   const strings = (key: string): string[] | null => {
@@ -55,9 +56,18 @@ export function preprocessingFromMetadata(metadata: Record<string, string>, file
   };
   const mean = numbers(metadataKeys.featureMeans);
   const std = numbers(metadataKeys.featureStds);
-  if ((mean === null) !== (std === null)) throw new DataFormatError(file, `metadata has only one of ${metadataKeys.featureMeans} and ${metadataKeys.featureStds}`);
-  if (mean && std && mean.length !== std.length) throw new DataFormatError(file, `metadata feature means (${mean.length}) and stds (${std.length}) differ in length`);
-  if (std?.some((s) => s <= 0)) throw new DataFormatError(file, `metadata ${metadataKeys.featureStds} must be positive`);
+  if ((mean === null) !== (std === null))
+    throw new DataFormatError(
+      file,
+      `metadata has only one of ${metadataKeys.featureMeans} and ${metadataKeys.featureStds}`,
+    );
+  if (mean && std && mean.length !== std.length)
+    throw new DataFormatError(
+      file,
+      `metadata feature means (${mean.length}) and stds (${std.length}) differ in length`,
+    );
+  if (std?.some((s) => s <= 0))
+    throw new DataFormatError(file, `metadata ${metadataKeys.featureStds} must be positive`);
   return { featureNames: strings(metadataKeys.featureNames), mean, std, labels: strings(metadataKeys.labels) };
 }
 
@@ -65,14 +75,21 @@ export function preprocessingFromMetadata(metadata: Record<string, string>, file
 export function applyPreprocessing(p: ModelPreprocessing, features: Float32Array): Float32Array {
   if (!p.mean || !p.std) return features;
   const d = p.mean.length;
-  if (features.length % d !== 0) throw new Error(`input of ${features.length} values is not a whole number of ${d}-feature rows`);
+  if (features.length % d !== 0)
+    throw new Error(`input of ${features.length} values is not a whole number of ${d}-feature rows`);
   const out = new Float32Array(features.length);
-  for (let i = 0; i < features.length; i += d) for (let j = 0; j < d; j++) out[i + j] = (features[i + j] - p.mean[j]) / p.std[j];
+  for (let i = 0; i < features.length; i += d)
+    for (let j = 0; j < d; j++) out[i + j] = (features[i + j] - p.mean[j]) / p.std[j];
   return out;
 }
 
 /** Metadata entries for a model with the given preprocessing (for exporters). */
-export function preprocessingMetadata(p: { featureNames?: string[]; mean?: ArrayLike<number>; std?: ArrayLike<number>; labels?: string[] }): Record<string, string> {
+export function preprocessingMetadata(p: {
+  featureNames?: string[];
+  mean?: ArrayLike<number>;
+  std?: ArrayLike<number>;
+  labels?: string[];
+}): Record<string, string> {
   const out: Record<string, string> = {};
   if (p.featureNames) out[metadataKeys.featureNames] = JSON.stringify(p.featureNames);
   if (p.mean) out[metadataKeys.featureMeans] = JSON.stringify(Array.from(p.mean));

@@ -27,7 +27,11 @@ export interface QuantizeReport {
 }
 
 /** int8 per-channel symmetric quantisation of a [rows, cols] matrix along `axis` (0 = rows, 1 = cols). */
-export function quantizePerChannel(w: Float32Array, dims: number[], axis: number): { q: Int8Array; scales: Float32Array } {
+export function quantizePerChannel(
+  w: Float32Array,
+  dims: number[],
+  axis: number,
+): { q: Int8Array; scales: Float32Array } {
   const channels = dims[axis];
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const scales = new Float32Array(channels);
@@ -55,7 +59,10 @@ function initializerMap(model: onnx.ModelProto): Map<string, onnx.ITensorProto> 
 function finish(model: onnx.ModelProto, g: GraphBuilder, nodes: onnx.INodeProto[], drop: Set<string>): Uint8Array {
   const graph = model.graph!;
   graph.node = nodes as onnx.NodeProto[];
-  graph.initializer = [...(graph.initializer ?? []).filter((t) => !drop.has(t.name ?? "")), ...g.initializers] as onnx.TensorProto[];
+  graph.initializer = [
+    ...(graph.initializer ?? []).filter((t) => !drop.has(t.name ?? "")),
+    ...g.initializers,
+  ] as onnx.TensorProto[];
   graph.input = (graph.input ?? []).filter((i) => !drop.has(i.name ?? "")) as onnx.ValueInfoProto[];
   return encodeModel(model);
 }
@@ -64,13 +71,23 @@ function finish(model: onnx.ModelProto, g: GraphBuilder, nodes: onnx.INodeProto[
 export function quantizeDynamic(bytes: Uint8Array, file = "<bytes>"): { bytes: Uint8Array; report: QuantizeReport } {
   const model = decodeOnnx(bytes, file);
   const opset = toNumber(model.opsetImport.find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx")?.version);
-  if (opset < 11) throw new DataFormatError(file, `dynamic quantisation needs ONNX opset ≥ 11 (DynamicQuantizeLinear), the model has ${opset}`);
+  if (opset < 11)
+    throw new DataFormatError(
+      file,
+      `dynamic quantisation needs ONNX opset ≥ 11 (DynamicQuantizeLinear), the model has ${opset}`,
+    );
   const inits = initializerMap(model);
   const g = new GraphBuilder();
   const nodes: onnx.INodeProto[] = [];
   const drop = new Set<string>();
   const quantizedInputs = new Map<string, [string, string, string]>();
-  const report: QuantizeReport = { mode: "dynamic", quantized: [], skipped: [], sizeBefore: bytes.byteLength, sizeAfter: 0 };
+  const report: QuantizeReport = {
+    mode: "dynamic",
+    quantized: [],
+    skipped: [],
+    sizeBefore: bytes.byteLength,
+    sizeAfter: 0,
+  };
   for (const node of model.graph!.node ?? []) {
     const op = node.opType ?? "";
     const name = node.name || `${op}:${node.output?.[0]}`;
@@ -84,7 +101,17 @@ export function quantizeDynamic(bytes: Uint8Array, file = "<bytes>"): { bytes: U
     const transB = toNumber(attr(node, "transB")?.i);
     const alpha = attr(node, "alpha")?.f ?? 1;
     const beta = attr(node, "beta")?.f ?? 1;
-    const why = !w ? "weight is not an initializer" : w.dataType !== DataType.FLOAT ? "weight is not float32" : (w.dims ?? []).length !== 2 ? "weight is not a matrix" : transA ? "transA is set" : alpha !== 1 || beta !== 1 ? "alpha/beta ≠ 1" : null;
+    const why = !w
+      ? "weight is not an initializer"
+      : w.dataType !== DataType.FLOAT
+        ? "weight is not float32"
+        : (w.dims ?? []).length !== 2
+          ? "weight is not a matrix"
+          : transA
+            ? "transA is set"
+            : alpha !== 1 || beta !== 1
+              ? "alpha/beta ≠ 1"
+              : null;
     if (why) {
       report.skipped.push({ node: name, reason: why });
       nodes.push(node);
@@ -115,7 +142,13 @@ export function quantizeDynamic(bytes: Uint8Array, file = "<bytes>"): { bytes: U
     const int = g.fresh(`${y}_int32`);
     nodes.push({ opType: "MatMulInteger", input: [qa[0], wq, qa[2], wzp], output: [int], name: g.fresh("n_mmi") });
     const f = g.fresh(`${y}_f`);
-    nodes.push({ opType: "Cast", input: [int], output: [f], attribute: [attribute("to", DataType.FLOAT)], name: g.fresh("n_cast") });
+    nodes.push({
+      opType: "Cast",
+      input: [int],
+      output: [f],
+      attribute: [attribute("to", DataType.FLOAT)],
+      name: g.fresh("n_cast"),
+    });
     const s1 = g.fresh(`${y}_s`);
     nodes.push({ opType: "Mul", input: [f, qa[1]], output: [s1], name: g.fresh("n_mul") });
     if (op === "Gemm" && c) {
@@ -145,13 +178,22 @@ export function uint8Params(min: number, max: number): { scale: number; zeroPoin
  * (the file) leads the message.
  */
 export function checkCalibration(calibration: readonly { data: Float32Array; shape: number[] }[], name: string): void {
-  if (calibration.length === 0) throw new DataFormatError(name, "no calibration batches: static quantisation needs representative inputs");
+  if (calibration.length === 0)
+    throw new DataFormatError(name, "no calibration batches: static quantisation needs representative inputs");
   calibration.forEach((batch, b) => {
     const rows = batch.shape[0] ?? 0;
-    if (rows === 0 || batch.data.length === 0) throw new DataFormatError(name, `${calibration.length > 1 ? `batch ${b}: ` : ""}0 rows: static quantisation needs at least one calibration row`);
+    if (rows === 0 || batch.data.length === 0)
+      throw new DataFormatError(
+        name,
+        `${calibration.length > 1 ? `batch ${b}: ` : ""}0 rows: static quantisation needs at least one calibration row`,
+      );
     const perRow = batch.data.length / rows;
     for (let i = 0; i < batch.data.length; i++) {
-      if (!Number.isFinite(batch.data[i])) throw new DataFormatError(name, `${calibration.length > 1 ? `batch ${b}, ` : ""}row ${Math.floor(i / perRow)}, value ${i % perRow} is ${batch.data[i]}: calibration inputs must be finite`);
+      if (!Number.isFinite(batch.data[i]))
+        throw new DataFormatError(
+          name,
+          `${calibration.length > 1 ? `batch ${b}, ` : ""}row ${Math.floor(i / perRow)}, value ${i % perRow} is ${batch.data[i]}: calibration inputs must be finite`,
+        );
     }
   });
 }
@@ -161,13 +203,21 @@ export function checkCalibration(calibration: readonly { data: Float32Array; sha
  * the float model to measure activation ranges; they should be preprocessed the way inference
  * inputs are (the caller applies the metadata's z-scoring, as {@link DeployedModel} does).
  */
-export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Float32Array; shape: number[] }[], file = "<bytes>"): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
+export async function quantizeStatic(
+  bytes: Uint8Array,
+  calibration: { data: Float32Array; shape: number[] }[],
+  file = "<bytes>",
+): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
   checkCalibration(calibration, "calibration data");
   const model = decodeOnnx(bytes, file);
   // Per-channel DequantizeLinear (the axis attribute) needs opset 13; raising a model's opset would
   // silently change other operators (Squeeze, Split, … changed signature at 13), so refuse instead.
   const opset = toNumber(model.opsetImport.find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx")?.version);
-  if (opset < 13) throw new DataFormatError(file, `static QDQ quantisation needs ONNX opset ≥ 13, the model has ${opset}: re-export it with opset_version=13 (dynamic quantisation works at opset ≥ 11)`);
+  if (opset < 13)
+    throw new DataFormatError(
+      file,
+      `static QDQ quantisation needs ONNX opset ≥ 13, the model has ${opset}: re-export it with opset_version=13 (dynamic quantisation works at opset ≥ 11)`,
+    );
   const inits = initializerMap(model);
   const targets = (model.graph!.node ?? []).filter((n) => ["Conv", "MatMul", "Gemm"].includes(n.opType ?? ""));
   const activations = [...new Set(targets.map((n) => n.input![0]).filter((a) => !inits.has(a)))];
@@ -179,7 +229,10 @@ export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Flo
   const session = await ort.InferenceSession.create(encodeModel(probe), { graphOptimizationLevel: "disabled" });
   const ranges = new Map<string, [number, number]>(activations.map((a) => [a, [Infinity, -Infinity]]));
   for (const batch of calibration) {
-    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", batch.data, batch.shape) }, activations);
+    const result = await session.run(
+      { [session.inputNames[0]]: new ort.Tensor("float32", batch.data, batch.shape) },
+      activations,
+    );
     for (const a of activations) {
       const r = ranges.get(a)!;
       for (const v of result[a].data as Float32Array) {
@@ -190,13 +243,23 @@ export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Flo
   }
   await session.release();
   for (const [a, [min, max]] of ranges) {
-    if (!Number.isFinite(min) || !Number.isFinite(max)) throw new DataFormatError(file, `activation ${a} reached ${Number.isFinite(min) ? max : min} on the calibration data: no INT8 range can represent it`);
+    if (!Number.isFinite(min) || !Number.isFinite(max))
+      throw new DataFormatError(
+        file,
+        `activation ${a} reached ${Number.isFinite(min) ? max : min} on the calibration data: no INT8 range can represent it`,
+      );
   }
 
   const g = new GraphBuilder();
   const nodes: onnx.INodeProto[] = [];
   const drop = new Set<string>();
-  const report: QuantizeReport = { mode: "static", quantized: [], skipped: [], sizeBefore: bytes.byteLength, sizeAfter: 0 };
+  const report: QuantizeReport = {
+    mode: "static",
+    quantized: [],
+    skipped: [],
+    sizeBefore: bytes.byteLength,
+    sizeAfter: 0,
+  };
   const dequantized = new Map<string, string>();
   const qdq = (a: string): string => {
     let name = dequantized.get(a);
@@ -223,7 +286,10 @@ export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Flo
     const w = inits.get(b);
     const transB = toNumber(attr(node, "transB")?.i);
     if (!w || w.dataType !== DataType.FLOAT || !ranges.has(a)) {
-      report.skipped.push({ node: label, reason: !w ? "weight is not an initializer" : !ranges.has(a) ? "input is a constant" : "weight is not float32" });
+      report.skipped.push({
+        node: label,
+        reason: !w ? "weight is not an initializer" : !ranges.has(a) ? "input is a constant" : "weight is not float32",
+      });
       nodes.push(node);
       continue;
     }
@@ -235,7 +301,13 @@ export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Flo
     const ws = g.constant(`${b}_scale`, [dims[axis]], scales);
     const wzp = g.constant(`${b}_zp`, [dims[axis]], new Int8Array(dims[axis]));
     const wdq = g.fresh(`${b}_dq`);
-    nodes.push({ opType: "DequantizeLinear", input: [wq, ws, wzp], output: [wdq], attribute: [attribute("axis", axis)], name: g.fresh("n_wdq") });
+    nodes.push({
+      opType: "DequantizeLinear",
+      input: [wq, ws, wzp],
+      output: [wdq],
+      attribute: [attribute("axis", axis)],
+      name: g.fresh("n_wdq"),
+    });
     nodes.push({ ...node, input: [qdq(a), wdq, ...rest] });
     drop.add(b);
     report.quantized.push(label);
@@ -244,4 +316,3 @@ export async function quantizeStatic(bytes: Uint8Array, calibration: { data: Flo
   report.sizeAfter = out.byteLength;
   return { bytes: out, report };
 }
-

@@ -17,7 +17,13 @@ export function reinitializeWeights(model: onnx.IModelProto, seed = 0): onnx.IMo
     if (t.dataType !== DataType.FLOAT || dims.length < 2) return t;
     const values = floatsOf(t);
     if (values.some((v) => v !== 0)) return t;
-    const std = Math.sqrt(2 / Math.max(1, dims.slice(1).reduce((a, b) => a * b, 1)));
+    const std = Math.sqrt(
+      2 /
+        Math.max(
+          1,
+          dims.slice(1).reduce((a, b) => a * b, 1),
+        ),
+    );
     const data = new Float32Array(values.length);
     for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
     return { ...t, rawData: new Uint8Array(data.buffer), floatData: [] };

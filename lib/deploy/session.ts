@@ -29,7 +29,10 @@ export interface DeployOptions {
 
 /** onnxruntime session options for a deployment. */
 export function sessionOptions(options: DeployOptions = {}): ort.InferenceSession.SessionOptions {
-  return { ...onnxThreadOptions(options.threads ?? threadConfig()), graphOptimizationLevel: options.graphOptimizationLevel ?? "all" };
+  return {
+    ...onnxThreadOptions(options.threads ?? threadConfig()),
+    graphOptimizationLevel: options.graphOptimizationLevel ?? "all",
+  };
 }
 
 /** A model's output for one call. */
@@ -98,26 +101,41 @@ export class DeployedModel {
           : shape.some((d, i) => typeof want.shape[i] === "number" && want.shape[i] !== d)
             ? "shape"
             : null;
-    if (problem) throw new DataFormatError(this.source, `input "${want.name}": expected ${describeShape(want.shape)} ${want.type}, got ${describeShape(shape)} ${dtype}`);
+    if (problem)
+      throw new DataFormatError(
+        this.source,
+        `input "${want.name}": expected ${describeShape(want.shape)} ${want.type}, got ${describeShape(shape)} ${dtype}`,
+      );
   }
 
   /** Runs one input tensor (row-major), applying the metadata's preprocessing. */
   async run(data: Float32Array, shape: number[]): Promise<RunResult> {
     this.checkInput("float32", shape);
-    if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new DataFormatError(this.source, `input has ${data.length} values, shape ${describeShape(shape)} needs ${shape.reduce((a, b) => a * b, 1)}`);
+    if (data.length !== shape.reduce((a, b) => a * b, 1))
+      throw new DataFormatError(
+        this.source,
+        `input has ${data.length} values, shape ${describeShape(shape)} needs ${shape.reduce((a, b) => a * b, 1)}`,
+      );
     const prepared = this.applyZScore ? applyPreprocessing(this.preprocessing, data) : data;
     const feeds = { [this.input.name]: new ort.Tensor("float32", prepared, shape) };
     const results = await this.session.run(feeds);
     const outputs: RunResult["outputs"] = {};
     for (const [name, t] of Object.entries(results)) {
-      outputs[name] = { data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>), shape: t.dims.map(Number) };
+      outputs[name] = {
+        data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>),
+        shape: t.dims.map(Number),
+      };
     }
     const first = outputs[this.info.outputs[0].name] ?? Object.values(outputs)[0];
     return { outputs, data: first.data, shape: first.shape };
   }
 
   /** Runs many rows in batches of `batch` (the first dimension is split); outputs are concatenated. */
-  async runBatched(data: Float32Array, shape: number[], batch: number): Promise<{ data: Float32Array; shape: number[] }> {
+  async runBatched(
+    data: Float32Array,
+    shape: number[],
+    batch: number,
+  ): Promise<{ data: Float32Array; shape: number[] }> {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer, got ${batch}`);
     const rows = shape[0];
     const per = shape.slice(1).reduce((a, b) => a * b, 1);
@@ -143,11 +161,18 @@ export class DeployedModel {
   concreteShape(batch: number): number[] {
     return this.input.shape.map((d, i) => {
       if (i === 0) {
-        if (typeof d === "number" && d > 0 && d !== batch) throw new DataFormatError(this.source, `input "${this.input.name}" has a fixed batch of ${d}; batch ${batch} requested`);
+        if (typeof d === "number" && d > 0 && d !== batch)
+          throw new DataFormatError(
+            this.source,
+            `input "${this.input.name}" has a fixed batch of ${d}; batch ${batch} requested`,
+          );
         return batch;
       }
       if (typeof d === "number" && d > 0) return d;
-      throw new DataFormatError(this.source, `input "${this.input.name}" has a symbolic dimension ${i} (${d}); give a concrete input`);
+      throw new DataFormatError(
+        this.source,
+        `input "${this.input.name}" has a symbolic dimension ${i} (${d}); give a concrete input`,
+      );
     });
   }
 

@@ -68,7 +68,11 @@ function timeCalls(n: number, call: () => void): number[] {
 }
 
 /** Trains and measures every spec on `data` (train/val = train/test split, standardised). */
-export async function compareTabularModels(data: TrainData, specs: ComparisonSpec[], options: { seed?: number; latencyIterations?: number; onModel?: (label: string) => void } = {}): Promise<Comparison> {
+export async function compareTabularModels(
+  data: TrainData,
+  specs: ComparisonSpec[],
+  options: { seed?: number; latencyIterations?: number; onModel?: (label: string) => void } = {},
+): Promise<Comparison> {
   const seed = options.seed ?? 0;
   const iterations = options.latencyIterations ?? 100;
   const d = data.train.sampleShape.reduce((a, b) => a * b, 1);
@@ -80,7 +84,13 @@ export async function compareTabularModels(data: TrainData, specs: ComparisonSpe
     const label = spec.label ?? spec.model;
     options.onModel?.(label);
     if (spec.model === "tabnet" || spec.model === "xgboost") {
-      const run = await trainTabularBaseline(spec.model, data, { epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, seed, outDir: null });
+      const run = await trainTabularBaseline(spec.model, data, {
+        epochs: spec.epochs,
+        batchSize: spec.batchSize,
+        learningRate: spec.learningRate,
+        seed,
+        outDir: null,
+      });
       let latency: number[];
       let latencyOnnx: { p50Ms: number; p95Ms: number } | null = null;
       let sizeKB: number;
@@ -103,29 +113,62 @@ export async function compareTabularModels(data: TrainData, specs: ComparisonSpe
       const stats = latencyOnnx ?? latencyStats(latency);
       reports[label] = run.result.report;
       rows.push({
-        model: spec.model, label, parameters: spec.model === "tabnet" ? run.parameters : 0, sizeKB, epochs: run.result.history.length,
-        secondsPerEpoch: run.result.secondsPerEpoch, trainFlowsPerSec: run.result.samplesPerSec,
-        accuracy: run.result.report.accuracy, macroF1: run.result.report.macro.f1, weightedF1: run.result.report.weighted.f1,
-        latencyP50Ms: stats.p50Ms, latencyP95Ms: stats.p95Ms, latencyVia: spec.model === "tabnet" ? "onnxruntime" : "libxgboost", peakRssMB: run.result.peakRssMB,
+        model: spec.model,
+        label,
+        parameters: spec.model === "tabnet" ? run.parameters : 0,
+        sizeKB,
+        epochs: run.result.history.length,
+        secondsPerEpoch: run.result.secondsPerEpoch,
+        trainFlowsPerSec: run.result.samplesPerSec,
+        accuracy: run.result.report.accuracy,
+        macroF1: run.result.report.macro.f1,
+        weightedF1: run.result.report.weighted.f1,
+        latencyP50Ms: stats.p50Ms,
+        latencyP95Ms: stats.p95Ms,
+        latencyVia: spec.model === "tabnet" ? "onnxruntime" : "libxgboost",
+        peakRssMB: run.result.peakRssMB,
       });
       continue;
     }
-    const model = modelEntry(spec.model).build({ inputShape: data.train.sampleShape, classes: data.classNames.length, seed });
-    const result = await train(model, data, { epochs: spec.epochs, seed, progress: "none", ...(spec.batchSize ? { batchSize: spec.batchSize } : {}), ...(spec.learningRate ? { learningRate: spec.learningRate } : {}) });
+    const model = modelEntry(spec.model).build({
+      inputShape: data.train.sampleShape,
+      classes: data.classNames.length,
+      seed,
+    });
+    const result = await train(model, data, {
+      epochs: spec.epochs,
+      seed,
+      progress: "none",
+      ...(spec.batchSize ? { batchSize: spec.batchSize } : {}),
+      ...(spec.learningRate ? { learningRate: spec.learningRate } : {}),
+    });
     const bytes = exportToOnnx(model, { modelName: spec.model });
     const lat = await benchmarkLatency(bytes, { batch: 1, iterations, raw: false });
     reports[label] = result.report;
     rows.push({
-      model: spec.model, label, parameters: layersParameterCount(model), sizeKB: bytes.byteLength / 1024, epochs: result.history.length,
-      secondsPerEpoch: result.secondsPerEpoch, trainFlowsPerSec: result.samplesPerSec,
-      accuracy: result.report.accuracy, macroF1: result.report.macro.f1, weightedF1: result.report.weighted.f1,
-      latencyP50Ms: lat.p50Ms, latencyP95Ms: lat.p95Ms, latencyVia: "onnxruntime", peakRssMB: result.peakRssMB,
+      model: spec.model,
+      label,
+      parameters: layersParameterCount(model),
+      sizeKB: bytes.byteLength / 1024,
+      epochs: result.history.length,
+      secondsPerEpoch: result.secondsPerEpoch,
+      trainFlowsPerSec: result.samplesPerSec,
+      accuracy: result.report.accuracy,
+      macroF1: result.report.macro.f1,
+      weightedF1: result.report.weighted.f1,
+      latencyP50Ms: lat.p50Ms,
+      latencyP95Ms: lat.p95Ms,
+      latencyVia: "onnxruntime",
+      peakRssMB: result.peakRssMB,
     });
     model.dispose();
   }
   const labels = Object.keys(reports);
   const recall = data.classNames.map((className, c) => {
-    const row: { className: string; support: number; [label: string]: string | number } = { className, support: reports[labels[0]].perClass[c].support };
+    const row: { className: string; support: number; [label: string]: string | number } = {
+      className,
+      support: reports[labels[0]].perClass[c].support,
+    };
     for (const l of labels) row[l] = reports[l].perClass[c].recall;
     return row;
   });

@@ -26,7 +26,12 @@ export interface DebugRunConfig {
 }
 
 /** Defaults: 1 epoch, batch 16, projected to the full CICIDS2017 release. */
-export const defaultDebugRunConfig = Object.freeze({ epochs: 1, batchSize: 16, targetSamples: cicidsFullRows, seed: 0 });
+export const defaultDebugRunConfig = Object.freeze({
+  epochs: 1,
+  batchSize: 16,
+  targetSamples: cicidsFullRows,
+  seed: 0,
+});
 
 /** One model's row of the debug-run table. */
 export interface DebugRunRow {
@@ -47,22 +52,38 @@ export interface DebugRunRow {
 }
 
 /** Runs the debug protocol for every model in turn. */
-export async function piDebugRun(overrides: Partial<DebugRunConfig> & Pick<DebugRunConfig, "models" | "train" | "val" | "classNames">): Promise<DebugRunRow[]> {
+export async function piDebugRun(
+  overrides: Partial<DebugRunConfig> & Pick<DebugRunConfig, "models" | "train" | "val" | "classNames">,
+): Promise<DebugRunRow[]> {
   const config: DebugRunConfig = { ...defaultDebugRunConfig, ...overrides };
   const rows: DebugRunRow[] = [];
   for (const name of config.models) {
     const entry = modelEntry(name);
     const { backend, reason } = await trainingBackend(entry.trainingKernels);
     await useBackend(backend);
-    const model = entry.build({ inputShape: config.train.sampleShape, classes: config.classNames.length, seed: config.seed });
+    const model = entry.build({
+      inputShape: config.train.sampleShape,
+      classes: config.classNames.length,
+      seed: config.seed,
+    });
     const probe = Math.min(8, config.train.y.length);
     const size = config.train.sampleShape.reduce((a, b) => a * b, 1);
-    const out = tf.tidy(() => model.predict(tf.tensor(config.train.x.subarray(0, probe * size), [probe, ...config.train.sampleShape])) as tf.Tensor);
+    const out = tf.tidy(
+      () =>
+        model.predict(
+          tf.tensor(config.train.x.subarray(0, probe * size), [probe, ...config.train.sampleShape]),
+        ) as tf.Tensor,
+    );
     const values = out.dataSync();
-    const forwardOk = out.shape[0] === probe && out.shape[1] === config.classNames.length && values.every((v) => Number.isFinite(v));
+    const forwardOk =
+      out.shape[0] === probe && out.shape[1] === config.classNames.length && values.every((v) => Number.isFinite(v));
     const outputShape = `[${out.shape.join(", ")}]`;
     out.dispose();
-    const result = await train(model, { train: config.train, val: config.val, classNames: config.classNames }, { epochs: config.epochs, batchSize: config.batchSize, seed: config.seed, progress: "auto" });
+    const result = await train(
+      model,
+      { train: config.train, val: config.val, classNames: config.classNames },
+      { epochs: config.epochs, batchSize: config.batchSize, seed: config.seed, progress: "auto" },
+    );
     rows.push({
       model: name,
       parameters: parameterCount(model),
@@ -83,7 +104,13 @@ export async function piDebugRun(overrides: Partial<DebugRunConfig> & Pick<Debug
 }
 
 /** The seed's projection table ("Pi 5 Training Feasibility Notes"), for side-by-side display. */
-export const seedEpochEstimates: readonly { model: string; params: string; dataset: string; estimate: string; platform: string }[] = [
+export const seedEpochEstimates: readonly {
+  model: string;
+  params: string;
+  dataset: string;
+  estimate: string;
+  platform: string;
+}[] = [
   { model: "CNN+BiLSTM", params: "2-5M", dataset: "100 samples (debug)", estimate: "~30 sec", platform: "Pi 5" },
   { model: "CNN+BiLSTM", params: "2-5M", dataset: "2.8M flows (full)", estimate: "2-4 hours", platform: "Pi 5" },
   { model: "CNN+BiLSTM", params: "2-5M", dataset: "2.8M flows (full)", estimate: "~5-10 min", platform: "Colab T4" },

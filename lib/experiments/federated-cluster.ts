@@ -36,8 +36,19 @@ export interface FederatedClusterConfig {
 
 /** Defaults: 3 clients, 3 rounds, the MLP on Fashion-MNIST, FedAvg, IID, 1 Gbit/s links. */
 export const defaultFederatedClusterConfig: Readonly<FederatedClusterConfig> = Object.freeze({
-  clients: 3, rounds: 3, model: "mlp", dataset: "fashion-mnist", strategy: "fedavg", partition: "iid", localEpochs: 1, batchSize: 32, learningRate: 0.05,
-  subset: 3000, seed: 0, bandwidthMbps: 1000, outDir: null,
+  clients: 3,
+  rounds: 3,
+  model: "mlp",
+  dataset: "fashion-mnist",
+  strategy: "fedavg",
+  partition: "iid",
+  localEpochs: 1,
+  batchSize: 32,
+  learningRate: 0.05,
+  subset: 3000,
+  seed: 0,
+  bandwidthMbps: 1000,
+  outDir: null,
 });
 
 /** What a run returns: the server's `--json` and each client's. */
@@ -48,12 +59,18 @@ export interface FederatedClusterResult {
   bandwidthMbps: number | null;
   server: { address: string; rounds: ServerRound[]; parameters: number };
   /** Each client's JSON; null for a client that did not finish (killed, crashed). */
-  clients: ({ fits: { numExamples: number; trainSeconds: number; trainLoss: number }[]; trainSamples: number } | null)[];
+  clients: ({
+    fits: { numExamples: number; trainSeconds: number; trainLoss: number }[];
+    trainSamples: number;
+  } | null)[];
   /** Exit code per client. */
   clientCodes: (number | null)[];
 }
 
-function collect(child: ChildProcess, onLine?: (line: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function collect(
+  child: ChildProcess,
+  onLine?: (line: string) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   let partial = "";
@@ -69,11 +86,14 @@ function collect(child: ChildProcess, onLine?: (line: string) => void): Promise<
 }
 
 /** Runs the server and clients to completion. */
-export async function runFederatedCluster(overrides: Partial<FederatedClusterConfig> = {}): Promise<FederatedClusterResult> {
+export async function runFederatedCluster(
+  overrides: Partial<FederatedClusterConfig> = {},
+): Promise<FederatedClusterResult> {
   const cfg: FederatedClusterConfig = { ...defaultFederatedClusterConfig, ...overrides };
   const outDir = cfg.outDir ?? mkdtempSync(join(tmpdir(), "edgelab-fl-cluster-"));
   const why = cfg.bandwidthMbps === null ? "no link speed asked for" : emulationUnavailable();
-  const cluster: EmulatedCluster | null = why === null && cfg.bandwidthMbps !== null ? createEmulatedCluster(cfg.clients + 1, cfg.bandwidthMbps) : null;
+  const cluster: EmulatedCluster | null =
+    why === null && cfg.bandwidthMbps !== null ? createEmulatedCluster(cfg.clients + 1, cfg.bandwidthMbps) : null;
   const cli = join(projectRoot(), "build", "lib", "cli", "main.js");
   const host = (i: number): string[] => (cluster ? cluster.hostCommand(i) : []);
   const serverHost = cluster ? cluster.hosts[0].address : "127.0.0.1";
@@ -87,10 +107,37 @@ export async function runFederatedCluster(overrides: Partial<FederatedClusterCon
   const clients: ChildProcess[] = [];
   try {
     const server = launch(0, [
-      "fl", "serve", "--address", address, "--rounds", String(cfg.rounds), "--min-clients", String(cfg.clients), "--strategy", cfg.strategy,
-      "--model", cfg.model, "--dataset", cfg.dataset, "--subset", "100",
-      "--local-epochs", String(cfg.localEpochs), "--batch", String(cfg.batchSize), "--lr", String(cfg.learningRate), "--seed", String(cfg.seed),
-      "--out", join(outDir, "server"), "--wait", "120", "--round-timeout", "600", "--json",
+      "fl",
+      "serve",
+      "--address",
+      address,
+      "--rounds",
+      String(cfg.rounds),
+      "--min-clients",
+      String(cfg.clients),
+      "--strategy",
+      cfg.strategy,
+      "--model",
+      cfg.model,
+      "--dataset",
+      cfg.dataset,
+      "--subset",
+      "100",
+      "--local-epochs",
+      String(cfg.localEpochs),
+      "--batch",
+      String(cfg.batchSize),
+      "--lr",
+      String(cfg.learningRate),
+      "--seed",
+      String(cfg.seed),
+      "--out",
+      join(outDir, "server"),
+      "--wait",
+      "120",
+      "--round-timeout",
+      "600",
+      "--json",
     ]);
     const serverDone = collect(server, (line) => {
       const m = /round (\d+): fit sent/.exec(line);
@@ -99,21 +146,45 @@ export async function runFederatedCluster(overrides: Partial<FederatedClusterCon
     for (let c = 0; c < cfg.clients; c++) {
       clients.push(
         launch(c + 1, [
-          "fl", "client", "--server", address, "--model", cfg.model, "--dataset", cfg.dataset, "--partition", cfg.partition, "--client-id", String(c),
-          "--num-clients", String(cfg.clients), "--seed", String(cfg.seed), ...(cfg.subset === null ? [] : ["--subset", String(cfg.subset)]),
-          "--out", join(outDir, `client-${c}`), "--connect-timeout", "120", "--json",
+          "fl",
+          "client",
+          "--server",
+          address,
+          "--model",
+          cfg.model,
+          "--dataset",
+          cfg.dataset,
+          "--partition",
+          cfg.partition,
+          "--client-id",
+          String(c),
+          "--num-clients",
+          String(cfg.clients),
+          "--seed",
+          String(cfg.seed),
+          ...(cfg.subset === null ? [] : ["--subset", String(cfg.subset)]),
+          "--out",
+          join(outDir, `client-${c}`),
+          "--connect-timeout",
+          "120",
+          "--json",
         ]),
       );
     }
     const clientRuns = await Promise.all(clients.map((c) => collect(c)));
     const serverRun = await serverDone;
-    if (serverRun.code !== 0) throw new Error(`fl serve exited ${serverRun.code}: ${serverRun.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    if (serverRun.code !== 0)
+      throw new Error(
+        `fl serve exited ${serverRun.code}: ${serverRun.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      );
     return {
       links: cluster ? "emulated" : "loopback",
       why,
       bandwidthMbps: cluster ? cfg.bandwidthMbps : null,
       server: JSON.parse(serverRun.stdout) as FederatedClusterResult["server"],
-      clients: clientRuns.map((r) => (r.code === 0 ? (JSON.parse(r.stdout) as NonNullable<FederatedClusterResult["clients"][number]>) : null)),
+      clients: clientRuns.map((r) =>
+        r.code === 0 ? (JSON.parse(r.stdout) as NonNullable<FederatedClusterResult["clients"][number]>) : null,
+      ),
       clientCodes: clientRuns.map((r) => r.code),
     };
   } finally {

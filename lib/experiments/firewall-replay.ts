@@ -21,15 +21,33 @@ export interface ServiceReplay {
 }
 
 /** Replays `flows` (their `count` first, cyclically) into a service running `model` over TCP or UDP. */
-export async function replayThroughService(options: { model: string; flows: TabularDataset; rate: number; count: number; transport?: "tcp" | "udp"; workDir: string; batchMax?: number }): Promise<ServiceReplay> {
+export async function replayThroughService(options: {
+  model: string;
+  flows: TabularDataset;
+  rate: number;
+  count: number;
+  transport?: "tcp" | "udp";
+  workDir: string;
+  batchMax?: number;
+}): Promise<ServiceReplay> {
   const alertsFile = join(options.workDir, "alerts.jsonl");
   rmSync(alertsFile, { force: true });
   const transport = options.transport ?? "tcp";
-  const service = new FirewallService({ model: options.model, [transport]: { host: "127.0.0.1", port: 0 }, alerts: alertsFile, batchMax: options.batchMax });
+  const service = new FirewallService({
+    model: options.model,
+    [transport]: { host: "127.0.0.1", port: 0 },
+    alerts: alertsFile,
+    batchMax: options.batchMax,
+  });
   const bound = await service.start();
   const at = bound[transport]!;
   const truth = new Map<number, string>();
-  const sent = await replayFlows(options.flows, { to: `${transport}://127.0.0.1:${at.port}`, rate: options.rate, count: options.count, onSent: (session, label) => truth.set(session, options.flows.classNames[label]) });
+  const sent = await replayFlows(options.flows, {
+    to: `${transport}://127.0.0.1:${at.port}`,
+    rate: options.rate,
+    count: options.count,
+    onSent: (session, label) => truth.set(session, options.flows.classNames[label]),
+  });
   // wait until what arrived is scored (UDP: what the kernel did not drop)
   const t0 = performance.now();
   const arrived = (): number => {
@@ -83,14 +101,29 @@ export function alertQuality(replay: Pick<ServiceReplay, "alerts" | "truth">, be
   }
   const alerts = detected + falseAlerts;
   return {
-    attacks, benign: replay.truth.size - attacks, detected, falseAlerts, rightClass,
-    precision: alerts > 0 ? detected / alerts : 0, recall: attacks > 0 ? detected / attacks : 0,
-    perClass: [...perClass].map(([className, c]) => ({ className, sessions: c.sessions, alerted: c.alerted, recall: c.sessions ? c.alerted / c.sessions : 0 })).sort((a, b) => b.sessions - a.sessions),
+    attacks,
+    benign: replay.truth.size - attacks,
+    detected,
+    falseAlerts,
+    rightClass,
+    precision: alerts > 0 ? detected / alerts : 0,
+    recall: attacks > 0 ? detected / attacks : 0,
+    perClass: [...perClass]
+      .map(([className, c]) => ({
+        className,
+        sessions: c.sessions,
+        alerted: c.alerted,
+        recall: c.sessions ? c.alerted / c.sessions : 0,
+      }))
+      .sort((a, b) => b.sessions - a.sessions),
   };
 }
 
 /** Alerts per time bucket (seconds since the first log was received) and predicted class. */
-export function alertsOverTime(alerts: readonly Alert[], bucketSeconds = 0.5): { classes: string[]; buckets: number[]; counts: Record<string, number[]> } {
+export function alertsOverTime(
+  alerts: readonly Alert[],
+  bucketSeconds = 0.5,
+): { classes: string[]; buckets: number[]; counts: Record<string, number[]> } {
   if (alerts.length === 0) return { classes: [], buckets: [], counts: {} };
   const times = alerts.map((a) => Date.parse(a.receivedAt));
   const t0 = Math.min(...times);

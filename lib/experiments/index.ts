@@ -13,10 +13,27 @@ export {
   type MeasuredSplit,
 } from "./layer-split";
 export { prepareStudy, type Study } from "./study-data";
-export { alertQuality, alertsOverTime, replayThroughService, type AlertQuality, type ServiceReplay } from "./firewall-replay";
-export { defaultFederatedClusterConfig, runFederatedCluster, type FederatedClusterConfig, type FederatedClusterResult } from "./federated-cluster";
+export {
+  alertQuality,
+  alertsOverTime,
+  replayThroughService,
+  type AlertQuality,
+  type ServiceReplay,
+} from "./firewall-replay";
+export {
+  defaultFederatedClusterConfig,
+  runFederatedCluster,
+  type FederatedClusterConfig,
+  type FederatedClusterResult,
+} from "./federated-cluster";
 export { runTraining, type RunSpec, type RunSummary } from "./run-training";
 export { compareTabularModels, type Comparison, type ComparisonRow, type ComparisonSpec } from "./compare";
-export { defaultDebugRunConfig, piDebugRun, seedEpochEstimates, type DebugRunConfig, type DebugRunRow } from "./debug-run";
+export {
+  defaultDebugRunConfig,
+  piDebugRun,
+  seedEpochEstimates,
+  type DebugRunConfig,
+  type DebugRunRow,
+} from "./debug-run";
 export { launchMpiTraining, mpiexecCommand, runUnderMpiexec, type MpiLaunch, type MpiLaunchResult } from "./launch";
 export { scaleSweep, type ScaleSweepConfig, type ScaleSweepRow } from "./sweep";

@@ -21,7 +21,9 @@ export interface MpiLaunch {
 
 /** The root summary plus the wall time of the whole launch (mpiexec start-up included). */
 export interface MpiLaunchResult {
-  summary: RunSummary & { history: { cpuPercent: number; meanStepSeconds: number; seconds: number; samplesPerSec: number }[] };
+  summary: RunSummary & {
+    history: { cpuPercent: number; meanStepSeconds: number; seconds: number; samplesPerSec: number }[];
+  };
   launchSeconds: number;
 }
 
@@ -31,7 +33,15 @@ export interface MpiLaunchResult {
  */
 export function mpiexecCommand(np: number, root: string, cliArgs: string[], machinefile?: string): string[] {
   const cli = join(root, "build", "lib", "cli", "main.js");
-  return ["mpiexec", "-n", String(np), ...(machinefile ? ["-machinefile", machinefile] : []), process.execPath, cli, ...cliArgs];
+  return [
+    "mpiexec",
+    "-n",
+    String(np),
+    ...(machinefile ? ["-machinefile", machinefile] : []),
+    process.execPath,
+    cli,
+    ...cliArgs,
+  ];
 }
 
 /** Runs `edgelab ARGS` under mpiexec with this terminal attached; resolves with its exit code. */
@@ -46,9 +56,18 @@ export function runUnderMpiexec(np: number, root: string, cliArgs: string[], mac
 
 /** Runs one job; throws with mpiexec's last lines when it fails. */
 export function launchMpiTraining(job: MpiLaunch): MpiLaunchResult {
-  const [cmd, ...args] = mpiexecCommand(job.np, job.root, ["train", "--distributed", ...job.trainArgs, "--json"], job.machinefile);
+  const [cmd, ...args] = mpiexecCommand(
+    job.np,
+    job.root,
+    ["train", "--distributed", ...job.trainArgs, "--json"],
+    job.machinefile,
+  );
   const t0 = performance.now();
-  const run = spawnSync(cmd, args, { encoding: "utf8", timeout: (job.timeoutSeconds ?? 1800) * 1000, maxBuffer: 64 << 20 });
+  const run = spawnSync(cmd, args, {
+    encoding: "utf8",
+    timeout: (job.timeoutSeconds ?? 1800) * 1000,
+    maxBuffer: 64 << 20,
+  });
   const launchSeconds = (performance.now() - t0) / 1000;
   if (run.error) throw new Error(`cannot run mpiexec: ${run.error.message} (npm run setup installs MPICH)`);
   if (run.status !== 0) throw new Error(describeMpiFailure(job.np, run.status, `${run.stdout}\n${run.stderr}`));

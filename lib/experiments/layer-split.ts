@@ -24,7 +24,13 @@ import { Rng } from "../random/rng";
 import { projectRoot } from "../runtime/paths";
 
 /** Seed 002's models, as torchvision names. */
-export const seed002Models = ["mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x0_5", "efficientnet_b0"] as const;
+export const seed002Models = [
+  "mobilenet_v2",
+  "mobilenet_v3_small",
+  "squeezenet1_1",
+  "shufflenet_v2_x0_5",
+  "efficientnet_b0",
+] as const;
 
 /**
  * The ONNX file of a seed-002 model: `$EDGELAB_VISION_ONNX/NAME.onnx` when set (your own export,
@@ -38,7 +44,12 @@ export function seedModelFile(name: string): string {
 }
 
 /** Profiles a model file, re-initialising zeroed weights (a no-op for real weights). */
-export async function profileSeedModel(file: string, batch: number, threads: number, repeats = 5): Promise<ModelProfile> {
+export async function profileSeedModel(
+  file: string,
+  batch: number,
+  threads: number,
+  repeats = 5,
+): Promise<ModelProfile> {
   const model = reinitializeWeights(readOnnx(file).model, 0);
   return profileModel({ model, file }, { batch, repeats, threads: { intraOp: threads, interOp: 1 } });
 }
@@ -61,7 +72,11 @@ export function cutRows(profile: ModelProfile, link: LinkModel = gigabitEthernet
 }
 
 /** The three partitioners' plans for each stage count, as table rows. */
-export function partitionerRows(profile: ModelProfile, stageCounts: number[], link: LinkModel = gigabitEthernet): { plans: Plan[]; rows: Record<string, number | string>[] } {
+export function partitionerRows(
+  profile: ModelProfile,
+  stageCounts: number[],
+  link: LinkModel = gigabitEthernet,
+): { plans: Plan[]; rows: Record<string, number | string>[] } {
   const plans: Plan[] = [];
   const rows: Record<string, number | string>[] = [];
   for (const stages of stageCounts) {
@@ -74,7 +89,7 @@ export function partitionerRows(profile: ModelProfile, stageCounts: number[], li
         partitioner,
         layersPerStage: plan.stages.map((s) => s.layers).join(" / "),
         bottleneckMs: plan.bottleneckMs,
-        predictedImagesPerSec: (plan.predictedBatchesPerSec * profile.batch),
+        predictedImagesPerSec: plan.predictedBatchesPerSec * profile.batch,
         endToEndMs: plan.endToEndMs,
         note: plan.notes.join("; "),
       });
@@ -121,7 +136,10 @@ export async function measureSplit(
     emulateLinksMbps?: number;
   },
 ): Promise<MeasuredSplit> {
-  const emulated = options.emulateLinksMbps && options.stages > 1 ? createEmulatedCluster(options.stages, options.emulateLinksMbps) : undefined;
+  const emulated =
+    options.emulateLinksMbps && options.stages > 1
+      ? createEmulatedCluster(options.stages, options.emulateLinksMbps)
+      : undefined;
   try {
     return await measure(profile, options, emulated);
   } finally {
@@ -129,8 +147,14 @@ export async function measureSplit(
   }
 }
 
-async function measure(profile: ModelProfile, options: Parameters<typeof measureSplit>[1], emulatedCluster?: EmulatedCluster): Promise<MeasuredSplit> {
-  const link = options.link ?? (options.emulateLinksMbps ? { bandwidthMbps: options.emulateLinksMbps, latencyMs: 0.02 } : gigabitEthernet);
+async function measure(
+  profile: ModelProfile,
+  options: Parameters<typeof measureSplit>[1],
+  emulatedCluster?: EmulatedCluster,
+): Promise<MeasuredSplit> {
+  const link =
+    options.link ??
+    (options.emulateLinksMbps ? { bandwidthMbps: options.emulateLinksMbps, latencyMs: 0.02 } : gigabitEthernet);
   const plan = planProfile(profile, { stages: options.stages, partitioner: options.partitioner ?? "pipeedge", link });
   const result = await runPipeline({
     input: options.input,
@@ -154,7 +178,11 @@ async function measure(profile: ModelProfile, options: Parameters<typeof measure
     result,
     row: {
       stages: options.stages,
-      links: emulatedCluster ? `emulated ${emulatedCluster.bandwidthMbps} Mbit/s` : options.stages > 1 ? "shared memory" : "none",
+      links: emulatedCluster
+        ? `emulated ${emulatedCluster.bandwidthMbps} Mbit/s`
+        : options.stages > 1
+          ? "shared memory"
+          : "none",
       layersPerStage: result.devices.map((d) => d.layers).join(" / "),
       threadsPerStage: options.threads ?? defaultStageThreads(options.stages, false),
       predictedBottleneckMs: plan.bottleneckMs,
@@ -172,7 +200,10 @@ export function throughputSeries(result: PipelineResult, bucketMs = 250): { tSec
   const end = Math.max(...result.timeline.map((t) => t.doneAtMs));
   const counts = new Array<number>(Math.floor(end / bucketMs) + 1).fill(0);
   for (const t of result.timeline) counts[Math.floor(t.doneAtMs / bucketMs)]++;
-  return { tSeconds: counts.map((_, i) => ((i + 0.5) * bucketMs) / 1000), perSecond: counts.map((c) => (c * 1000) / bucketMs) };
+  return {
+    tSeconds: counts.map((_, i) => ((i + 0.5) * bucketMs) / 1000),
+    perSecond: counts.map((c) => (c * 1000) / bucketMs),
+  };
 }
 
 /**
@@ -181,7 +212,11 @@ export function throughputSeries(result: PipelineResult, bucketMs = 250): { tSec
  */
 export function startCpuHog(core: number, delayMs: number): { stop(): void; startsAt: number } | null {
   if (!existsSync("/usr/bin/taskset") || availableParallelism() <= core) return null;
-  const child: ChildProcess = spawn("sh", ["-c", `sleep ${delayMs / 1000}; exec taskset -c ${core} "${process.execPath}" -e 'for(;;){}'`], { stdio: "ignore", detached: true });
+  const child: ChildProcess = spawn(
+    "sh",
+    ["-c", `sleep ${delayMs / 1000}; exec taskset -c ${core} "${process.execPath}" -e 'for(;;){}'`],
+    { stdio: "ignore", detached: true },
+  );
   return {
     startsAt: Date.now() + delayMs,
     stop: () => {
@@ -199,7 +234,12 @@ export function startCpuHog(core: number, delayMs: number): { stop(): void; star
  * onnxruntime, on labelled images (graph optimisation "basic", where split outputs are
  * bit-identical to the whole model's).
  */
-export async function splitAccuracy(file: string, images: ImageDataset, stageCounts: number[], microbatches: number): Promise<Record<string, number | string | boolean>[]> {
+export async function splitAccuracy(
+  file: string,
+  images: ImageDataset,
+  stageCounts: number[],
+  microbatches: number,
+): Promise<Record<string, number | string | boolean>[]> {
   const n = images.labels.length;
   const input = join(tmpdir(), `edgelab-split-acc-${process.pid}.npy`);
   const labels = join(tmpdir(), `edgelab-split-labels-${process.pid}.npy`);
@@ -212,13 +252,29 @@ export async function splitAccuracy(file: string, images: ImageDataset, stageCou
   const predicted = argmaxRows(reference.data, reference.shape[1]);
   let correct = 0;
   for (let i = 0; i < n; i++) if (predicted[i] === images.labels[i]) correct++;
-  const rows: Record<string, number | string | boolean>[] = [{ stages: "whole model (run-onnx)", accuracy: correct / n, identicalToWhole: true }];
+  const rows: Record<string, number | string | boolean>[] = [
+    { stages: "whole model (run-onnx)", accuracy: correct / n, identicalToWhole: true },
+  ];
   const profile = await profileModel(file, { batch: rowsPerBatch, repeats: 0 });
   for (const stages of stageCounts) {
     const out = join(tmpdir(), `edgelab-split-acc-out-${process.pid}-${stages}.npy`);
-    const { result } = await measureSplit(profile, { stages, input, labels, out, microbatches, partitioner: "equal", optimization: "basic" });
+    const { result } = await measureSplit(profile, {
+      stages,
+      input,
+      labels,
+      out,
+      microbatches,
+      partitioner: "equal",
+      optimization: "basic",
+    });
     const got = readNpy(out).data as Float32Array;
-    rows.push({ stages, accuracy: result.devices[result.devices.length - 1].accuracy ?? Number.NaN, identicalToWhole: Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(reference.data.buffer, reference.data.byteOffset, reference.data.byteLength)) });
+    rows.push({
+      stages,
+      accuracy: result.devices[result.devices.length - 1].accuracy ?? Number.NaN,
+      identicalToWhole: Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(
+        Buffer.from(reference.data.buffer, reference.data.byteOffset, reference.data.byteLength),
+      ),
+    });
   }
   return rows;
 }

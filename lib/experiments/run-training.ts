@@ -85,7 +85,9 @@ export interface RunSummary {
  * Runs one training job; returns the summary and the engine's full result. The run folder is
  * locked for the run (by the root rank in a distributed run): a second writer fails at once.
  */
-export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
+export async function runTraining(
+  spec: RunSpec,
+): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
   const comm = spec.distributed ? worldCommunicator() : null;
   const unlock = (comm?.rank ?? 0) === 0 ? lockFolder(spec.outDir) : () => {};
   try {
@@ -95,19 +97,27 @@ export async function runTraining(spec: RunSpec): Promise<{ summary: RunSummary;
   }
 }
 
-async function trainRun(spec: RunSpec, comm: Communicator | null): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
+async function trainRun(
+  spec: RunSpec,
+  comm: Communicator | null,
+): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
   const baseline = isTabularBaseline(spec.model);
   const entry = baseline ? { input: "tabular" as const, trainingKernels: [] as string[] } : modelEntry(spec.model);
   if (baseline && spec.distributed) throw new Error(`${spec.model} does not train data-parallel over MPI`);
   const seed = spec.seed ?? 0;
   const checkpoints = join(spec.outDir, "checkpoints");
   if (spec.resume && !(spec.model === "xgboost" ? hasXGBoostCheckpoint(checkpoints) : hasCheckpoint(checkpoints))) {
-    throw new DataFormatError(spec.outDir, `no checkpoint to resume from (expected checkpoints/${spec.model === "xgboost" ? "xgboost" : "latest"}.json)`);
+    throw new DataFormatError(
+      spec.outDir,
+      `no checkpoint to resume from (expected checkpoints/${spec.model === "xgboost" ? "xgboost" : "latest"}.json)`,
+    );
   }
   configureThreads(spec.threads ? { intraOp: spec.threads } : {});
   const loaded = loadDataset(spec.dataset, { dataDir: spec.dataDir, seed, label: spec.label, features: spec.features });
-  if (entry.input === "image" && loaded.kind !== "image") throw new Error(`model ${spec.model} takes images; dataset ${loaded.name} is tabular`);
-  if (entry.input === "tabular" && loaded.kind !== "tabular") throw new Error(`model ${spec.model} takes flow features; dataset ${loaded.name} holds images`);
+  if (entry.input === "image" && loaded.kind !== "image")
+    throw new Error(`model ${spec.model} takes images; dataset ${loaded.name} is tabular`);
+  if (entry.input === "tabular" && loaded.kind !== "tabular")
+    throw new Error(`model ${spec.model} takes flow features; dataset ${loaded.name} holds images`);
 
   let standardizer: Standardizer | null = null;
   let trainSet: ImageDataset | TabularDataset = stratifiedSample(loaded.train, spec.subset, seed);
@@ -124,10 +134,25 @@ async function trainRun(spec: RunSpec, comm: Communicator | null): Promise<{ sum
   await useBackend(backend);
   const data = { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames };
   if (baseline) {
-    const run = await trainTabularBaseline(spec.model as "tabnet" | "xgboost", data, { epochs: spec.train?.epochs ?? 1, batchSize: spec.train?.batchSize, learningRate: spec.train?.learningRate, seed, outDir: spec.outDir, resume: spec.resume === true, ...(spec.rounds ? { xgboost: { rounds: spec.rounds } } : {}) });
+    const run = await trainTabularBaseline(spec.model as "tabnet" | "xgboost", data, {
+      epochs: spec.train?.epochs ?? 1,
+      batchSize: spec.train?.batchSize,
+      learningRate: spec.train?.learningRate,
+      seed,
+      outDir: spec.outDir,
+      resume: spec.resume === true,
+      ...(spec.rounds ? { xgboost: { rounds: spec.rounds } } : {}),
+    });
     run.model.dispose();
     const native = spec.model === "xgboost";
-    const summary = runSummary(spec, loaded, trainSet, testSet, run.result, { backend: native ? "cpu" : backend, backendNote: native ? "libxgboost (native, not tfjs)" : reason, parameters: run.parameters, rank: 0, world: 1, distributed: null });
+    const summary = runSummary(spec, loaded, trainSet, testSet, run.result, {
+      backend: native ? "cpu" : backend,
+      backendNote: native ? "libxgboost (native, not tfjs)" : reason,
+      parameters: run.parameters,
+      rank: 0,
+      world: 1,
+      distributed: null,
+    });
     writeJsonAtomic(join(spec.outDir, "summary.json"), summary);
     writeCsv(join(spec.outDir, "per-class.csv"), run.result.report.perClass);
     return { summary, result: run.result, standardizer };
@@ -139,13 +164,31 @@ async function trainRun(spec: RunSpec, comm: Communicator | null): Promise<{ sum
   let row: DataParallelRow | null = null;
   let result;
   if (comm && spec.distributed) {
-    const run = await trainDataParallel(model, data, { sync: spec.distributed.sync, batchSize: trainConfig.batchSize ?? 32, ranksPerNode: spec.distributed.ranksPerNode, train: trainConfig }, comm, { name: spec.model, config: shape });
+    const run = await trainDataParallel(
+      model,
+      data,
+      {
+        sync: spec.distributed.sync,
+        batchSize: trainConfig.batchSize ?? 32,
+        ranksPerNode: spec.distributed.ranksPerNode,
+        train: trainConfig,
+      },
+      comm,
+      { name: spec.model, config: shape },
+    );
     result = run.result;
     row = run.row;
   } else {
     result = await train(model, data, trainConfig, { name: spec.model, config: shape });
   }
-  const summary = runSummary(spec, loaded, trainSet, testSet, result, { backend, backendNote: reason, parameters: parameterCount(model), rank: comm?.rank ?? 0, world: comm?.size ?? 1, distributed: row });
+  const summary = runSummary(spec, loaded, trainSet, testSet, result, {
+    backend,
+    backendNote: reason,
+    parameters: parameterCount(model),
+    rank: comm?.rank ?? 0,
+    world: comm?.size ?? 1,
+    distributed: row,
+  });
   if (summary.rank === 0) {
     writeJsonAtomic(join(spec.outDir, "summary.json"), summary);
     writeCsv(join(spec.outDir, "per-class.csv"), result.report.perClass);

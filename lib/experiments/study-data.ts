@@ -24,13 +24,18 @@ export interface Study {
 }
 
 /** Loads `dataset` for `model`: `subset` training samples (all when absent), `testSamples` for evaluation. */
-export async function prepareStudy(model: string, dataset: string, options: { dataDir?: string; subset?: number; testSamples?: number; seed?: number } = {}): Promise<Study> {
+export async function prepareStudy(
+  model: string,
+  dataset: string,
+  options: { dataDir?: string; subset?: number; testSamples?: number; seed?: number } = {},
+): Promise<Study> {
   const seed = options.seed ?? 0;
   const entry = modelEntry(model);
   const loaded = loadDataset(dataset, { dataDir: options.dataDir, seed });
   let trainSet: ImageDataset | TabularDataset = stratifiedSample(loaded.train, options.subset, seed);
   let testSet: ImageDataset | TabularDataset = stratifiedSample(loaded.test, options.testSamples ?? 2000, seed + 1);
-  if (loaded.kind === "tabular") ({ train: trainSet, test: testSet } = standardizeSplit(trainSet as TabularDataset, testSet as TabularDataset));
+  if (loaded.kind === "tabular")
+    ({ train: trainSet, test: testSet } = standardizeSplit(trainSet as TabularDataset, testSet as TabularDataset));
   await useBackend((await trainingBackend(entry.trainingKernels)).backend);
   const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];
   const classes = trainSet.classNames.length;

@@ -33,12 +33,25 @@ export interface ScaleSweepRow extends Omit<DataParallelRow, "world"> {
 export function scaleSweep(config: ScaleSweepConfig): ScaleSweepRow[] {
   const runs = config.nps.map((np) => {
     config.onRun?.(np);
-    return launchMpiTraining({ np, root: config.root, machinefile: config.machinefile, timeoutSeconds: config.timeoutSeconds, trainArgs: [...config.trainArgs, "--out", `${config.outDir}/np${np}`] });
+    return launchMpiTraining({
+      np,
+      root: config.root,
+      machinefile: config.machinefile,
+      timeoutSeconds: config.timeoutSeconds,
+      trainArgs: [...config.trainArgs, "--out", `${config.outDir}/np${np}`],
+    });
   });
   const table = scalingTable(runs.map((r) => ({ np: r.summary.world, seconds: r.summary.distributed!.globalSeconds })));
   return runs.map((r) => {
     const { world, ...row } = r.summary.distributed!;
     const scaling = table.find((t) => t.np === world)!;
-    return { np: world, ...row, launchSeconds: r.launchSeconds, speedup: scaling.speedup, efficiency: scaling.efficiency, karpFlatt: scaling.karpFlatt };
+    return {
+      np: world,
+      ...row,
+      launchSeconds: r.launchSeconds,
+      speedup: scaling.speedup,
+      efficiency: scaling.efficiency,
+      karpFlatt: scaling.karpFlatt,
+    };
   });
 }

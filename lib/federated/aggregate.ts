@@ -7,7 +7,8 @@
 function checkShapes(buffers: readonly Float32Array[]): number {
   if (buffers.length === 0) throw new Error("nothing to aggregate: no client results");
   const n = buffers[0].length;
-  for (const b of buffers) if (b.length !== n) throw new Error(`parameter buffers differ in length (${b.length} vs ${n})`);
+  for (const b of buffers)
+    if (b.length !== n) throw new Error(`parameter buffers differ in length (${b.length} vs ${n})`);
   return n;
 }
 

@@ -5,7 +5,14 @@
  */
 export { coordinateMedian, trimmedMean, weightedMean } from "./aggregate";
 export { answerWith, runClient, type ClientApp } from "./client";
-export { decodeInstruction, decodeReply, encodeInstruction, encodeReply, joinMethod, ProtocolError } from "./join-codec";
+export {
+  decodeInstruction,
+  decodeReply,
+  encodeInstruction,
+  encodeReply,
+  joinMethod,
+  ProtocolError,
+} from "./join-codec";
 export { defaultJoinOptions, JoinClientTransport, JoinServerTransport, type JoinOptions } from "./join-transport";
 export { flatWeights, localEvaluate, localFit, setFlatWeights, weightShapes, type LocalTraining } from "./local";
 export { ModelClientApp, type ClientEvaluation, type ClientFit } from "./model-client";
@@ -26,12 +33,7 @@ export {
 export { defaultServerConfig, serveFederated, type ServerConfig, type ServerRound } from "./server";
 export { fromWire, numpyTensorType, splitTensors, toWire, wireBytes, type FlatParameters } from "./tensors";
 export { labelHistogram, parsePartition, partitionLabels, type PartitionSpec } from "./partition";
-export {
-  defaultFederatedSimulation,
-  simulateFederated,
-  type FederatedSimulation,
-  type RoundRow,
-} from "./simulate";
+export { defaultFederatedSimulation, simulateFederated, type FederatedSimulation, type RoundRow } from "./simulate";
 export {
   defaultSampling,
   FedAvg,

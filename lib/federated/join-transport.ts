@@ -5,8 +5,22 @@
  * decoded here, so a malformed one fails that request (naming the peer), never the process.
  */
 import * as grpc from "@grpc/grpc-js";
-import { decodeInstruction, decodeReply, encodeInstruction, encodeReply, joinMethod, ProtocolError } from "./join-codec";
-import { DisconnectReason, type ClientProxy, type ClientTransport, type Instruction, type Reply, type ServerTransport } from "./protocol";
+import {
+  decodeInstruction,
+  decodeReply,
+  encodeInstruction,
+  encodeReply,
+  joinMethod,
+  ProtocolError,
+} from "./join-codec";
+import {
+  DisconnectReason,
+  type ClientProxy,
+  type ClientTransport,
+  type Instruction,
+  type Reply,
+  type ServerTransport,
+} from "./protocol";
 
 /** Connection settings shared by server and client. */
 export interface JoinOptions {
@@ -18,10 +32,17 @@ export interface JoinOptions {
 }
 
 /** Flower's limits, plaintext. */
-export const defaultJoinOptions: Readonly<JoinOptions> = Object.freeze({ maxMessageBytes: 536_870_912, tls: null, rootCertificate: null });
+export const defaultJoinOptions: Readonly<JoinOptions> = Object.freeze({
+  maxMessageBytes: 536_870_912,
+  tls: null,
+  rootCertificate: null,
+});
 
 const bytes = (b: Buffer): Buffer => b;
-const channelOptions = (o: JoinOptions): grpc.ChannelOptions => ({ "grpc.max_send_message_length": o.maxMessageBytes, "grpc.max_receive_message_length": o.maxMessageBytes });
+const channelOptions = (o: JoinOptions): grpc.ChannelOptions => ({
+  "grpc.max_send_message_length": o.maxMessageBytes,
+  "grpc.max_receive_message_length": o.maxMessageBytes,
+});
 
 // A round sends one instruction object to many clients: encode it once.
 const encoded = new WeakMap<Instruction, Buffer>();
@@ -78,12 +99,15 @@ class JoinClientProxy implements ClientProxy {
     if (this.pending) return Promise.reject(new Error(`${this.id}: a request is already in flight`));
     return new Promise<Reply>((resolve, reject) => {
       const timer =
-        timeoutMs === null ? null : (
-          setTimeout(() => {
-            this.fail(new Error(`${this.id}: no reply within ${(timeoutMs / 1000).toFixed(1)} s`));
-            this.call.emit("error", { code: grpc.status.DEADLINE_EXCEEDED, details: `Timeout of ${timeoutMs / 1000}sec was exceeded.` });
-          }, timeoutMs)
-        );
+        timeoutMs === null
+          ? null
+          : setTimeout(() => {
+              this.fail(new Error(`${this.id}: no reply within ${(timeoutMs / 1000).toFixed(1)} s`));
+              this.call.emit("error", {
+                code: grpc.status.DEADLINE_EXCEEDED,
+                details: `Timeout of ${timeoutMs / 1000}sec was exceeded.`,
+              });
+            }, timeoutMs);
       this.pending = { resolve, reject, timer };
       this.call.write(encodeOnce(instruction));
     });
@@ -109,7 +133,17 @@ export class JoinServerTransport implements ServerTransport {
     const server = new grpc.Server(channelOptions(this.options));
     let count = 0;
     server.addService(
-      { Join: { path: joinMethod, requestStream: true, responseStream: true, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes } },
+      {
+        Join: {
+          path: joinMethod,
+          requestStream: true,
+          responseStream: true,
+          requestSerialize: bytes,
+          requestDeserialize: bytes,
+          responseSerialize: bytes,
+          responseDeserialize: bytes,
+        },
+      },
       {
         Join: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
           const proxy = new JoinClientProxy(`client ${++count} (${call.getPeer()})`, call);
@@ -130,7 +164,11 @@ export class JoinServerTransport implements ServerTransport {
       },
     );
     const credentials = this.options.tls
-      ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: this.options.tls.certificate, private_key: this.options.tls.privateKey }], false)
+      ? grpc.ServerCredentials.createSsl(
+          null,
+          [{ cert_chain: this.options.tls.certificate, private_key: this.options.tls.privateKey }],
+          false,
+        )
       : grpc.ServerCredentials.createInsecure();
     this.server = server;
     return new Promise((resolve, reject) =>
@@ -169,11 +207,17 @@ export class JoinClientTransport implements ClientTransport {
   ) {}
 
   async session(answer: (instruction: Instruction) => Promise<Reply>): Promise<number | null> {
-    const credentials = this.options.rootCertificate ? grpc.credentials.createSsl(this.options.rootCertificate) : grpc.credentials.createInsecure();
+    const credentials = this.options.rootCertificate
+      ? grpc.credentials.createSsl(this.options.rootCertificate)
+      : grpc.credentials.createInsecure();
     const client = new grpc.Client(this.address, credentials, channelOptions(this.options));
     try {
       await new Promise<void>((resolve, reject) =>
-        client.waitForReady(Date.now() + this.connectTimeoutMs, (err) => (err ? reject(new Error(`cannot reach a server at ${this.address} within ${this.connectTimeoutMs / 1000} s`)) : resolve())),
+        client.waitForReady(Date.now() + this.connectTimeoutMs, (err) =>
+          err
+            ? reject(new Error(`cannot reach a server at ${this.address} within ${this.connectTimeoutMs / 1000} s`))
+            : resolve(),
+        ),
       );
       const call = client.makeBidiStreamRequest<Buffer, Buffer>(joinMethod, bytes, bytes);
       return await new Promise<number | null>((resolve, reject) => {
@@ -193,7 +237,14 @@ export class JoinClientTransport implements ClientTransport {
             }
             if (instruction.kind === "reconnect") {
               done = true;
-              call.write(Buffer.from(encodeReply({ kind: "disconnect", reason: instruction.seconds === null ? DisconnectReason.Ack : DisconnectReason.Reconnect })));
+              call.write(
+                Buffer.from(
+                  encodeReply({
+                    kind: "disconnect",
+                    reason: instruction.seconds === null ? DisconnectReason.Ack : DisconnectReason.Reconnect,
+                  }),
+                ),
+              );
               call.end();
               return resolve(instruction.seconds);
             }

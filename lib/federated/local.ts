@@ -44,7 +44,10 @@ export function setFlatWeights(model: tfl.LayersModel, flat: Float32Array): void
 }
 
 /** FedProx: adds μ·(w − w_global) to each trainable variable's gradient. */
-function proximalHook(model: tfl.LayersModel, mu: number): { gradients(grads: tf.NamedTensorMap): tf.NamedTensorMap; dispose(): void } {
+function proximalHook(
+  model: tfl.LayersModel,
+  mu: number,
+): { gradients(grads: tf.NamedTensorMap): tf.NamedTensorMap; dispose(): void } {
   const anchors = new Map<string, tf.Tensor>();
   const variables = new Map<string, tf.Variable>();
   for (const w of model.trainableWeights) {
@@ -68,15 +71,31 @@ function proximalHook(model: tfl.LayersModel, mu: number): { gradients(grads: tf
 }
 
 /** Trains `model` from `global` on `local` and returns its new flat parameters and final training loss. */
-export async function localFit(model: tfl.LayersModel, global: Float32Array, local: ArrayData, classNames: string[], settings: LocalTraining): Promise<{ parameters: Float32Array; numExamples: number; loss: number }> {
+export async function localFit(
+  model: tfl.LayersModel,
+  global: Float32Array,
+  local: ArrayData,
+  classNames: string[],
+  settings: LocalTraining,
+): Promise<{ parameters: Float32Array; numExamples: number; loss: number }> {
   setFlatWeights(model, global);
   const hook = settings.proximalMu > 0 ? proximalHook(model, settings.proximalMu) : null;
   let loss = Number.NaN;
   try {
-    const run = await train(model, { train: local, val: selectSamples(local, [0]), classNames }, {
-      epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer, learningRate: settings.learningRate, seed: settings.seed,
-      outDir: null, progress: "none", ...(hook ? { sync: { gradients: hook.gradients } } : {}),
-    });
+    const run = await train(
+      model,
+      { train: local, val: selectSamples(local, [0]), classNames },
+      {
+        epochs: settings.epochs,
+        batchSize: settings.batchSize,
+        optimizer: settings.optimizer,
+        learningRate: settings.learningRate,
+        seed: settings.seed,
+        outDir: null,
+        progress: "none",
+        ...(hook ? { sync: { gradients: hook.gradients } } : {}),
+      },
+    );
     loss = run.history.at(-1)?.trainLoss ?? Number.NaN;
   } finally {
     hook?.dispose();
@@ -85,7 +104,12 @@ export async function localFit(model: tfl.LayersModel, global: Float32Array, loc
 }
 
 /** Loss and accuracy of `parameters` on `set`. */
-export function localEvaluate(model: tfl.LayersModel, parameters: Float32Array, set: ArrayData, classes: number): { loss: number; accuracy: number; numExamples: number } {
+export function localEvaluate(
+  model: tfl.LayersModel,
+  parameters: Float32Array,
+  set: ArrayData,
+  classes: number,
+): { loss: number; accuracy: number; numExamples: number } {
   setFlatWeights(model, parameters);
   const { loss, predictions } = evaluate(model, set, classes);
   let correct = 0;

@@ -27,7 +27,8 @@ export interface ClientEvaluation {
   numExamples: number;
 }
 
-const numberOr = (config: ScalarMap, key: string, fallback: number): number => (typeof config[key] === "number" ? (config[key] as number) : fallback);
+const numberOr = (config: ScalarMap, key: string, fallback: number): number =>
+  typeof config[key] === "number" ? (config[key] as number) : fallback;
 
 /** A {@link ClientApp} that trains `model` on `train` and evaluates on `test`. */
 export class ModelClientApp implements ClientApp {
@@ -49,7 +50,10 @@ export class ModelClientApp implements ClientApp {
     return { flat: flatWeights(this.model), shapes: this.shapes };
   }
 
-  async fit(parameters: FlatParameters, config: ScalarMap): Promise<{ parameters: FlatParameters; numExamples: number; metrics: ScalarMap }> {
+  async fit(
+    parameters: FlatParameters,
+    config: ScalarMap,
+  ): Promise<{ parameters: FlatParameters; numExamples: number; metrics: ScalarMap }> {
     const t0 = performance.now();
     const fitIndex = this.fits.length + 1;
     const epochs = numberOr(config, "local_epochs", this.settings.epochs);
@@ -63,8 +67,18 @@ export class ModelClientApp implements ClientApp {
       seed: this.settings.seed + 7919 * numberOr(config, "server_round", fitIndex),
     });
     const trainSeconds = (performance.now() - t0) / 1000;
-    this.fits.push({ fit: fitIndex, numExamples: out.numExamples, trainLoss: out.loss, trainSeconds, parameters: out.parameters });
-    return { parameters: { flat: out.parameters, shapes: this.shapes }, numExamples: out.numExamples, metrics: { train_loss: out.loss, train_seconds: trainSeconds } };
+    this.fits.push({
+      fit: fitIndex,
+      numExamples: out.numExamples,
+      trainLoss: out.loss,
+      trainSeconds,
+      parameters: out.parameters,
+    });
+    return {
+      parameters: { flat: out.parameters, shapes: this.shapes },
+      numExamples: out.numExamples,
+      metrics: { train_loss: out.loss, train_seconds: trainSeconds },
+    };
   }
 
   async evaluate(parameters: FlatParameters): Promise<{ loss: number; numExamples: number; metrics: ScalarMap }> {

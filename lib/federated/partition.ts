@@ -18,7 +18,8 @@ export function parsePartition(spec: string): PartitionSpec {
   const [kind, arg] = spec.split(":");
   const num = (): number => {
     const v = Number(arg);
-    if (arg === undefined || !(v > 0)) throw new Error(`partition ${spec}: needs a positive number, e.g. ${kind}:${kind === "dirichlet" ? "0.3" : "2"}`);
+    if (arg === undefined || !(v > 0))
+      throw new Error(`partition ${spec}: needs a positive number, e.g. ${kind}:${kind === "dirichlet" ? "0.3" : "2"}`);
     return v;
   };
   if (kind === "iid") return { kind };
@@ -56,14 +57,22 @@ function splitByWeights(items: number[], weights: number[]): number[][] {
 }
 
 /** Client index lists (each sorted) for `clients` clients. */
-export function partitionLabels(labels: ArrayLike<number>, clients: number, spec: PartitionSpec, seed = 0): Int32Array[] {
+export function partitionLabels(
+  labels: ArrayLike<number>,
+  clients: number,
+  spec: PartitionSpec,
+  seed = 0,
+): Int32Array[] {
   if (!Number.isInteger(clients) || clients < 1) throw new Error(`clients must be a positive integer, got ${clients}`);
   if (labels.length < clients) throw new Error(`${labels.length} samples cannot fill ${clients} clients`);
   const rng = new Rng(seed);
   const parts: number[][] = Array.from({ length: clients }, () => []);
   const classes = byClass(labels);
   if (spec.kind === "iid") {
-    const all = shuffled(Array.from({ length: labels.length }, (_, i) => i), rng);
+    const all = shuffled(
+      Array.from({ length: labels.length }, (_, i) => i),
+      rng,
+    );
     all.forEach((idx, i) => parts[i % clients].push(idx));
   } else if (spec.kind === "dirichlet") {
     const fair = labels.length / clients;
@@ -75,10 +84,15 @@ export function partitionLabels(labels: ArrayLike<number>, clients: number, spec
         // Self-balancing (Flower Datasets): clients already above a fair share get no more.
         const weights = draws.map((d, p) => (spec.selfBalancing && parts[p].length >= fair ? 0 : d));
         const sum = weights.reduce((a, b) => a + b, 0);
-        splitByWeights(shuffled([...members], rng), sum > 0 ? weights : draws).forEach((chunk, p) => parts[p].push(...chunk));
+        splitByWeights(shuffled([...members], rng), sum > 0 ? weights : draws).forEach((chunk, p) =>
+          parts[p].push(...chunk),
+        );
       }
       if (Math.min(...parts.map((p) => p.length)) >= Math.min(spec.minPartitionSize, Math.floor(fair))) break;
-      if (attempt >= 50) throw new Error(`dirichlet:${spec.alpha}: no partition with ≥ ${spec.minPartitionSize} samples per client after 50 draws; raise α or lower the client count`);
+      if (attempt >= 50)
+        throw new Error(
+          `dirichlet:${spec.alpha}: no partition with ≥ ${spec.minPartitionSize} samples per client after 50 draws; raise α or lower the client count`,
+        );
     }
   } else if (spec.kind === "pathological") {
     const C = classes.length;
@@ -88,12 +102,21 @@ export function partitionLabels(labels: ArrayLike<number>, clients: number, spec
     for (let i = 0; i < clients; i++) for (let j = 0; j < k; j++) holders[(i + j) % C].push(i);
     classes.forEach((members, c) => {
       if (holders[c].length === 0) return;
-      splitByWeights(shuffled([...members], rng), holders[c].map(() => 1)).forEach((chunk, h) => parts[holders[c][h]].push(...chunk));
+      splitByWeights(
+        shuffled([...members], rng),
+        holders[c].map(() => 1),
+      ).forEach((chunk, h) => parts[holders[c][h]].push(...chunk));
     });
   } else {
     const sorted = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => labels[a] - labels[b] || a - b);
-    const shards = splitByWeights(sorted, Array.from({ length: clients * spec.shardsPerClient }, () => 1));
-    shuffled(Array.from({ length: shards.length }, (_, i) => i), rng).forEach((s, i) => parts[i % clients].push(...shards[s]));
+    const shards = splitByWeights(
+      sorted,
+      Array.from({ length: clients * spec.shardsPerClient }, () => 1),
+    );
+    shuffled(
+      Array.from({ length: shards.length }, (_, i) => i),
+      rng,
+    ).forEach((s, i) => parts[i % clients].push(...shards[s]));
   }
   return parts.map((p) => Int32Array.from(p.sort((a, b) => a - b)));
 }

@@ -38,5 +38,11 @@ export function projectRound(i: RoundCostInputs): RoundCost {
   const trainSeconds = i.secondsPerBatch * i.batchesPerRound;
   const transferSeconds = 2 * oneWay;
   const aggregateSeconds = (i.clients * i.parameterBytes) / (i.aggregateMBps * 1e6);
-  return { trainSeconds, transferSeconds, aggregateSeconds, totalSeconds: trainSeconds + transferSeconds + aggregateSeconds, overheadFraction: (transferSeconds + aggregateSeconds) / trainSeconds };
+  return {
+    trainSeconds,
+    transferSeconds,
+    aggregateSeconds,
+    totalSeconds: trainSeconds + transferSeconds + aggregateSeconds,
+    overheadFraction: (transferSeconds + aggregateSeconds) / trainSeconds,
+  };
 }

@@ -11,7 +11,14 @@ import { writeNpz } from "../deploy/npz";
 import { Rng } from "../random/rng";
 import { writeCsv } from "../report/table";
 import { loadRoundCheckpoint, saveRoundCheckpoint } from "./checkpoint";
-import { StatusCode, type ClientProxy, type Instruction, type Reply, type ScalarMap, type ServerTransport } from "./protocol";
+import {
+  StatusCode,
+  type ClientProxy,
+  type Instruction,
+  type Reply,
+  type ScalarMap,
+  type ServerTransport,
+} from "./protocol";
 import { sampleSize, type FederatedStrategy, type FitResult } from "./strategies";
 import { fromWire, splitTensors, toWire, wireBytes, type FlatParameters } from "./tensors";
 
@@ -39,7 +46,15 @@ export interface ServerConfig {
 
 /** Defaults: no timeout, 5 minutes to gather clients, nothing on disk. */
 export const defaultServerConfig: Readonly<Omit<ServerConfig, "rounds" | "strategy">> = Object.freeze({
-  roundTimeoutSeconds: null, waitSeconds: 300, fitConfig: {}, initial: null, centralEvaluate: null, outDir: null, resume: false, seed: 0, log: () => {},
+  roundTimeoutSeconds: null,
+  waitSeconds: 300,
+  fitConfig: {},
+  initial: null,
+  centralEvaluate: null,
+  outDir: null,
+  resume: false,
+  seed: 0,
+  log: () => {},
 });
 
 /** One round's record (what `edgelab fl serve --json` prints per round). */
@@ -87,7 +102,13 @@ class ClientPool {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       new Promise<void>((resolve) => this.waiters.push({ n, resolve })),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${this.clients.length} of the ${n} clients needed joined within ${seconds} s`)), seconds * 1000))),
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () => reject(new Error(`${this.clients.length} of the ${n} clients needed joined within ${seconds} s`)),
+            seconds * 1000,
+          )),
+      ),
     ]).finally(() => clearTimeout(timer));
   }
 }
@@ -95,7 +116,13 @@ class ClientPool {
 const describe = (reason: unknown): string => (reason instanceof Error ? reason.message : String(reason));
 
 /** Asks `clients` the same thing at once (one instruction object, so a transport may encode it once); splits replies of the expected kind with OK status from failures. */
-async function ask<K extends Reply["kind"]>(clients: readonly ClientProxy[], kind: K, instruction: Instruction, timeoutMs: number | null, log: (l: string) => void): Promise<{ replies: { client: ClientProxy; reply: Extract<Reply, { kind: K }> }[]; failures: number }> {
+async function ask<K extends Reply["kind"]>(
+  clients: readonly ClientProxy[],
+  kind: K,
+  instruction: Instruction,
+  timeoutMs: number | null,
+  log: (l: string) => void,
+): Promise<{ replies: { client: ClientProxy; reply: Extract<Reply, { kind: K }> }[]; failures: number }> {
   const settled = await Promise.allSettled(clients.map((c) => c.request(instruction, timeoutMs)));
   const replies: { client: ClientProxy; reply: Extract<Reply, { kind: K }> }[] = [];
   let failures = 0;
@@ -143,7 +170,10 @@ export async function serveFederated(
   const checkpoint = cfg.outDir ? join(cfg.outDir, "checkpoint") : null;
   try {
     let global: FlatParameters | null = cfg.initial;
-    const saved = checkpoint && cfg.resume ? loadRoundCheckpoint<ServerRound>(checkpoint, strategy, global ? global.flat.length : null) : null;
+    const saved =
+      checkpoint && cfg.resume
+        ? loadRoundCheckpoint<ServerRound>(checkpoint, strategy, global ? global.flat.length : null)
+        : null;
     if (saved) {
       if (!saved.shapes) throw new Error(`${checkpoint}: the checkpoint has no tensor shapes`);
       global = { flat: saved.parameters, shapes: saved.shapes };
@@ -155,7 +185,8 @@ export async function serveFederated(
     if (!global) {
       const from = pool.clients[Math.floor(new Rng(cfg.seed).next() * pool.clients.length)];
       const reply = await from.request({ kind: "getParameters", config: {} }, timeoutMs);
-      if (reply.kind !== "getParameters" || reply.status.code !== StatusCode.Ok) throw new Error(`${from.id}: no initial parameters (answered ${reply.kind})`);
+      if (reply.kind !== "getParameters" || reply.status.code !== StatusCode.Ok)
+        throw new Error(`${from.id}: no initial parameters (answered ${reply.kind})`);
       try {
         global = fromWire(reply.parameters);
       } catch (err) {
@@ -168,7 +199,9 @@ export async function serveFederated(
       const rng = new Rng(cfg.seed * 1000 + round);
       await pool.waitFor(Math.max(minAvailableClients, minFitClients), cfg.waitSeconds);
       const available = [...pool.clients];
-      const fitSample = rng.shuffle(available).slice(0, Math.min(available.length, sampleSize(available.length, fractionFit, minFitClients)));
+      const fitSample = rng
+        .shuffle(available)
+        .slice(0, Math.min(available.length, sampleSize(available.length, fractionFit, minFitClients)));
       const current: FlatParameters = global;
       const wire = toWire(current);
       const config = { ...cfg.fitConfig, ...strategy.fitConfig(round), server_round: round };
@@ -190,12 +223,22 @@ export async function serveFederated(
           log(`fit: ${client.id}: rejected: ${describe(err)}`);
         }
       }
-      if (results.length > 0) global = { flat: strategy.aggregateFit(current.flat, results, round), shapes: current.shapes };
+      if (results.length > 0)
+        global = { flat: strategy.aggregateFit(current.flat, results, round), shapes: current.shapes };
       const t2 = performance.now();
       const evalWire = toWire(global);
       const evalPool = [...pool.clients];
-      const evalCount = fractionEvaluate > 0 && evalPool.length >= minEvaluateClients ? Math.min(evalPool.length, sampleSize(evalPool.length, fractionEvaluate, minEvaluateClients)) : 0;
-      const evaluation = await ask(rng.shuffle(evalPool).slice(0, evalCount), "evaluate", { kind: "evaluate", parameters: evalWire, config: { server_round: round } }, timeoutMs, log);
+      const evalCount =
+        fractionEvaluate > 0 && evalPool.length >= minEvaluateClients
+          ? Math.min(evalPool.length, sampleSize(evalPool.length, fractionEvaluate, minEvaluateClients))
+          : 0;
+      const evaluation = await ask(
+        rng.shuffle(evalPool).slice(0, evalCount),
+        "evaluate",
+        { kind: "evaluate", parameters: evalWire, config: { server_round: round } },
+        timeoutMs,
+        log,
+      );
       const examples = evaluation.replies.reduce((n, r) => n + r.reply.numExamples, 0);
       const weighted = (value: (r: Extract<Reply, { kind: "evaluate" }>) => number | null): number | null => {
         if (examples === 0) return null;
@@ -210,15 +253,27 @@ export async function serveFederated(
       const central = cfg.centralEvaluate?.(global.flat) ?? null;
       const t3 = performance.now();
       const row: ServerRound = {
-        round, fitClients: results.length, fitFailures,
-        evaluateLoss: weighted((r) => r.loss), evaluateAccuracy: weighted((r) => (typeof r.metrics.accuracy === "number" ? r.metrics.accuracy : null)),
-        evaluateClients: evaluation.replies.length, evaluateFailures: evaluation.failures,
-        centralLoss: central?.loss ?? null, centralAccuracy: central?.accuracy ?? null,
-        seconds: (t3 - t0) / 1000, fitSeconds: (t1 - t0) / 1000, aggregateSeconds: (t2 - t1) / 1000, evaluateSeconds: (t3 - t2) / 1000,
-        bytesDown: fitSample.length * wireBytes(wire), bytesUp, clientTrainSeconds,
+        round,
+        fitClients: results.length,
+        fitFailures,
+        evaluateLoss: weighted((r) => r.loss),
+        evaluateAccuracy: weighted((r) => (typeof r.metrics.accuracy === "number" ? r.metrics.accuracy : null)),
+        evaluateClients: evaluation.replies.length,
+        evaluateFailures: evaluation.failures,
+        centralLoss: central?.loss ?? null,
+        centralAccuracy: central?.accuracy ?? null,
+        seconds: (t3 - t0) / 1000,
+        fitSeconds: (t1 - t0) / 1000,
+        aggregateSeconds: (t2 - t1) / 1000,
+        evaluateSeconds: (t3 - t2) / 1000,
+        bytesDown: fitSample.length * wireBytes(wire),
+        bytesUp,
+        clientTrainSeconds,
       };
       rows.push(row);
-      log(`round ${round}: ${row.fitClients} fit results, ${row.fitFailures} failures, evaluate loss ${row.evaluateLoss?.toFixed(4) ?? "-"}, ${row.seconds.toFixed(2)} s`);
+      log(
+        `round ${round}: ${row.fitClients} fit results, ${row.fitFailures} failures, evaluate loss ${row.evaluateLoss?.toFixed(4) ?? "-"}, ${row.seconds.toFixed(2)} s`,
+      );
       onRound?.(row);
       if (cfg.outDir && checkpoint) {
         saveRoundCheckpoint(checkpoint, { rows, parameters: global.flat, shapes: global.shapes }, strategy);

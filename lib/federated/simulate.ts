@@ -42,8 +42,18 @@ export interface FederatedSimulation {
 }
 
 /** Defaults: 1 local epoch, batch 32, SGD lr 0.05, no failures. */
-export const defaultFederatedSimulation: Readonly<Omit<FederatedSimulation, "clients" | "rounds" | "strategy" | "partition">> = Object.freeze({
-  localEpochs: 1, batchSize: 32, learningRate: 0.05, optimizer: "sgd", seed: 0, failureRate: 0, stragglerRate: 0, outDir: null, resume: false,
+export const defaultFederatedSimulation: Readonly<
+  Omit<FederatedSimulation, "clients" | "rounds" | "strategy" | "partition">
+> = Object.freeze({
+  localEpochs: 1,
+  batchSize: 32,
+  learningRate: 0.05,
+  optimizer: "sgd",
+  seed: 0,
+  failureRate: 0,
+  stragglerRate: 0,
+  outDir: null,
+  resume: false,
 });
 
 /** One round's record (what `edgelab fl simulate --json` prints per round). */
@@ -80,7 +90,8 @@ export async function simulateFederated(
   let global = flatWeights(model);
   const rows: RoundRow[] = [];
   const checkpoint = sim.outDir ? join(sim.outDir, "checkpoint") : null;
-  const saved = checkpoint && sim.resume ? loadRoundCheckpoint<RoundRow>(checkpoint, sim.strategy, global.length) : null;
+  const saved =
+    checkpoint && sim.resume ? loadRoundCheckpoint<RoundRow>(checkpoint, sim.strategy, global.length) : null;
   if (saved) {
     global = saved.parameters;
     rows.push(...saved.rows);
@@ -90,7 +101,8 @@ export async function simulateFederated(
     const t0 = performance.now();
     const rng = new Rng(sim.seed * 1000 + round);
     const { fractionFit, minFitClients, minAvailableClients } = sim.strategy.sampling;
-    if (sim.clients < minAvailableClients) throw new Error(`${sim.clients} clients available, the strategy needs at least ${minAvailableClients}`);
+    if (sim.clients < minAvailableClients)
+      throw new Error(`${sim.clients} clients available, the strategy needs at least ${minAvailableClients}`);
     const count = Math.min(sim.clients, sampleSize(sim.clients, fractionFit, minFitClients));
     const sampled = rng.shuffle(Int32Array.from({ length: sim.clients }, (_, i) => i)).slice(0, count);
     const config = sim.strategy.fitConfig(round);
@@ -112,7 +124,12 @@ export async function simulateFederated(
       let fit: Awaited<ReturnType<typeof localFit>>;
       try {
         fit = await localFit(model, global, local, data.classNames, {
-          epochs: straggles ? 1 : sim.localEpochs, batchSize: sim.batchSize, optimizer: sim.optimizer, learningRate: sim.learningRate, proximalMu: mu, seed: sim.seed + round * 7919 + client,
+          epochs: straggles ? 1 : sim.localEpochs,
+          batchSize: sim.batchSize,
+          optimizer: sim.optimizer,
+          learningRate: sim.learningRate,
+          proximalMu: mu,
+          seed: sim.seed + round * 7919 + client,
         });
       } catch (err) {
         // A client whose training diverged returns nothing usable: a failure of this round.
@@ -127,9 +144,17 @@ export async function simulateFederated(
     const t2 = performance.now();
     const central = localEvaluate(model, global, data.val, classes);
     const row: RoundRow = {
-      round, testAccuracy: central.accuracy, testLoss: central.loss, clientsSampled: sampled.length, clientsFailed: failed, clientsStraggling: stragglers,
-      bytesUp: results.length * bytesPerModel, bytesDown: sampled.length * bytesPerModel,
-      seconds: (performance.now() - t0) / 1000, trainSeconds: (t1 - t0) / 1000, aggregateSeconds: (t2 - t1) / 1000,
+      round,
+      testAccuracy: central.accuracy,
+      testLoss: central.loss,
+      clientsSampled: sampled.length,
+      clientsFailed: failed,
+      clientsStraggling: stragglers,
+      bytesUp: results.length * bytesPerModel,
+      bytesDown: sampled.length * bytesPerModel,
+      seconds: (performance.now() - t0) / 1000,
+      trainSeconds: (t1 - t0) / 1000,
+      aggregateSeconds: (t2 - t1) / 1000,
     };
     rows.push(row);
     onRound?.(row);

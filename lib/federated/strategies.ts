@@ -23,7 +23,13 @@ export interface SamplingConfig {
 }
 
 /** Flower's defaults: every client, at least 2. */
-export const defaultSampling: Readonly<SamplingConfig> = Object.freeze({ fractionFit: 1, minFitClients: 2, minAvailableClients: 2, fractionEvaluate: 1, minEvaluateClients: 2 });
+export const defaultSampling: Readonly<SamplingConfig> = Object.freeze({
+  fractionFit: 1,
+  minFitClients: 2,
+  minAvailableClients: 2,
+  fractionEvaluate: 1,
+  minEvaluateClients: 2,
+});
 
 /** What every strategy implements. */
 export interface FederatedStrategy {
@@ -214,6 +220,8 @@ export function parseStrategy(spec: string, sampling: SamplingConfig = defaultSa
     case "fedtrimmedavg":
       return new FedTrimmedAvg(num(0.2), sampling);
     default:
-      throw new Error(`unknown strategy "${spec}"; choose fedavg, fedprox:MU, fedavgm, fedadagrad, fedadam, fedyogi, fedmedian, fedtrimmedavg[:BETA]`);
+      throw new Error(
+        `unknown strategy "${spec}"; choose fedavg, fedprox:MU, fedavgm, fedadagrad, fedadam, fedyogi, fedmedian, fedtrimmedavg[:BETA]`,
+      );
   }
 }

@@ -18,7 +18,10 @@ export interface FlatParameters {
 const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The flat parameters as float32 arrays of their shapes (views into `flat`, no copy). */
-export function splitTensors({ flat, shapes }: FlatParameters): { dtype: "float32"; shape: number[]; data: Float32Array }[] {
+export function splitTensors({
+  flat,
+  shapes,
+}: FlatParameters): { dtype: "float32"; shape: number[]; data: Float32Array }[] {
   let at = 0;
   const arrays = shapes.map((shape) => {
     const n = sizeOf(shape);
@@ -40,14 +43,21 @@ export function toWire(parameters: FlatParameters): { tensors: Uint8Array[]; ten
  * float64; values are rounded to float32). With `expected` shapes, the count and every shape must
  * match. Throws an Error whose message says what is wrong (the caller names the sender).
  */
-export function fromWire(parameters: { tensors: readonly Uint8Array[]; tensorType: string }, expected?: readonly (readonly number[])[]): FlatParameters {
-  if (parameters.tensorType !== numpyTensorType && parameters.tensorType !== "") throw new Error(`tensor_type "${parameters.tensorType}" (want "${numpyTensorType}")`);
-  if (expected && parameters.tensors.length !== expected.length) throw new Error(`${parameters.tensors.length} tensors, the model has ${expected.length}`);
+export function fromWire(
+  parameters: { tensors: readonly Uint8Array[]; tensorType: string },
+  expected?: readonly (readonly number[])[],
+): FlatParameters {
+  if (parameters.tensorType !== numpyTensorType && parameters.tensorType !== "")
+    throw new Error(`tensor_type "${parameters.tensorType}" (want "${numpyTensorType}")`);
+  if (expected && parameters.tensors.length !== expected.length)
+    throw new Error(`${parameters.tensors.length} tensors, the model has ${expected.length}`);
   const arrays = parameters.tensors.map((bytes, i) => {
     const array = parseNpy(bytes, `tensor ${i}`);
-    if (array.dtype !== "float32" && array.dtype !== "float64") throw new Error(`tensor ${i} has dtype ${array.dtype} (want float32 or float64)`);
+    if (array.dtype !== "float32" && array.dtype !== "float64")
+      throw new Error(`tensor ${i} has dtype ${array.dtype} (want float32 or float64)`);
     const want = expected?.[i];
-    if (want && (want.length !== array.shape.length || want.some((d, k) => d !== array.shape[k]))) throw new Error(`tensor ${i} has shape [${array.shape.join(", ")}], the model's is [${want.join(", ")}]`);
+    if (want && (want.length !== array.shape.length || want.some((d, k) => d !== array.shape[k])))
+      throw new Error(`tensor ${i} has shape [${array.shape.join(", ")}], the model's is [${want.join(", ")}]`);
     return array;
   });
   const flat = new Float32Array(arrays.reduce((n, a) => n + a.data.length, 0));
@@ -56,7 +66,8 @@ export function fromWire(parameters: { tensors: readonly Uint8Array[]; tensorTyp
     flat.set(a.data as Float32Array | Float64Array, at);
     at += a.data.length;
   }
-  for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i])) throw new Error(`value ${i} is ${flat[i]} (parameters must be finite)`);
+  for (let i = 0; i < flat.length; i++)
+    if (!Number.isFinite(flat[i])) throw new Error(`value ${i} is ${flat[i]} (parameters must be finite)`);
   return { flat, shapes: arrays.map((a) => a.shape) };
 }
 

@@ -61,7 +61,16 @@ export function panosFeatures(log: PanosLog): Float32Array | { problem: FeatureP
   if (log.type !== "TRAFFIC") return { problem: "not-traffic" };
   const f = log.fields;
   const raw: Record<string, number> = {};
-  for (const name of ["Destination Port", "Elapsed Time", "Bytes", "Bytes Sent", "Bytes Received", "Packets", "Packets Sent", "Packets Received"]) {
+  for (const name of [
+    "Destination Port",
+    "Elapsed Time",
+    "Bytes",
+    "Bytes Sent",
+    "Bytes Received",
+    "Packets",
+    "Packets Sent",
+    "Packets Received",
+  ]) {
     raw[name] = numberOf(f, name);
     if (!Number.isFinite(raw[name])) return { problem: "bad-number", field: name };
   }
@@ -110,7 +119,9 @@ export function trafficFieldsFromFlow(row: Record<string, number>): Record<strin
   const bwdBytes = Number(int(row["Total Length of Bwd Packets"]));
   return {
     "Destination Port": int(row["Destination Port"]),
-    "Elapsed Time": String(Math.max(0, Math.floor((Number.isFinite(row["Flow Duration"]) ? row["Flow Duration"] : 0) / 1e6))),
+    "Elapsed Time": String(
+      Math.max(0, Math.floor((Number.isFinite(row["Flow Duration"]) ? row["Flow Duration"] : 0) / 1e6)),
+    ),
     Bytes: String(fwdBytes + bwdBytes),
     "Bytes Sent": String(fwdBytes),
     "Bytes Received": String(bwdBytes),

@@ -85,16 +85,33 @@ export function prometheusText(m: ServiceMetrics): string {
   labelled("edgelab_logs_skipped_total", "Valid logs not scored, by reason.", m.skipped);
   counter("edgelab_logs_scored_total", "TRAFFIC logs scored by the model.", m.scored);
   counter("edgelab_alerts_total", "Alerts written.", m.alerts);
-  lines.push("# HELP edgelab_messages_dropped_total Messages lost before parsing, by where.", "# TYPE edgelab_messages_dropped_total counter");
-  lines.push(`edgelab_messages_dropped_total{where="kernel"} ${m.droppedKernel}`, `edgelab_messages_dropped_total{where="queue"} ${m.droppedQueue}`);
-  lines.push("# HELP edgelab_queue_depth Logs waiting to be scored.", "# TYPE edgelab_queue_depth gauge", `edgelab_queue_depth ${m.queueDepth}`);
-  lines.push("# HELP edgelab_latency_ms Receive to alert written, milliseconds.", "# TYPE edgelab_latency_ms histogram");
+  lines.push(
+    "# HELP edgelab_messages_dropped_total Messages lost before parsing, by where.",
+    "# TYPE edgelab_messages_dropped_total counter",
+  );
+  lines.push(
+    `edgelab_messages_dropped_total{where="kernel"} ${m.droppedKernel}`,
+    `edgelab_messages_dropped_total{where="queue"} ${m.droppedQueue}`,
+  );
+  lines.push(
+    "# HELP edgelab_queue_depth Logs waiting to be scored.",
+    "# TYPE edgelab_queue_depth gauge",
+    `edgelab_queue_depth ${m.queueDepth}`,
+  );
+  lines.push(
+    "# HELP edgelab_latency_ms Receive to alert written, milliseconds.",
+    "# TYPE edgelab_latency_ms histogram",
+  );
   let cumulative = 0;
   latencyBucketsMs.forEach((le, i) => {
     cumulative += m.buckets[i];
     lines.push(`edgelab_latency_ms_bucket{le="${le}"} ${cumulative}`);
   });
   cumulative += m.buckets[latencyBucketsMs.length];
-  lines.push(`edgelab_latency_ms_bucket{le="+Inf"} ${cumulative}`, `edgelab_latency_ms_sum ${m.latencySumMs}`, `edgelab_latency_ms_count ${cumulative}`);
+  lines.push(
+    `edgelab_latency_ms_bucket{le="+Inf"} ${cumulative}`,
+    `edgelab_latency_ms_sum ${m.latencySumMs}`,
+    `edgelab_latency_ms_count ${cumulative}`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -17,29 +17,91 @@ export type SyslogFormat = "rfc5424" | "rfc3164";
 const layout10 = panosLayouts.TRAFFIC.find((l) => l.version === "10.x")!.fields;
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const pad = (n: number, w = 2): string => String(n).padStart(w, "0");
-const panosTime = (d: Date): string => `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-const applications: Record<string, string> = { "80": "web-browsing", "443": "ssl", "53": "dns", "22": "ssh", "21": "ftp", "25": "smtp", "445": "ms-ds-smb", "139": "netbios-ss" };
+const panosTime = (d: Date): string =>
+  `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+const applications: Record<string, string> = {
+  "80": "web-browsing",
+  "443": "ssl",
+  "53": "dns",
+  "22": "ssh",
+  "21": "ftp",
+  "25": "smtp",
+  "445": "ms-ds-smb",
+  "139": "netbios-ss",
+};
 
 /** A quoted CSV field where it holds a comma or a quote, as PAN-OS writes it. */
 const csvField = (v: string): string => (/[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** Every position's constant value in a replayed log (the per-session fields are filled in per log). */
 const constants: Record<string, string> = {
-  "Serial Number": "012801096514", Type: "TRAFFIC", "Threat/Content Type": "end", "NAT Source IP": "0.0.0.0", "NAT Destination IP": "0.0.0.0",
-  "Rule Name": "allow-outbound", "Virtual System": "vsys1", "Source Zone": "trust", "Destination Zone": "untrust", "Inbound Interface": "ethernet1/2",
-  "Outbound Interface": "ethernet1/1", "Log Action": "syslog-edgelab", "Repeat Count": "1", "NAT Source Port": "0", "NAT Destination Port": "0", Flags: "0x0",
-  Protocol: "tcp", Action: "allow", Category: "any", "Action Flags": "0x0", "Source Country": "10.0.0.0-10.255.255.255",
-  "Destination Country": "192.168.0.0-192.168.255.255", "Session End Reason": "tcp-fin", "Action Source": "from-policy",
+  "Serial Number": "012801096514",
+  Type: "TRAFFIC",
+  "Threat/Content Type": "end",
+  "NAT Source IP": "0.0.0.0",
+  "NAT Destination IP": "0.0.0.0",
+  "Rule Name": "allow-outbound",
+  "Virtual System": "vsys1",
+  "Source Zone": "trust",
+  "Destination Zone": "untrust",
+  "Inbound Interface": "ethernet1/2",
+  "Outbound Interface": "ethernet1/1",
+  "Log Action": "syslog-edgelab",
+  "Repeat Count": "1",
+  "NAT Source Port": "0",
+  "NAT Destination Port": "0",
+  Flags: "0x0",
+  Protocol: "tcp",
+  Action: "allow",
+  Category: "any",
+  "Action Flags": "0x0",
+  "Source Country": "10.0.0.0-10.255.255.255",
+  "Destination Country": "192.168.0.0-192.168.255.255",
+  "Session End Reason": "tcp-fin",
+  "Action Source": "from-policy",
 };
-const template = layout10.map((name, i) => (name === "FUTURE_USE" ? (i === 0 ? "1" : "") : csvField(constants[name] ?? (name.startsWith("Device Group") ? "0" : ""))));
+const template = layout10.map((name, i) =>
+  name === "FUTURE_USE"
+    ? i === 0
+      ? "1"
+      : ""
+    : csvField(constants[name] ?? (name.startsWith("Device Group") ? "0" : "")),
+);
 /** Positions of a name in the layout (Serial Number appears twice). */
 const positions = (name: string): number[] => layout10.flatMap((n, i) => (n === name ? [i] : []));
-const at = Object.fromEntries(["Receive Time", "Generated Time", "Start Time", "Source Address", "Destination Address", "Application", "Session ID", "Source Port", "Sequence Number", "Device Name"].map((n) => [n, positions(n)[0]]));
-const flowNames = ["Destination Port", "Elapsed Time", "Bytes", "Bytes Sent", "Bytes Received", "Packets", "Packets Sent", "Packets Received"];
+const at = Object.fromEntries(
+  [
+    "Receive Time",
+    "Generated Time",
+    "Start Time",
+    "Source Address",
+    "Destination Address",
+    "Application",
+    "Session ID",
+    "Source Port",
+    "Sequence Number",
+    "Device Name",
+  ].map((n) => [n, positions(n)[0]]),
+);
+const flowNames = [
+  "Destination Port",
+  "Elapsed Time",
+  "Bytes",
+  "Bytes Sent",
+  "Bytes Received",
+  "Packets",
+  "Packets Sent",
+  "Packets Received",
+];
 const flowAt = flowNames.map((n) => positions(n)[0]);
 
 /** The PAN-OS TRAFFIC CSV line for a flow's log fields (trafficFieldsFromFlow) as session `index`. */
-export function trafficLogLineFromFlow(flow: Record<string, string>, index: number, time: string, device = "PA-220"): string {
+export function trafficLogLineFromFlow(
+  flow: Record<string, string>,
+  index: number,
+  time: string,
+  device = "PA-220",
+): string {
   const values = template.slice();
   values[at["Receive Time"]] = values[at["Generated Time"]] = values[at["Start Time"]] = time;
   values[at["Source Address"]] = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`;
@@ -89,7 +151,8 @@ export interface ReplaySummary {
 /** Parses "udp://HOST:PORT" / "tcp://HOST:PORT". */
 export function parseTarget(to: string): { transport: "udp" | "tcp"; host: string; port: number } {
   const m = /^(udp|tcp):\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(to);
-  if (!m || Number(m[3]) > 65535) throw new Error(`replay: --to must be udp://HOST:PORT or tcp://HOST:PORT, got "${to}"`);
+  if (!m || Number(m[3]) > 65535)
+    throw new Error(`replay: --to must be udp://HOST:PORT or tcp://HOST:PORT, got "${to}"`);
   return { transport: m[1] as "udp" | "tcp", host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3]) };
 }
 
@@ -97,7 +160,11 @@ export function parseTarget(to: string): { transport: "udp" | "tcp"; host: strin
 export async function replayFlows(flows: TabularDataset, options: ReplayOptions): Promise<ReplaySummary> {
   const target = parseTarget(options.to);
   const format = options.format ?? "rfc5424";
-  const total = options.count ?? (options.duration !== undefined && options.rate > 0 ? Math.round(options.duration * options.rate) : flows.labels.length);
+  const total =
+    options.count ??
+    (options.duration !== undefined && options.rate > 0
+      ? Math.round(options.duration * options.rate)
+      : flows.labels.length);
   const d = flows.featureNames.length;
   const rows = flows.labels.length;
   if (rows === 0) throw new Error("replay: no flows to send");
@@ -119,7 +186,8 @@ export async function replayFlows(flows: TabularDataset, options: ReplayOptions)
   };
   const t0 = performance.now();
   let sent = 0;
-  const due = (): number => (options.rate > 0 ? Math.min(total, Math.floor(((performance.now() - t0) / 1000) * options.rate) + 1) : total);
+  const due = (): number =>
+    options.rate > 0 ? Math.min(total, Math.floor(((performance.now() - t0) / 1000) * options.rate) + 1) : total;
   const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 1));
   if (target.transport === "tcp") {
     const socket: Socket = connect(target.port, target.host);

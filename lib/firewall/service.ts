@@ -145,13 +145,24 @@ export class FirewallService {
   private startedAt = 0;
   private idle: (() => void)[] = [];
   private stopping = false;
-  private readonly o: Required<Omit<ServiceOptions, "udp" | "tcp" | "tls" | "metrics" | "alerts" | "onMalformed" | "thresholds">> & ServiceOptions;
+  private readonly o: Required<
+    Omit<ServiceOptions, "udp" | "tcp" | "tls" | "metrics" | "alerts" | "onMalformed" | "thresholds">
+  > &
+    ServiceOptions;
 
   constructor(options: ServiceOptions) {
     // an option given as undefined keeps its default
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ServiceOptions;
-    this.o = { batchMax: 256, batchWaitMs: 2, queueMax: 20_000, benign: "BENIGN", maxMessageBytes: 64 * 1024, ...given };
-    if (!(Number.isInteger(this.o.batchMax) && this.o.batchMax > 0)) throw new Error(`serve: batchMax must be a positive integer, got ${this.o.batchMax}`);
+    this.o = {
+      batchMax: 256,
+      batchWaitMs: 2,
+      queueMax: 20_000,
+      benign: "BENIGN",
+      maxMessageBytes: 64 * 1024,
+      ...given,
+    };
+    if (!(Number.isInteger(this.o.batchMax) && this.o.batchMax > 0))
+      throw new Error(`serve: batchMax must be a positive integer, got ${this.o.batchMax}`);
   }
 
   /** Loads the model, opens the alerts file and starts listening; resolves with the bound addresses. */
@@ -159,16 +170,25 @@ export class FirewallService {
     this.model = await DeployedModel.load(this.o.model);
     const names = this.model.preprocessing.featureNames;
     if (names && names.join("\u0000") !== panosFeatureNames.join("\u0000")) {
-      throw new Error(`${this.o.model}: the model takes ${names.length} features (${names.slice(0, 3).join(", ")}, …), not the ${panosFeatureNames.length} a firewall log supplies: train it with --features panos`);
+      throw new Error(
+        `${this.o.model}: the model takes ${names.length} features (${names.slice(0, 3).join(", ")}, …), not the ${panosFeatureNames.length} a firewall log supplies: train it with --features panos`,
+      );
     }
     const width = this.model.input.shape[1];
-    if (typeof width === "number" && width !== panosFeatureNames.length) throw new Error(`${this.o.model}: the model takes ${width} features per row, the panos set has ${panosFeatureNames.length}`);
+    if (typeof width === "number" && width !== panosFeatureNames.length)
+      throw new Error(
+        `${this.o.model}: the model takes ${width} features per row, the panos set has ${panosFeatureNames.length}`,
+      );
     this.labels = this.model.labels ?? [];
     this.benignIndex = this.labels.findIndex((l) => l.toLowerCase() === this.o.benign.toLowerCase());
     await this.model.warmUp(1, 2);
     if (this.o.alerts) this.alertsFd = openSync(this.o.alerts, "a");
     this.startedAt = performance.now();
-    const result: { udp: Endpoint | null; tcp: Endpoint | null; metrics: Endpoint | null } = { udp: null, tcp: null, metrics: null };
+    const result: { udp: Endpoint | null; tcp: Endpoint | null; metrics: Endpoint | null } = {
+      udp: null,
+      tcp: null,
+      metrics: null,
+    };
     if (this.o.udp) result.udp = await this.listenUdp(this.o.udp);
     if (this.o.tcp) result.tcp = await this.listenTcp(this.o.tcp);
     if (this.o.metrics) result.metrics = await this.listenMetrics(this.o.metrics);
@@ -213,7 +233,9 @@ export class FirewallService {
       socket.on("error", () => socket.destroy());
       socket.on("close", () => this.sockets.delete(socket));
     };
-    const server = this.o.tls ? createTlsServer({ cert: readFileSync(this.o.tls.cert), key: readFileSync(this.o.tls.key) }, onConnection) : createTcpServer(onConnection);
+    const server = this.o.tls
+      ? createTlsServer({ cert: readFileSync(this.o.tls.cert), key: readFileSync(this.o.tls.key) }, onConnection)
+      : createTcpServer(onConnection);
     this.tcp = server;
     return listenOn(server, at);
   }
@@ -331,9 +353,16 @@ export class FirewallService {
       if (best !== this.benignIndex && score >= threshold) {
         const f = p.log.fields;
         const alert: Alert = {
-          time: f["Generated Time"] ?? "", receivedAt: new Date(performance.timeOrigin + p.receivedAt).toISOString(), session: f["Session ID"] ?? "",
-          source: f["Source Address"] ?? "", destination: f["Destination Address"] ?? "", sourcePort: Number(f["Source Port"]) || 0,
-          destinationPort: Number(f["Destination Port"]) || 0, application: f["Application"] ?? "", predicted: label, score: Math.round(score * 1e4) / 1e4,
+          time: f["Generated Time"] ?? "",
+          receivedAt: new Date(performance.timeOrigin + p.receivedAt).toISOString(),
+          session: f["Session ID"] ?? "",
+          source: f["Source Address"] ?? "",
+          destination: f["Destination Address"] ?? "",
+          sourcePort: Number(f["Source Port"]) || 0,
+          destinationPort: Number(f["Destination Port"]) || 0,
+          application: f["Application"] ?? "",
+          predicted: label,
+          score: Math.round(score * 1e4) / 1e4,
           device: f["Device Name"] || p.hostname,
         };
         lines.push(JSON.stringify(alert));
@@ -389,10 +418,19 @@ export class FirewallService {
     const m = this.metrics;
     const total = (map: Map<string, number>): number => [...map.values()].reduce((a, b) => a + b, 0);
     return {
-      received: m.received, parsed: m.parsed, malformed: m.malformedTotal, scored: m.scored, alerts: m.alerts, dropped: m.dropped,
-      p50Ms: m.percentile(0.5), p99Ms: m.percentile(0.99), skipped: total(m.skipped),
-      malformedByReason: Object.fromEntries(m.malformed), skippedByReason: Object.fromEntries(m.skipped),
-      droppedByWhere: { kernel: m.droppedKernel, queue: m.droppedQueue }, seconds: (performance.now() - this.startedAt) / 1000,
+      received: m.received,
+      parsed: m.parsed,
+      malformed: m.malformedTotal,
+      scored: m.scored,
+      alerts: m.alerts,
+      dropped: m.dropped,
+      p50Ms: m.percentile(0.5),
+      p99Ms: m.percentile(0.99),
+      skipped: total(m.skipped),
+      malformedByReason: Object.fromEntries(m.malformed),
+      skippedByReason: Object.fromEntries(m.skipped),
+      droppedByWhere: { kernel: m.droppedKernel, queue: m.droppedQueue },
+      seconds: (performance.now() - this.startedAt) / 1000,
     };
   }
 }

@@ -55,7 +55,14 @@ export function parseSyslog(text: string): SyslogMessage | { problem: SyslogProb
     let message = rest[at] === " " ? rest.slice(at + 1) : rest.slice(at);
     if (message.charCodeAt(0) === 0xfeff) message = message.slice(1);
     const nil = (v: string): string => (v === "-" ? "" : v);
-    return { format: "rfc5424", priority, timestamp: nil(parts[0]), hostname: nil(parts[1]), app: nil(parts[2]), message };
+    return {
+      format: "rfc5424",
+      priority,
+      timestamp: nil(parts[0]),
+      hostname: nil(parts[1]),
+      app: nil(parts[2]),
+      message,
+    };
   }
   // RFC 3164: TIMESTAMP SP HOSTNAME SP [TAG[pid]: ] MSG
   const ts = months.exec(rest);
@@ -66,7 +73,7 @@ export function parseSyslog(text: string): SyslogMessage | { problem: SyslogProb
   const hostname = afterTs.slice(0, space);
   let message = afterTs.slice(space + 1);
   let app = "";
-  const tag = /^([A-Za-z0-9_.\/-]{1,48})(\[\d+\])?: /.exec(message);
+  const tag = /^([A-Za-z0-9_./-]{1,48})(\[\d+\])?: /.exec(message);
   if (tag) {
     app = tag[1];
     message = message.slice(tag[0].length);

@@ -63,12 +63,30 @@ interface Lanes {
 }
 
 const vector: Lanes = {
-  step: 16, load: op.v128Load(), store: op.v128Store(), add: op.f32x4Add, mul: op.f32x4Mul, div: op.f32x4Div, sqrt: op.f32x4Sqrt,
-  scalar: (param) => SPLAT + (param - B1), g: VG, m: VM, v: VV,
+  step: 16,
+  load: op.v128Load(),
+  store: op.v128Store(),
+  add: op.f32x4Add,
+  mul: op.f32x4Mul,
+  div: op.f32x4Div,
+  sqrt: op.f32x4Sqrt,
+  scalar: (param) => SPLAT + (param - B1),
+  g: VG,
+  m: VM,
+  v: VV,
 };
 const scalar: Lanes = {
-  step: 4, load: op.f32Load(), store: op.f32Store(), add: op.f32Add, mul: op.f32Mul, div: op.f32Div, sqrt: op.f32Sqrt,
-  scalar: (param) => param, g: SG, m: SM, v: SV,
+  step: 4,
+  load: op.f32Load(),
+  store: op.f32Store(),
+  add: op.f32Add,
+  mul: op.f32Mul,
+  div: op.f32Div,
+  sqrt: op.f32Sqrt,
+  scalar: (param) => param,
+  g: SG,
+  m: SM,
+  v: SV,
 };
 
 const at = (pointer: number): number[][] => [op.localGet(pointer), op.localGet(I), op.i32Add];
@@ -76,14 +94,53 @@ const at = (pointer: number): number[][] => [op.localGet(pointer), op.localGet(I
 function update(l: Lanes): number[][] {
   const k = (param: number): number[] => op.localGet(l.scalar(param));
   return [
-    ...at(G), l.load, op.localSet(l.g),
+    ...at(G),
+    l.load,
+    op.localSet(l.g),
     // m' = m·β1 + g·(1−β1), stored
-    ...at(OM), ...at(M), l.load, k(B1), l.mul, op.localGet(l.g), k(A1), l.mul, l.add, op.localTee(l.m), l.store,
+    ...at(OM),
+    ...at(M),
+    l.load,
+    k(B1),
+    l.mul,
+    op.localGet(l.g),
+    k(A1),
+    l.mul,
+    l.add,
+    op.localTee(l.m),
+    l.store,
     // v' = v·β2 + g²·(1−β2), stored
-    ...at(OV), ...at(V), l.load, k(B2), l.mul, op.localGet(l.g), op.localGet(l.g), l.mul, k(A2), l.mul, l.add, op.localTee(l.v), l.store,
+    ...at(OV),
+    ...at(V),
+    l.load,
+    k(B2),
+    l.mul,
+    op.localGet(l.g),
+    op.localGet(l.g),
+    l.mul,
+    k(A2),
+    l.mul,
+    l.add,
+    op.localTee(l.v),
+    l.store,
     // w' = ((m' / c1) / (sqrt(v' / c2) + ε)) · (−lr) + w
-    ...at(OW), op.localGet(l.m), k(C1), l.div, op.localGet(l.v), k(C2), l.div, l.sqrt, k(EPS), l.add, l.div, k(NLR), l.mul,
-    ...at(W), l.load, l.add, l.store,
+    ...at(OW),
+    op.localGet(l.m),
+    k(C1),
+    l.div,
+    op.localGet(l.v),
+    k(C2),
+    l.div,
+    l.sqrt,
+    k(EPS),
+    l.add,
+    l.div,
+    k(NLR),
+    l.mul,
+    ...at(W),
+    l.load,
+    l.add,
+    l.store,
   ];
 }
 
@@ -95,10 +152,27 @@ function loop(l: Lanes, end: number): number[][] {
 const adamSpec: FunctionSpec = {
   name: "adam",
   params: [...Array<number>(8).fill(valType.i32), ...Array<number>(8).fill(valType.f32)] as FunctionSpec["params"],
-  locals: [valType.i32, valType.i32, ...Array<number>(8).fill(valType.v128), valType.v128, valType.v128, valType.v128, valType.f32, valType.f32, valType.f32] as FunctionSpec["locals"],
+  locals: [
+    valType.i32,
+    valType.i32,
+    ...Array<number>(8).fill(valType.v128),
+    valType.v128,
+    valType.v128,
+    valType.v128,
+    valType.f32,
+    valType.f32,
+    valType.f32,
+  ] as FunctionSpec["locals"],
   body: [
-    ...[B1, A1, B2, A2, C1, C2, EPS, NLR].flatMap((p) => [op.localGet(p), op.f32x4Splat, op.localSet(vector.scalar(p))]),
-    op.localGet(BYTES), op.i32Const(-16), op.i32And, op.localSet(VEND),
+    ...[B1, A1, B2, A2, C1, C2, EPS, NLR].flatMap((p) => [
+      op.localGet(p),
+      op.f32x4Splat,
+      op.localSet(vector.scalar(p)),
+    ]),
+    op.localGet(BYTES),
+    op.i32Const(-16),
+    op.i32And,
+    op.localSet(VEND),
     ...loop(vector, VEND),
     ...loop(scalar, BYTES),
   ],
@@ -113,7 +187,23 @@ export function adamKernel(memory: WasmMemory): AdamKernel | Error {
   if (instance instanceof Error) return instance;
   const adam = instance.adam as (...args: number[]) => void;
   return (p, length, s) => {
-    adam(p.w, p.g, p.m, p.v, p.outW, p.outM, p.outV, length * 4,
-      s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.oneMinusAccBeta1, s.oneMinusAccBeta2, s.epsilon, -s.learningRate);
+    adam(
+      p.w,
+      p.g,
+      p.m,
+      p.v,
+      p.outW,
+      p.outM,
+      p.outV,
+      length * 4,
+      s.beta1,
+      1 - s.beta1,
+      s.beta2,
+      1 - s.beta2,
+      s.oneMinusAccBeta1,
+      s.oneMinusAccBeta2,
+      s.epsilon,
+      -s.learningRate,
+    );
   };
 }

@@ -18,5 +18,7 @@ export function columnSums(x: Float32Array, rows: number, cols: number, out: Flo
 export function reducesLeadingAxes(axes: readonly number[], rank: number): boolean {
   if (rank < 2 || axes.length !== rank - 1) return false;
   const normalised = axes.map((a) => (a < 0 ? a + rank : a));
-  return normalised.every((a) => Number.isInteger(a) && a >= 0 && a < rank - 1) && new Set(normalised).size === rank - 1;
+  return (
+    normalised.every((a) => Number.isInteger(a) && a >= 0 && a < rank - 1) && new Set(normalised).size === rank - 1
+  );
 }

@@ -12,7 +12,14 @@ export type { ConvGeometry } from "./im2col";
 export { im2col } from "./im2col";
 
 /** Computes dW into `dw` (length Fh·Fw·Ci·Co, HWIO) from x (NHWC) and dy (NHWC). */
-export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry, dw: Float32Array, gemm: Gemm, patches: PatchOps = jsPatchOps): void {
+export function conv2dBackpropFilter(
+  x: Float32Array,
+  dy: Float32Array,
+  g: ConvGeometry,
+  dw: Float32Array,
+  gemm: Gemm,
+  patches: PatchOps = jsPatchOps,
+): void {
   const K = patchSize(g);
   const rowsPerImage = g.outHeight * g.outWidth;
   const co = g.outChannels;
@@ -24,6 +31,20 @@ export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvG
   forEachChunk(g, (b0, count, rows) => {
     const col = patches.scratch(rows * K);
     patches.im2col(x, g, col, b0, count);
-    gemm.sgemm(true, false, K, co, rows, 1, col, K, dy.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co), co, b0 === 0 ? 0 : 1, dw, co);
+    gemm.sgemm(
+      true,
+      false,
+      K,
+      co,
+      rows,
+      1,
+      col,
+      K,
+      dy.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co),
+      co,
+      b0 === 0 ? 0 : 1,
+      dw,
+      co,
+    );
   });
 }

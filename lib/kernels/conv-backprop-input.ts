@@ -7,7 +7,14 @@ import type { Gemm } from "./gemm";
 import { forEachChunk, isPointwise, jsPatchOps, patchSize, type ConvGeometry, type PatchOps } from "./im2col";
 
 /** Computes dx (NHWC, length B·H·W·Ci) from dy (NHWC) and w (HWIO). */
-export function conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeometry, dx: Float32Array, gemm: Gemm, patches: PatchOps = jsPatchOps): void {
+export function conv2dBackpropInput(
+  dy: Float32Array,
+  w: Float32Array,
+  g: ConvGeometry,
+  dx: Float32Array,
+  gemm: Gemm,
+  patches: PatchOps = jsPatchOps,
+): void {
   const K = patchSize(g);
   const rowsPerImage = g.outHeight * g.outWidth;
   const co = g.outChannels;
@@ -18,7 +25,21 @@ export function conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGe
   dx.fill(0);
   forEachChunk(g, (b0, count, rows) => {
     const col = patches.scratch(rows * K);
-    gemm.sgemm(false, true, rows, K, co, 1, dy.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co), co, w, co, 0, col, K);
+    gemm.sgemm(
+      false,
+      true,
+      rows,
+      K,
+      co,
+      1,
+      dy.subarray(b0 * rowsPerImage * co, (b0 * rowsPerImage + rows) * co),
+      co,
+      w,
+      co,
+      0,
+      col,
+      K,
+    );
     patches.col2imAdd(col, g, dx, b0, count);
   });
 }

@@ -45,10 +45,21 @@ export interface Conv2DInfoLike {
 /** Converts tfjs' `computeConv2DInfo` result into a {@link ConvGeometry}. */
 export function geometryFromInfo(info: Conv2DInfoLike): ConvGeometry {
   return {
-    batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
-    outHeight: info.outHeight, outWidth: info.outWidth, outChannels: info.outChannels,
-    filterHeight: info.filterHeight, filterWidth: info.filterWidth, strideHeight: info.strideHeight, strideWidth: info.strideWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left, dilationHeight: info.dilationHeight, dilationWidth: info.dilationWidth,
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
   };
 }
 
@@ -59,7 +70,16 @@ export function patchSize(g: ConvGeometry): number {
 
 /** True when the patch matrix is the input itself (1×1, stride 1, no padding): no im2col needed. */
 export function isPointwise(g: ConvGeometry): boolean {
-  return g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
+  return (
+    g.filterHeight === 1 &&
+    g.filterWidth === 1 &&
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    g.padTop === 0 &&
+    g.padLeft === 0 &&
+    g.outHeight === g.inHeight &&
+    g.outWidth === g.inWidth
+  );
 }
 
 /**
@@ -78,7 +98,19 @@ export function imagesPerChunk(g: ConvGeometry, maxFloats = 4 << 20): number {
  * into locals once (property loads inside the loops cost more than the copies).
  */
 export function im2col(x: Float32Array, g: ConvGeometry, col: Float32Array, b0 = 0, count = g.batch): void {
-  const { inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, filterHeight: Fh, filterWidth: Fw, strideHeight: sh, strideWidth: sw, padTop: pt, padLeft: pl } = g;
+  const {
+    inHeight: H,
+    inWidth: W,
+    inChannels: ci,
+    outHeight: Ho,
+    outWidth: Wo,
+    filterHeight: Fh,
+    filterWidth: Fw,
+    strideHeight: sh,
+    strideWidth: sw,
+    padTop: pt,
+    padLeft: pl,
+  } = g;
   const dh = g.dilationHeight ?? 1;
   const dw = g.dilationWidth ?? 1;
   const run = Fw * ci;
@@ -121,7 +153,19 @@ export function im2col(x: Float32Array, g: ConvGeometry, col: Float32Array, b0 =
  * `dx` (NHWC, accumulated: overlapping patches sum). Out-of-bounds taps are dropped.
  */
 export function col2imAdd(col: Float32Array, g: ConvGeometry, dx: Float32Array, b0 = 0, count = g.batch): void {
-  const { inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, filterHeight: Fh, filterWidth: Fw, strideHeight: sh, strideWidth: sw, padTop: pt, padLeft: pl } = g;
+  const {
+    inHeight: H,
+    inWidth: W,
+    inChannels: ci,
+    outHeight: Ho,
+    outWidth: Wo,
+    filterHeight: Fh,
+    filterWidth: Fw,
+    strideHeight: sh,
+    strideWidth: sw,
+    padTop: pt,
+    padLeft: pl,
+  } = g;
   const dh = g.dilationHeight ?? 1;
   const dw = g.dilationWidth ?? 1;
   const run = Fw * ci;

@@ -28,23 +28,50 @@ const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b
  * dimensions broadcast in a way one loop cannot express (neither equal nor one side of size 1).
  * Throws on inner sizes that do not agree.
  */
-export function matMulGeometry(aShape: readonly number[], bShape: readonly number[], transposeA: boolean, transposeB: boolean): MatMulGeometry | null {
-  if (aShape.length < 2 || bShape.length < 2) throw new Error(`matMul needs rank ≥ 2 operands, got [${aShape}] and [${bShape}]`);
+export function matMulGeometry(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): MatMulGeometry | null {
+  if (aShape.length < 2 || bShape.length < 2)
+    throw new Error(`matMul needs rank ≥ 2 operands, got [${aShape}] and [${bShape}]`);
   const [ar, ac] = aShape.slice(-2);
   const [br, bc] = bShape.slice(-2);
   const [m, k] = transposeA ? [ac, ar] : [ar, ac];
   const [kb, n] = transposeB ? [bc, br] : [br, bc];
-  if (k !== kb) throw new Error(`matMul: inner sizes differ (${k} and ${kb}) for [${aShape}]${transposeA ? "ᵀ" : ""} · [${bShape}]${transposeB ? "ᵀ" : ""}`);
+  if (k !== kb)
+    throw new Error(
+      `matMul: inner sizes differ (${k} and ${kb}) for [${aShape}]${transposeA ? "ᵀ" : ""} · [${bShape}]${transposeB ? "ᵀ" : ""}`,
+    );
   const outerA = aShape.slice(0, -2);
   const outerB = bShape.slice(0, -2);
   const batchA = product(outerA);
   const batchB = product(outerB);
   let outer: readonly number[];
-  if (batchA === 1) outer = outerB.length >= outerA.length ? outerB : [...outerA.slice(0, outerA.length - outerB.length).map(() => 1), ...outerB];
-  else if (batchB === 1) outer = outerA.length >= outerB.length ? outerA : [...outerB.slice(0, outerB.length - outerA.length).map(() => 1), ...outerA];
+  if (batchA === 1)
+    outer =
+      outerB.length >= outerA.length
+        ? outerB
+        : [...outerA.slice(0, outerA.length - outerB.length).map(() => 1), ...outerB];
+  else if (batchB === 1)
+    outer =
+      outerA.length >= outerB.length
+        ? outerA
+        : [...outerB.slice(0, outerB.length - outerA.length).map(() => 1), ...outerA];
   else if (outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i])) outer = outerA;
   else return null;
-  return { m, n, k, transposeA, transposeB, batch: Math.max(batchA, batchB), batchA, batchB, outShape: [...outer, m, n] };
+  return {
+    m,
+    n,
+    k,
+    transposeA,
+    transposeB,
+    batch: Math.max(batchA, batchB),
+    batchA,
+    batchB,
+    outShape: [...outer, m, n],
+  };
 }
 
 /** out (batch × m × n) = op(A) · op(B) for every batch entry, a broadcast side reused. */
@@ -90,9 +117,17 @@ export function isFusedActivation(name: string | undefined): name is FusedActiva
  * fused kernels use. `prelu` takes its slopes from `preluWeights` (length n, or 1). (tfjs-backend-wasm 4.x gets prelu wrong after the first row of a biased
  * product; this is checked against tfjs' cpu kernel.)
  */
-export function fusedEpilogue(out: Float32Array, n: number, bias: Float32Array | null, activation: FusedActivation = "linear", leakyAlpha = 0.2, preluWeights: Float32Array | null = null): void {
+export function fusedEpilogue(
+  out: Float32Array,
+  n: number,
+  bias: Float32Array | null,
+  activation: FusedActivation = "linear",
+  leakyAlpha = 0.2,
+  preluWeights: Float32Array | null = null,
+): void {
   const perColumn = (v: Float32Array | null, what: string): void => {
-    if (v && v.length !== n && v.length !== 1) throw new Error(`fused matMul ${what} has ${v.length} values; expected ${n} or 1`);
+    if (v && v.length !== n && v.length !== 1)
+      throw new Error(`fused matMul ${what} has ${v.length} values; expected ${n} or 1`);
   };
   if (!(bias && bias.length === out.length)) perColumn(bias, "bias");
   perColumn(preluWeights, "prelu weights");
@@ -108,7 +143,8 @@ export function fusedEpilogue(out: Float32Array, n: number, bias: Float32Array |
   if (activation === "prelu") {
     const w = preluWeights!;
     const step = w.length === 1 ? 0 : 1;
-    for (let row = 0; row < out.length; row += n) for (let j = 0; j < n; j++) if (out[row + j] < 0) out[row + j] *= w[j * step];
+    for (let row = 0; row < out.length; row += n)
+      for (let j = 0; j < n; j++) if (out[row + j] < 0) out[row + j] *= w[j * step];
     return;
   }
   const f = activations[activation];

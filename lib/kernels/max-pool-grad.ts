@@ -13,8 +13,27 @@ export type PoolGeometry = Omit<ConvGeometry, "inChannels" | "outChannels"> & { 
 let tapScratch = new Int32Array(0);
 
 /** Computes dx (NHWC, same shape as x) from dy, the pooled input x and the pooled output y. */
-export function maxPoolGrad(dy: Float32Array, x: Float32Array, y: Float32Array, g: PoolGeometry, dx: Float32Array): void {
-  const { batch: B, inHeight: H, inWidth: W, channels: c, outHeight: Ho, outWidth: Wo, filterHeight: Fh, filterWidth: Fw, strideHeight: sh, strideWidth: sw, padTop: pt, padLeft: pl } = g;
+export function maxPoolGrad(
+  dy: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  g: PoolGeometry,
+  dx: Float32Array,
+): void {
+  const {
+    batch: B,
+    inHeight: H,
+    inWidth: W,
+    channels: c,
+    outHeight: Ho,
+    outWidth: Wo,
+    filterHeight: Fh,
+    filterWidth: Fw,
+    strideHeight: sh,
+    strideWidth: sw,
+    padTop: pt,
+    padLeft: pl,
+  } = g;
   const dh = g.dilationHeight ?? 1;
   const dw = g.dilationWidth ?? 1;
   if (tapScratch.length < Fh * Fw) tapScratch = new Int32Array(Fh * Fw);

@@ -9,19 +9,46 @@
  */
 import type { ConvGeometry } from "./im2col";
 import type { PoolGeometry } from "./max-pool-grad";
-import { encodeModule, forLoop, ifElse, instantiate, op, valType, type FunctionSpec, type WasmMemory } from "./wasm-module";
+import {
+  encodeModule,
+  forLoop,
+  ifElse,
+  instantiate,
+  op,
+  valType,
+  type FunctionSpec,
+  type WasmMemory,
+} from "./wasm-module";
 
 // Parameters (all i32): pointers in bytes, the geometry, then the pooling gradient's extra pointers.
-const [SRC, DST, H, W, CI, HO, WO, FH, FW, SH, SW, PT, PL, DH, DW, B0, COUNT, Y, DY, DONE] = Array.from({ length: 20 }, (_, i) => i);
+const [SRC, DST, H, W, CI, HO, WO, FH, FW, SH, SW, PT, PL, DH, DW, B0, COUNT, Y, DY, DONE] = Array.from(
+  { length: 20 },
+  (_, i) => i,
+);
 const PARAMS = 20;
 // Locals.
-const [B, OY, OX, KH, KW, IY, IX, AT, PIXEL, J, CI_BYTES, CI_VEC, B_END, OUT] = Array.from({ length: 14 }, (_, i) => PARAMS + i);
+const [B, OY, OX, KH, KW, IY, IX, AT, PIXEL, J, CI_BYTES, CI_VEC, B_END, OUT] = Array.from(
+  { length: 14 },
+  (_, i) => PARAMS + i,
+);
 const [ZERO, NEG_INF, YV, HIT] = [34, 35, 36, 37];
 
 const get = op.localGet;
 
 /** Byte offset of input pixel (b, iy, ix) within an NHWC tensor. */
-const pixel: number[][] = [get(B), get(H), op.i32Mul, get(IY), op.i32Add, get(W), op.i32Mul, get(IX), op.i32Add, get(CI_BYTES), op.i32Mul];
+const pixel: number[][] = [
+  get(B),
+  get(H),
+  op.i32Mul,
+  get(IY),
+  op.i32Add,
+  get(W),
+  op.i32Mul,
+  get(IX),
+  op.i32Add,
+  get(CI_BYTES),
+  op.i32Mul,
+];
 
 /** For j over one pixel's Ci floats: `vector` four at a time, then `scalar` one at a time. */
 function channels(vector: number[][], scalar: number[][]): number[][] {
@@ -43,64 +70,127 @@ const at = (pointer: number, offset?: number): number[][] =>
  */
 function patchLoops(inside: number[][], outside: number[][], perRow: number[][] = []): number[][] {
   const tap = [
-    get(OX), get(SW), op.i32Mul, get(PL), op.i32Sub, get(KW), get(DW), op.i32Mul, op.i32Add, op.localSet(IX),
+    get(OX),
+    get(SW),
+    op.i32Mul,
+    get(PL),
+    op.i32Sub,
+    get(KW),
+    get(DW),
+    op.i32Mul,
+    op.i32Add,
+    op.localSet(IX),
     ...ifElse(
       [get(IY), get(H), op.i32LtU, get(IX), get(W), op.i32LtU, op.i32And],
       [...pixel, op.localSet(PIXEL), ...inside],
       outside,
     ),
-    get(AT), get(CI_BYTES), op.i32Add, op.localSet(AT),
+    get(AT),
+    get(CI_BYTES),
+    op.i32Add,
+    op.localSet(AT),
   ];
   const row = [
-    get(OY), get(SH), op.i32Mul, get(PT), op.i32Sub, get(KH), get(DH), op.i32Mul, op.i32Add, op.localSet(IY),
+    get(OY),
+    get(SH),
+    op.i32Mul,
+    get(PT),
+    op.i32Sub,
+    get(KH),
+    get(DH),
+    op.i32Mul,
+    op.i32Add,
+    op.localSet(IY),
     ...forLoop(KW, [op.i32Const(0)], [get(FW)], 1, tap),
   ];
   return [
-    get(CI), op.i32Const(2), op.i32Shl, op.localTee(CI_BYTES), op.i32Const(-16), op.i32And, op.localSet(CI_VEC),
-    get(B0), get(COUNT), op.i32Add, op.localSet(B_END),
-    op.f32Const(0), op.f32x4Splat, op.localSet(ZERO),
-    op.f32Const(-Infinity), op.f32x4Splat, op.localSet(NEG_INF),
-    ...forLoop(B, [get(B0)], [get(B_END)], 1,
-      forLoop(OY, [op.i32Const(0)], [get(HO)], 1,
+    get(CI),
+    op.i32Const(2),
+    op.i32Shl,
+    op.localTee(CI_BYTES),
+    op.i32Const(-16),
+    op.i32And,
+    op.localSet(CI_VEC),
+    get(B0),
+    get(COUNT),
+    op.i32Add,
+    op.localSet(B_END),
+    op.f32Const(0),
+    op.f32x4Splat,
+    op.localSet(ZERO),
+    op.f32Const(-Infinity),
+    op.f32x4Splat,
+    op.localSet(NEG_INF),
+    ...forLoop(
+      B,
+      [get(B0)],
+      [get(B_END)],
+      1,
+      forLoop(
+        OY,
+        [op.i32Const(0)],
+        [get(HO)],
+        1,
         forLoop(OX, [op.i32Const(0)], [get(WO)], 1, [
-          get(B), get(HO), op.i32Mul, get(OY), op.i32Add, get(WO), op.i32Mul, get(OX), op.i32Add, get(CI_BYTES), op.i32Mul, op.localSet(OUT),
+          get(B),
+          get(HO),
+          op.i32Mul,
+          get(OY),
+          op.i32Add,
+          get(WO),
+          op.i32Mul,
+          get(OX),
+          op.i32Add,
+          get(CI_BYTES),
+          op.i32Mul,
+          op.localSet(OUT),
           ...perRow,
           ...forLoop(KH, [op.i32Const(0)], [get(FH)], 1, row),
-        ]))),
+        ]),
+      ),
+    ),
   ];
 }
 
 const params = Array<number>(PARAMS).fill(valType.i32) as FunctionSpec["params"];
-const locals = [...Array<number>(14).fill(valType.i32), ...Array<number>(4).fill(valType.v128)] as FunctionSpec["locals"];
+const locals = [
+  ...Array<number>(14).fill(valType.i32),
+  ...Array<number>(4).fill(valType.v128),
+] as FunctionSpec["locals"];
 
 /** im2col(x, col, geometry…, b0, count): patches of images [b0, b0+count) into col (from its start). */
 const im2colSpec: FunctionSpec = {
-  name: "im2col", params, locals,
+  name: "im2col",
+  params,
+  locals,
   body: [
-    get(DST), op.localSet(AT),
+    get(DST),
+    op.localSet(AT),
     ...patchLoops(
       channels(
         [...at(AT), ...at(SRC, PIXEL), op.v128Load(), op.v128Store()],
         [...at(AT), ...at(SRC, PIXEL), op.f32Load(), op.f32Store()],
       ),
-      channels(
-        [...at(AT), get(ZERO), op.v128Store()],
-        [...at(AT), op.f32Const(0), op.f32Store()],
-      )),
+      channels([...at(AT), get(ZERO), op.v128Store()], [...at(AT), op.f32Const(0), op.f32Store()]),
+    ),
   ],
 };
 
 /** col2imAdd(col, dx, geometry…, b0, count): adds col's rows onto dx's pixels. */
 const col2imSpec: FunctionSpec = {
-  name: "col2imAdd", params, locals,
+  name: "col2imAdd",
+  params,
+  locals,
   body: [
-    get(SRC), op.localSet(AT),
+    get(SRC),
+    op.localSet(AT),
     ...patchLoops(
       channels(
         [...at(DST, PIXEL), ...at(DST, PIXEL), op.v128Load(), ...at(AT), op.v128Load(), op.f32x4Add, op.v128Store()],
         [...at(DST, PIXEL), ...at(DST, PIXEL), op.f32Load(), ...at(AT), op.f32Load(), op.f32Add, op.f32Store()],
       ),
-      []),
+      [],
+    ),
   ],
 };
 
@@ -111,14 +201,41 @@ const col2imSpec: FunctionSpec = {
  * dx must be zeroed first; Ci must be a multiple of 4.
  */
 const maxPoolGradSpec: FunctionSpec = {
-  name: "maxPoolGrad", params, locals,
+  name: "maxPoolGrad",
+  params,
+  locals,
   body: patchLoops(
     forLoop(J, [op.i32Const(0)], [get(CI_BYTES)], 16, [
-      ...at(Y, OUT), op.v128Load(), op.localSet(YV),
-      ...at(SRC, PIXEL), op.v128Load(), get(YV), op.f32x4Eq, get(YV), get(NEG_INF), op.f32x4Gt, op.v128And,
-      ...at(DONE), op.v128Load(), op.v128AndNot, op.localSet(HIT),
-      ...at(DST, PIXEL), ...at(DST, PIXEL), op.v128Load(), ...at(DY, OUT), op.v128Load(), get(HIT), op.v128And, op.f32x4Add, op.v128Store(),
-      ...at(DONE), ...at(DONE), op.v128Load(), get(HIT), op.v128Or, op.v128Store(),
+      ...at(Y, OUT),
+      op.v128Load(),
+      op.localSet(YV),
+      ...at(SRC, PIXEL),
+      op.v128Load(),
+      get(YV),
+      op.f32x4Eq,
+      get(YV),
+      get(NEG_INF),
+      op.f32x4Gt,
+      op.v128And,
+      ...at(DONE),
+      op.v128Load(),
+      op.v128AndNot,
+      op.localSet(HIT),
+      ...at(DST, PIXEL),
+      ...at(DST, PIXEL),
+      op.v128Load(),
+      ...at(DY, OUT),
+      op.v128Load(),
+      get(HIT),
+      op.v128And,
+      op.f32x4Add,
+      op.v128Store(),
+      ...at(DONE),
+      ...at(DONE),
+      op.v128Load(),
+      get(HIT),
+      op.v128Or,
+      op.v128Store(),
     ]),
     [],
     forLoop(J, [op.i32Const(0)], [get(CI_BYTES)], 16, [...at(DONE), get(ZERO), op.v128Store()]),
@@ -136,7 +253,14 @@ export interface PatchKernels {
    * Max-pooling gradient (as {@link maxPoolGrad}); `done` is scratch of `channels` floats.
    * Returns false, doing nothing, when channels is not a multiple of 4.
    */
-  maxPoolGrad(dy: Float32Array, x: Float32Array, y: Float32Array, g: PoolGeometry, dx: Float32Array, done: Float32Array): boolean;
+  maxPoolGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    y: Float32Array,
+    g: PoolGeometry,
+    dx: Float32Array,
+    done: Float32Array,
+  ): boolean;
 }
 
 /** Instantiates the transforms on `memory`, or returns why it cannot. */
@@ -146,11 +270,23 @@ export function patchKernels(memory: WasmMemory): PatchKernels | Error {
   type Fn = (...args: number[]) => void;
   const [toCol, fromCol, poolGrad] = [instance.im2col as Fn, instance.col2imAdd as Fn, instance.maxPoolGrad as Fn];
   const geometry = (g: ConvGeometry): number[] => [
-    g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth,
-    g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.dilationHeight ?? 1, g.dilationWidth ?? 1,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padTop,
+    g.padLeft,
+    g.dilationHeight ?? 1,
+    g.dilationWidth ?? 1,
   ];
   const onHeap = (...arrays: Float32Array[]): void => {
-    if (arrays.some((a) => a.buffer !== memory.buffer)) throw new Error("patch kernels: arrays must be views on the wasm heap");
+    if (arrays.some((a) => a.buffer !== memory.buffer))
+      throw new Error("patch kernels: arrays must be views on the wasm heap");
   };
   return {
     im2col(x, g, col, b0, count) {
@@ -165,7 +301,16 @@ export function patchKernels(memory: WasmMemory): PatchKernels | Error {
       if (g.channels % 4 !== 0) return false;
       onHeap(dy, x, y, dx, done);
       dx.fill(0);
-      poolGrad(x.byteOffset, dx.byteOffset, ...geometry({ ...g, inChannels: g.channels, outChannels: g.channels }), 0, g.batch, y.byteOffset, dy.byteOffset, done.byteOffset);
+      poolGrad(
+        x.byteOffset,
+        dx.byteOffset,
+        ...geometry({ ...g, inChannels: g.channels, outChannels: g.channels }),
+        0,
+        g.batch,
+        y.byteOffset,
+        dy.byteOffset,
+        done.byteOffset,
+      );
       return true;
     },
   };

@@ -43,7 +43,8 @@ export function activeWasmHeap(): WasmHeap | null {
     memory,
     offset(t) {
       const offset = dataIdMap.get(t.dataId)?.memoryOffset;
-      if (offset === null || offset === undefined) throw new Error("tensor has no data on the wasm heap (disposed, or not on the wasm backend)");
+      if (offset === null || offset === undefined)
+        throw new Error("tensor has no data on the wasm heap (disposed, or not on the wasm backend)");
       return offset;
     },
     allocate(shape) {

@@ -96,13 +96,22 @@ export const op = {
  */
 export function forLoop(i: number, start: number[][], end: number[][], step: number, body: number[][]): number[][] {
   return [
-    ...start, op.localSet(i),
-    op.block, op.loop,
-    op.localGet(i), ...end, op.i32GeS, op.brIf(1),
+    ...start,
+    op.localSet(i),
+    op.block,
+    op.loop,
+    op.localGet(i),
+    ...end,
+    op.i32GeS,
+    op.brIf(1),
     ...body,
-    op.localGet(i), op.i32Const(step), op.i32Add, op.localSet(i),
+    op.localGet(i),
+    op.i32Const(step),
+    op.i32Add,
+    op.localSet(i),
     op.br(0),
-    op.end, op.end,
+    op.end,
+    op.end,
   ];
 }
 
@@ -147,7 +156,14 @@ export function encodeModule(functions: FunctionSpec[]): Uint8Array {
     return [...uleb(code.length), ...code];
   });
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vector(types)),
     ...section(2, imports),
     ...section(3, funcs),

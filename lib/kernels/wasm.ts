@@ -20,8 +20,23 @@ import { conv2dForward } from "./conv2d";
 import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
 import { jsGemm, type Gemm } from "./gemm";
-import { geometryFromInfo, imagesPerChunk, isPointwise, jsPatchOps, patchSize, type ConvGeometry, type PatchOps } from "./im2col";
-import { batchMatMul, broadcastTo, fusedEpilogue, isFusedActivation, matMulGeometry, type MatMulGeometry } from "./matmul";
+import {
+  geometryFromInfo,
+  imagesPerChunk,
+  isPointwise,
+  jsPatchOps,
+  patchSize,
+  type ConvGeometry,
+  type PatchOps,
+} from "./im2col";
+import {
+  batchMatMul,
+  broadcastTo,
+  fusedEpilogue,
+  isFusedActivation,
+  matMulGeometry,
+  type MatMulGeometry,
+} from "./matmul";
 import { maxPoolGrad, type PoolGeometry } from "./max-pool-grad";
 import { patchKernels, type PatchKernels } from "./patches-simd";
 import { activeWasmHeap, type WasmHeap } from "./wasm-heap";
@@ -79,13 +94,28 @@ function patchOps(g: ConvGeometry): PatchOps {
 }
 
 /** A GEMM convolution kernel over two heap inputs: conv2dForward, …BackpropFilter, …BackpropInput. */
-type GemmConv = (a: Float32Array, b: Float32Array, g: ConvGeometry, out: Float32Array, gemm: Gemm, patches: PatchOps) => void;
+type GemmConv = (
+  a: Float32Array,
+  b: Float32Array,
+  g: ConvGeometry,
+  out: Float32Array,
+  gemm: Gemm,
+  patches: PatchOps,
+) => void;
 
 /**
  * Runs `conv` on heap tensors `a` and `b` into a new output of `outShape`. The output and the patch
  * scratch are allocated before any view is taken: allocating may grow (and so detach) the heap.
  */
-function runGemmConv(backend: WasmBackend, conv: GemmConv, a: HeapTensorInfo, b: HeapTensorInfo, g: ConvGeometry, outShape: number[], gemm: Gemm): tf.TensorInfo {
+function runGemmConv(
+  backend: WasmBackend,
+  conv: GemmConv,
+  a: HeapTensorInfo,
+  b: HeapTensorInfo,
+  g: ConvGeometry,
+  outShape: number[],
+  gemm: Gemm,
+): tf.TensorInfo {
   const out = backend.makeOutput(outShape, "float32");
   const patches = patchOps(g);
   conv(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), g, backend.typedArrayFromHeap(out), gemm, patches);
@@ -93,10 +123,17 @@ function runGemmConv(backend: WasmBackend, conv: GemmConv, a: HeapTensorInfo, b:
 }
 
 /** `a · b` on heap tensors into a new output (allocated before the views are taken). */
-function runMatMul(backend: WasmBackend, a: HeapTensorInfo, b: HeapTensorInfo, g: MatMulGeometry, gemm: Gemm): tf.TensorInfo {
+function runMatMul(
+  backend: WasmBackend,
+  a: HeapTensorInfo,
+  b: HeapTensorInfo,
+  g: MatMulGeometry,
+  gemm: Gemm,
+): tf.TensorInfo {
   const out = backend.makeOutput(g.outShape, "float32");
   if (g.k === 0) backend.typedArrayFromHeap(out).fill(0);
-  else if (g.m > 0 && g.n > 0 && g.batch > 0) batchMatMul(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), g, backend.typedArrayFromHeap(out), gemm);
+  else if (g.m > 0 && g.n > 0 && g.batch > 0)
+    batchMatMul(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), g, backend.typedArrayFromHeap(out), gemm);
   return out as unknown as tf.TensorInfo;
 }
 
@@ -134,9 +171,26 @@ export function registerWasmKernels(): WasmKernelReport {
 
   const filterGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as unknown as { x: HeapTensorInfo; dy: HeapTensorInfo };
-    const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dimRoundingMode?: Rounding; filterShape: Shape4 };
+    const a = attrs as unknown as {
+      strides: [number, number] | number;
+      pad: Pad;
+      dataFormat: "NHWC" | "NCHW";
+      dimRoundingMode?: Rounding;
+      filterShape: Shape4;
+    };
     noNchw("Conv2DBackpropFilter", a.dataFormat);
-    const g = geometryFromInfo(tf.backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast"));
+    const g = geometryFromInfo(
+      tf.backend_util.computeConv2DInfo(
+        x.shape as Shape4,
+        a.filterShape,
+        a.strides,
+        1,
+        a.pad,
+        a.dimRoundingMode,
+        false,
+        "channelsLast",
+      ),
+    );
     return runGemmConv(backend as unknown as WasmBackend, conv2dBackpropFilter, x, dy, g, a.filterShape, gemm);
   };
   let had = tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined;
@@ -145,40 +199,113 @@ export function registerWasmKernels(): WasmKernelReport {
   if (native) {
     const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       const { x, filter } = inputs as unknown as { x: HeapTensorInfo; filter: HeapTensorInfo };
-      const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dilations: [number, number] | number; dimRoundingMode?: Rounding };
+      const a = attrs as unknown as {
+        strides: [number, number] | number;
+        pad: Pad;
+        dataFormat: "NHWC" | "NCHW";
+        dilations: [number, number] | number;
+        dimRoundingMode?: Rounding;
+      };
       noNchw("Conv2D", a.dataFormat);
-      const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, false, "channelsLast");
-      return runGemmConv(backend as unknown as WasmBackend, conv2dForward, x, filter, geometryFromInfo(info), info.outShape, gemm);
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as Shape4,
+        filter.shape as Shape4,
+        a.strides,
+        a.dilations,
+        a.pad,
+        a.dimRoundingMode,
+        false,
+        "channelsLast",
+      );
+      return runGemmConv(
+        backend as unknown as WasmBackend,
+        conv2dForward,
+        x,
+        filter,
+        geometryFromInfo(info),
+        info.outShape,
+        gemm,
+      );
     };
     had = tf.getKernel("Conv2D", "wasm") !== undefined;
     note("Conv2D", had, install("Conv2D", forward, true));
 
     const inputGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       const { dy, filter } = inputs as unknown as { dy: HeapTensorInfo; filter: HeapTensorInfo };
-      const a = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat: "NHWC" | "NCHW"; dimRoundingMode?: Rounding; inputShape: Shape4 };
+      const a = attrs as unknown as {
+        strides: [number, number] | number;
+        pad: Pad;
+        dataFormat: "NHWC" | "NCHW";
+        dimRoundingMode?: Rounding;
+        inputShape: Shape4;
+      };
       noNchw("Conv2DBackpropInput", a.dataFormat);
-      const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
-      return runGemmConv(backend as unknown as WasmBackend, conv2dBackpropInput, dy, filter, geometryFromInfo(info), a.inputShape, gemm);
+      const info = tf.backend_util.computeConv2DInfo(
+        a.inputShape,
+        filter.shape as Shape4,
+        a.strides,
+        1,
+        a.pad,
+        a.dimRoundingMode,
+        false,
+        "channelsLast",
+      );
+      return runGemmConv(
+        backend as unknown as WasmBackend,
+        conv2dBackpropInput,
+        dy,
+        filter,
+        geometryFromInfo(info),
+        a.inputShape,
+        gemm,
+      );
     };
     had = tf.getKernel("Conv2DBackpropInput", "wasm") !== undefined;
     note("Conv2DBackpropInput", had, install("Conv2DBackpropInput", inputGrad, true));
   }
 
   const poolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-    const { dy, input, output } = inputs as unknown as { dy: HeapTensorInfo; input: HeapTensorInfo; output: HeapTensorInfo };
-    const a = attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: Pad; dimRoundingMode?: Rounding };
-    const info = tf.backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    const { dy, input, output } = inputs as unknown as {
+      dy: HeapTensorInfo;
+      input: HeapTensorInfo;
+      output: HeapTensorInfo;
+    };
+    const a = attrs as unknown as {
+      filterSize: [number, number] | number;
+      strides: [number, number] | number;
+      pad: Pad;
+      dimRoundingMode?: Rounding;
+    };
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape as Shape4,
+      a.filterSize,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
     const wasm = backend as unknown as WasmBackend;
     const out = wasm.makeOutput(input.shape, "float32");
     const g: PoolGeometry = {
-      batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
-      outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth,
-      strideHeight: info.strideHeight, strideWidth: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
+      batch: info.batchSize,
+      inHeight: info.inHeight,
+      inWidth: info.inWidth,
+      channels: info.inChannels,
+      outHeight: info.outHeight,
+      outWidth: info.outWidth,
+      filterHeight: info.filterHeight,
+      filterWidth: info.filterWidth,
+      strideHeight: info.strideHeight,
+      strideWidth: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
     };
     const s = simd();
     const done = s ? s.heap.reserveScratch(g.channels * 4) : 0; // before the views below
     const [dyView, xView, yView, dxView] = [dy, input, output, out].map((t) => wasm.typedArrayFromHeap(t));
-    if (!s?.kernels.maxPoolGrad(dyView, xView, yView, g, dxView, new Float32Array(s.heap.memory.buffer, done, g.channels))) {
+    if (
+      !s?.kernels.maxPoolGrad(dyView, xView, yView, g, dxView, new Float32Array(s.heap.memory.buffer, done, g.channels))
+    ) {
       maxPoolGrad(dyView, xView, yView, g, dxView);
     }
     return out as unknown as tf.TensorInfo;
@@ -228,7 +355,10 @@ export function registerWasmKernels(): WasmKernelReport {
     const batchMatMulKernel: tf.KernelFunc = (args) => {
       const { a, b } = args.inputs as unknown as { a: HeapTensorInfo; b: HeapTensorInfo };
       const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      const g = a.dtype === "float32" && b.dtype === "float32" ? matMulGeometry(a.shape, b.shape, transposeA, transposeB) : null;
+      const g =
+        a.dtype === "float32" && b.dtype === "float32"
+          ? matMulGeometry(a.shape, b.shape, transposeA, transposeB)
+          : null;
       if (!g) return wasmBatchMatMul.kernelFunc(args);
       return runMatMul(args.backend as unknown as WasmBackend, a, b, g, gemm);
     };
@@ -236,17 +366,45 @@ export function registerWasmKernels(): WasmKernelReport {
   }
   if (native && wasmFusedMatMul) {
     const fusedMatMulKernel: tf.KernelFunc = (args) => {
-      const { a, b, bias, preluActivationWeights } = args.inputs as unknown as { a: HeapTensorInfo; b: HeapTensorInfo; bias?: HeapTensorInfo; preluActivationWeights?: HeapTensorInfo };
-      const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string; leakyreluAlpha?: number };
-      const g = a.dtype === "float32" && b.dtype === "float32" ? matMulGeometry(a.shape, b.shape, transposeA, transposeB) : null;
-      const perColumn = (t?: HeapTensorInfo): boolean => !t || (t.dtype === "float32" && (isRowVector(t.shape, g?.n ?? -1) || t.shape.every((d) => d === 1)));
-      if (!g || (bias && bias.dtype !== "float32") || !perColumn(preluActivationWeights) || !isFusedActivation(activation)) return wasmFusedMatMul.kernelFunc(args);
+      const { a, b, bias, preluActivationWeights } = args.inputs as unknown as {
+        a: HeapTensorInfo;
+        b: HeapTensorInfo;
+        bias?: HeapTensorInfo;
+        preluActivationWeights?: HeapTensorInfo;
+      };
+      const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as {
+        transposeA: boolean;
+        transposeB: boolean;
+        activation?: string;
+        leakyreluAlpha?: number;
+      };
+      const g =
+        a.dtype === "float32" && b.dtype === "float32"
+          ? matMulGeometry(a.shape, b.shape, transposeA, transposeB)
+          : null;
+      const perColumn = (t?: HeapTensorInfo): boolean =>
+        !t || (t.dtype === "float32" && (isRowVector(t.shape, g?.n ?? -1) || t.shape.every((d) => d === 1)));
+      if (
+        !g ||
+        (bias && bias.dtype !== "float32") ||
+        !perColumn(preluActivationWeights) ||
+        !isFusedActivation(activation)
+      )
+        return wasmFusedMatMul.kernelFunc(args);
       const wasm = args.backend as unknown as WasmBackend;
       const out = runMatMul(wasm, a, b, g, gemm) as unknown as HeapTensorInfo;
       const view = (t?: HeapTensorInfo): Float32Array | null => (t ? wasm.typedArrayFromHeap(t) : null);
       // A bias that is not one value per column (wasm's own kernel rejects those) is broadcast first.
-      const biasValues = bias && !perColumn(bias) ? broadcastTo(wasm.typedArrayFromHeap(bias), bias.shape, g.outShape) : view(bias);
-      fusedEpilogue(wasm.typedArrayFromHeap(out), g.n, biasValues, activation, leakyreluAlpha, view(preluActivationWeights));
+      const biasValues =
+        bias && !perColumn(bias) ? broadcastTo(wasm.typedArrayFromHeap(bias), bias.shape, g.outShape) : view(bias);
+      fusedEpilogue(
+        wasm.typedArrayFromHeap(out),
+        g.n,
+        biasValues,
+        activation,
+        leakyreluAlpha,
+        view(preluActivationWeights),
+      );
       return out as unknown as tf.TensorInfo;
     };
     note("_FusedMatMul", true, install("_FusedMatMul", fusedMatMulKernel, true));

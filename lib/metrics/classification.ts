@@ -11,7 +11,8 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
   for (let i = 0; i < yTrue.length; i++) {
     const t = yTrue[i];
     const p = yPred[i];
-    if (t < 0 || t >= classes || p < 0 || p >= classes) throw new Error(`label out of range 0..${classes - 1} at index ${i}: true ${t}, predicted ${p}`);
+    if (t < 0 || t >= classes || p < 0 || p >= classes)
+      throw new Error(`label out of range 0..${classes - 1} at index ${i}: true ${t}, predicted ${p}`);
     m[t][p]++;
   }
   return m;
@@ -39,7 +40,11 @@ export interface ClassificationReport {
  * Computes the full report. Macro averages run over classes with support > 0 or predictions > 0
  * (scikit-learn's `labels=unique(y_true ∪ y_pred)`).
  */
-export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classNames: readonly string[]): ClassificationReport {
+export function classificationReport(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  classNames: readonly string[],
+): ClassificationReport {
   const k = classNames.length;
   const confusion = confusionMatrix(yTrue, yPred, k);
   const perClass = classNames.map((label, c) => {
@@ -57,8 +62,10 @@ export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<
   });
   const present = perClass.filter((c) => c.support > 0 || c.predicted > 0);
   const total = perClass.reduce((s, c) => s + c.support, 0);
-  const mean = (key: "precision" | "recall" | "f1"): number => (present.length ? present.reduce((s, c) => s + c[key], 0) / present.length : 0);
-  const weightedMean = (key: "precision" | "recall" | "f1"): number => (total ? perClass.reduce((s, c) => s + c[key] * c.support, 0) / total : 0);
+  const mean = (key: "precision" | "recall" | "f1"): number =>
+    present.length ? present.reduce((s, c) => s + c[key], 0) / present.length : 0;
+  const weightedMean = (key: "precision" | "recall" | "f1"): number =>
+    total ? perClass.reduce((s, c) => s + c[key] * c.support, 0) / total : 0;
   return {
     accuracy: accuracy(yTrue, yPred),
     perClass: perClass.map(({ label, precision, recall, f1, support }) => ({ label, precision, recall, f1, support })),

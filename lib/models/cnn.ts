@@ -22,17 +22,37 @@ export interface CnnConfig {
 }
 
 /** The paper's widths on Fashion-MNIST's shape. */
-export const defaultCnnConfig: Readonly<CnnConfig> = Object.freeze({ inputShape: [28, 28, 1], classes: 10, filters: [32, 64] as [number, number], hidden: 512, seed: 0 });
+export const defaultCnnConfig: Readonly<CnnConfig> = Object.freeze({
+  inputShape: [28, 28, 1],
+  classes: 10,
+  filters: [32, 64] as [number, number],
+  hidden: 512,
+  seed: 0,
+});
 
 /** Builds the CNN (outputs logits, shape [batch, classes]). */
 export function buildCnn(overrides: Partial<CnnConfig> = {}): tfl.LayersModel {
   const config: CnnConfig = { ...defaultCnnConfig, ...overrides };
-  if (config.inputShape.length !== 3) throw new Error(`the CNN takes images [height, width, channels], got input shape [${config.inputShape.join(", ")}]`);
+  if (config.inputShape.length !== 3)
+    throw new Error(
+      `the CNN takes images [height, width, channels], got input shape [${config.inputShape.join(", ")}]`,
+    );
   let seedIndex = 0;
-  const init = (): ReturnType<typeof tfl.initializers.glorotUniform> => tfl.initializers.glorotUniform({ seed: layerSeed(config.seed, seedIndex++) });
+  const init = (): ReturnType<typeof tfl.initializers.glorotUniform> =>
+    tfl.initializers.glorotUniform({ seed: layerSeed(config.seed, seedIndex++) });
   const model = tfl.sequential({ name: "fedavg_cnn" });
   config.filters.forEach((filters, i) => {
-    model.add(tfl.layers.conv2d({ ...(i === 0 ? { inputShape: config.inputShape } : {}), filters, kernelSize: 5, padding: "same", activation: "relu", kernelInitializer: init(), name: `conv${i + 1}` }));
+    model.add(
+      tfl.layers.conv2d({
+        ...(i === 0 ? { inputShape: config.inputShape } : {}),
+        filters,
+        kernelSize: 5,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: init(),
+        name: `conv${i + 1}`,
+      }),
+    );
     model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${i + 1}` }));
   });
   model.add(tfl.layers.flatten({ name: "flatten" }));

@@ -21,7 +21,13 @@ export interface MlpConfig {
 }
 
 /** Defaults: 78 CICIDS features → 256 → 256 → 15 classes ≈ 90 K parameters. */
-export const defaultMlpConfig: Readonly<MlpConfig> = Object.freeze({ inputShape: [78], hidden: [256, 256], classes: 15, dropout: 0.1, seed: 0 });
+export const defaultMlpConfig: Readonly<MlpConfig> = Object.freeze({
+  inputShape: [78],
+  hidden: [256, 256],
+  classes: 15,
+  dropout: 0.1,
+  seed: 0,
+});
 
 /**
  * Builds the MLP (outputs logits, shape [batch, classes]).
@@ -35,10 +41,24 @@ export function buildMlp(overrides: Partial<MlpConfig> = {}): tfl.LayersModel {
   if (config.inputShape.length > 1) model.add(tfl.layers.flatten({ inputShape: config.inputShape }));
   else model.add(tfl.layers.inputLayer({ inputShape: config.inputShape }));
   config.hidden.forEach((units, i) => {
-    model.add(tfl.layers.dense({ units, activation: "relu", kernelInitializer: tfl.initializers.heNormal({ seed: seedOf(i) }), name: `dense_${i}` }));
-    if (config.dropout > 0) model.add(new StepDropout({ rate: config.dropout, seed: seedOf(100 + i), name: `dropout_${i}` }));
+    model.add(
+      tfl.layers.dense({
+        units,
+        activation: "relu",
+        kernelInitializer: tfl.initializers.heNormal({ seed: seedOf(i) }),
+        name: `dense_${i}`,
+      }),
+    );
+    if (config.dropout > 0)
+      model.add(new StepDropout({ rate: config.dropout, seed: seedOf(100 + i), name: `dropout_${i}` }));
   });
-  model.add(tfl.layers.dense({ units: config.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seedOf(999) }), name: "logits" }));
+  model.add(
+    tfl.layers.dense({
+      units: config.classes,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seedOf(999) }),
+      name: "logits",
+    }),
+  );
   return model;
 }
 

@@ -34,21 +34,25 @@ export const modelRegistry: Record<string, ModelEntry> = {
     trainingKernels: [],
   },
   "mlp-wide": {
-    description: "a wide MLP, dense 2048 → 512 (≈ 2.66 M parameters on 28×28 images: MobileNetV3-Small's size), for federated round costs",
+    description:
+      "a wide MLP, dense 2048 → 512 (≈ 2.66 M parameters on 28×28 images: MobileNetV3-Small's size), for federated round costs",
     input: "any",
     build: ({ inputShape, classes, seed }) => buildMlp({ inputShape, classes, hidden: [2048, 512], seed: seed ?? 0 }),
     trainingKernels: [],
   },
   cnn: {
-    description: "the FedAvg paper's CNN: conv 5×5 (32) → pool → conv 5×5 (64) → pool → dense 512 (≈ 1.66 M parameters on 28×28)",
+    description:
+      "the FedAvg paper's CNN: conv 5×5 (32) → pool → conv 5×5 (64) → pool → dense 512 (≈ 1.66 M parameters on 28×28)",
     input: "image",
     build: ({ inputShape, classes, seed }) => buildCnn({ inputShape, classes, seed: seed ?? 0 }),
     trainingKernels: ["Conv2DBackpropFilter"],
   },
   "cnn-small": {
-    description: "the same CNN, narrow: conv 5×5 (8) → pool → conv 5×5 (16) → pool → dense 64 (≈ 54 K parameters on 28×28)",
+    description:
+      "the same CNN, narrow: conv 5×5 (8) → pool → conv 5×5 (16) → pool → dense 64 (≈ 54 K parameters on 28×28)",
     input: "image",
-    build: ({ inputShape, classes, seed }) => buildCnn({ inputShape, classes, filters: [8, 16], hidden: 64, seed: seed ?? 0 }),
+    build: ({ inputShape, classes, seed }) =>
+      buildCnn({ inputShape, classes, filters: [8, 16], hidden: 64, seed: seed ?? 0 }),
     trainingKernels: ["Conv2DBackpropFilter"],
   },
   sentinelnet: {
@@ -60,7 +64,8 @@ export const modelRegistry: Record<string, ModelEntry> = {
   "sentinelnet-debug": {
     description: "SentinelNet, small debug size (≈ 23 K parameters) for Pi pipeline checks",
     input: "tabular",
-    build: ({ inputShape, classes, seed }) => buildSentinelNet({ ...sentinelNetDebugConfig, features: inputShape[0], classes, seed: seed ?? 0 }),
+    build: ({ inputShape, classes, seed }) =>
+      buildSentinelNet({ ...sentinelNetDebugConfig, features: inputShape[0], classes, seed: seed ?? 0 }),
     trainingKernels: ["Conv2DBackpropFilter"],
   },
   squeezenet: {

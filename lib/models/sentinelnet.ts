@@ -28,12 +28,22 @@ export interface SentinelNetConfig {
 
 /** The full-size default (≈ 2.9 M parameters at 78 features, 15 classes). */
 export const defaultSentinelNetConfig: Readonly<SentinelNetConfig> = Object.freeze({
-  features: 78, classes: 15, convFilters: [64, 128] as [number, number], kernelSize: 3, lstmUnits: 512, denseUnits: 256, dropout: 0.3, seed: 0,
+  features: 78,
+  classes: 15,
+  convFilters: [64, 128] as [number, number],
+  kernelSize: 3,
+  lstmUnits: 512,
+  denseUnits: 256,
+  dropout: 0.3,
+  seed: 0,
 });
 
 /** A small variant (≈ 23 K parameters) for 100-sample pipeline debugging. */
 export const sentinelNetDebugConfig: Readonly<SentinelNetConfig> = Object.freeze({
-  ...defaultSentinelNetConfig, convFilters: [16, 32] as [number, number], lstmUnits: 32, denseUnits: 64,
+  ...defaultSentinelNetConfig,
+  convFilters: [16, 32] as [number, number],
+  lstmUnits: 32,
+  denseUnits: 64,
 });
 
 /** Builds SentinelNet (input [batch, features], output logits [batch, classes]). */
@@ -43,23 +53,60 @@ export function buildSentinelNet(overrides: Partial<SentinelNetConfig> = {}): tf
   const seed = (): number => layerSeed(c.seed, k++);
   const model = tfl.sequential({ name: "sentinelnet" });
   model.add(tfl.layers.reshape({ targetShape: [c.features, 1], inputShape: [c.features], name: "as_sequence" }));
-  model.add(tfl.layers.conv1d({ filters: c.convFilters[0], kernelSize: c.kernelSize, padding: "same", activation: "relu", kernelInitializer: tfl.initializers.heNormal({ seed: seed() }), name: "conv1" }));
-  model.add(tfl.layers.conv1d({ filters: c.convFilters[1], kernelSize: c.kernelSize, padding: "same", activation: "relu", kernelInitializer: tfl.initializers.heNormal({ seed: seed() }), name: "conv2" }));
+  model.add(
+    tfl.layers.conv1d({
+      filters: c.convFilters[0],
+      kernelSize: c.kernelSize,
+      padding: "same",
+      activation: "relu",
+      kernelInitializer: tfl.initializers.heNormal({ seed: seed() }),
+      name: "conv1",
+    }),
+  );
+  model.add(
+    tfl.layers.conv1d({
+      filters: c.convFilters[1],
+      kernelSize: c.kernelSize,
+      padding: "same",
+      activation: "relu",
+      kernelInitializer: tfl.initializers.heNormal({ seed: seed() }),
+      name: "conv2",
+    }),
+  );
   model.add(tfl.layers.maxPooling1d({ poolSize: 2, name: "pool" }));
   // PyTorch's LSTM initialisation, uniform ±1/√units (orthogonal init is slow in tfjs for 512 units).
   const bound = 1 / Math.sqrt(c.lstmUnits);
-  const uniform = (): ReturnType<typeof tfl.initializers.randomUniform> => tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seed() });
+  const uniform = (): ReturnType<typeof tfl.initializers.randomUniform> =>
+    tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seed() });
   model.add(
     tfl.layers.bidirectional({
       // sigmoid gates as PyTorch and ONNX LSTM use (tfjs defaults to hardSigmoid), so colab/ and ONNX agree.
-      layer: tfl.layers.lstm({ units: c.lstmUnits, recurrentActivation: "sigmoid", kernelInitializer: uniform(), recurrentInitializer: uniform() }) as tfl.RNN,
+      layer: tfl.layers.lstm({
+        units: c.lstmUnits,
+        recurrentActivation: "sigmoid",
+        kernelInitializer: uniform(),
+        recurrentInitializer: uniform(),
+      }) as tfl.RNN,
       mergeMode: "concat",
       name: "bilstm",
     }),
   );
   if (c.dropout > 0) model.add(new StepDropout({ rate: c.dropout, seed: seed(), name: "drop1" }));
-  model.add(tfl.layers.dense({ units: c.denseUnits, activation: "relu", kernelInitializer: tfl.initializers.heNormal({ seed: seed() }), name: "dense" }));
+  model.add(
+    tfl.layers.dense({
+      units: c.denseUnits,
+      activation: "relu",
+      kernelInitializer: tfl.initializers.heNormal({ seed: seed() }),
+      name: "dense",
+    }),
+  );
   if (c.dropout > 0) model.add(new StepDropout({ rate: c.dropout, seed: seed(), name: "drop2" }));
-  model.add(tfl.layers.dense({ units: c.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed() }), name: "logits" }));
+  model.add(
+    tfl.layers.dense({
+      units: c.classes,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed() }),
+      name: "logits",
+    }),
+  );
   return model;
 }

@@ -22,10 +22,24 @@ export interface SqueezeNetConfig {
 }
 
 /** Defaults: CIFAR-10 shape, 10 classes. */
-export const defaultSqueezeNetConfig: Readonly<SqueezeNetConfig> = Object.freeze({ inputShape: [32, 32, 3], classes: 10, dropout: 0.5, seed: 0 });
+export const defaultSqueezeNetConfig: Readonly<SqueezeNetConfig> = Object.freeze({
+  inputShape: [32, 32, 3],
+  classes: 10,
+  dropout: 0.5,
+  seed: 0,
+});
 
 /** Fire modules of v1.1: [squeeze, expand] filters. */
-const fires: [number, number][] = [[16, 64], [16, 64], [32, 128], [32, 128], [48, 192], [48, 192], [64, 256], [64, 256]];
+const fires: [number, number][] = [
+  [16, 64],
+  [16, 64],
+  [32, 128],
+  [32, 128],
+  [48, 192],
+  [48, 192],
+  [64, 256],
+  [64, 256],
+];
 
 /** Builds SqueezeNet v1.1 for small images (outputs logits). */
 export function buildSqueezeNet(overrides: Partial<SqueezeNetConfig> = {}): tfl.LayersModel {
@@ -34,12 +48,23 @@ export function buildSqueezeNet(overrides: Partial<SqueezeNetConfig> = {}): tfl.
   let side = Math.ceil(Math.min(config.inputShape[0], config.inputShape[1]) / 2);
   for (let pool = 0; pool < 3; pool++) side = Math.floor((side - 3) / 2) + 1;
   if (side < 1) {
-    throw new Error(`SqueezeNet v1.1 needs inputs of at least 29×29 (got ${config.inputShape[0]}×${config.inputShape[1]}): the third max-pool would get an empty map; pad the images (dataset fashion-mnist-32)`);
+    throw new Error(
+      `SqueezeNet v1.1 needs inputs of at least 29×29 (got ${config.inputShape[0]}×${config.inputShape[1]}): the third max-pool would get an empty map; pad the images (dataset fashion-mnist-32)`,
+    );
   }
   let seedIndex = 0;
-  const init = (): ReturnType<typeof tfl.initializers.glorotUniform> => tfl.initializers.glorotUniform({ seed: layerSeed(config.seed, seedIndex++) });
+  const init = (): ReturnType<typeof tfl.initializers.glorotUniform> =>
+    tfl.initializers.glorotUniform({ seed: layerSeed(config.seed, seedIndex++) });
   const conv = (filters: number, kernel: number, name: string, strides = 1): tfl.layers.Layer =>
-    tfl.layers.conv2d({ filters, kernelSize: kernel, strides, padding: "same", activation: "relu", kernelInitializer: init(), name });
+    tfl.layers.conv2d({
+      filters,
+      kernelSize: kernel,
+      strides,
+      padding: "same",
+      activation: "relu",
+      kernelInitializer: init(),
+      name,
+    });
   const input = tfl.input({ shape: config.inputShape, name: "image" });
   let x = conv(64, 3, "conv1", 2).apply(input) as tfl.SymbolicTensor;
   x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: "pool1" }).apply(x) as tfl.SymbolicTensor;
@@ -49,9 +74,15 @@ export function buildSqueezeNet(overrides: Partial<SqueezeNetConfig> = {}): tfl.
     const e1 = conv(expand, 1, `${id}_expand1x1`).apply(s) as tfl.SymbolicTensor;
     const e3 = conv(expand, 3, `${id}_expand3x3`).apply(s) as tfl.SymbolicTensor;
     x = tfl.layers.concatenate({ axis: -1, name: `${id}_concat` }).apply([e1, e3]) as tfl.SymbolicTensor;
-    if (i === 1 || i === 3) x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: `pool${i === 1 ? 3 : 5}` }).apply(x) as tfl.SymbolicTensor;
+    if (i === 1 || i === 3)
+      x = tfl.layers
+        .maxPooling2d({ poolSize: 3, strides: 2, name: `pool${i === 1 ? 3 : 5}` })
+        .apply(x) as tfl.SymbolicTensor;
   });
-  if (config.dropout > 0) x = new StepDropout({ rate: config.dropout, seed: layerSeed(config.seed, 500), name: "drop9" }).apply(x) as tfl.SymbolicTensor;
+  if (config.dropout > 0)
+    x = new StepDropout({ rate: config.dropout, seed: layerSeed(config.seed, 500), name: "drop9" }).apply(
+      x,
+    ) as tfl.SymbolicTensor;
   x = conv(config.classes, 1, "conv10").apply(x) as tfl.SymbolicTensor;
   const logits = tfl.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: "squeezenet_v1_1" });

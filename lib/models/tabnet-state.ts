@@ -35,7 +35,10 @@ export function loadTabNetState(model: TabNet, state: TabNetState, source = "Tab
   for (const [name, v] of model.namedVariables()) {
     const values = state[name];
     if (!values) throw new Error(`${source}: no tensor ${name}`);
-    if (values.length !== v.size) throw new Error(`${source}: ${name} has ${values.length} values, the model needs ${v.size} (${v.shape.join("×")})`);
+    if (values.length !== v.size)
+      throw new Error(
+        `${source}: ${name} has ${values.length} values, the model needs ${v.size} (${v.shape.join("×")})`,
+      );
     // PyTorch [out, in] → edgelab [in, out]
     updates.push([v, v.rank === 2 ? transpose(values, v.shape[1]!, v.shape[0]!) : Float32Array.from(values)]);
   }

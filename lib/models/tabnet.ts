@@ -43,7 +43,16 @@ export interface TabNetConfig {
 
 /** pytorch-tabnet 4.1 defaults. */
 export const defaultTabNetConfig: Readonly<Omit<TabNetConfig, "features" | "classes">> = Object.freeze({
-  nD: 8, nA: 8, nSteps: 3, gamma: 1.3, nIndependent: 2, nShared: 2, momentum: 0.02, virtualBatchSize: 128, epsilon: 1e-15, seed: 0,
+  nD: 8,
+  nA: 8,
+  nSteps: 3,
+  gamma: 1.3,
+  nIndependent: 2,
+  nShared: 2,
+  momentum: 0.02,
+  virtualBatchSize: 128,
+  epsilon: 1e-15,
+  seed: 0,
 });
 
 /** A batch norm's four tensors (PyTorch's weight, bias, running_mean, running_var). */
@@ -128,29 +137,45 @@ export class TabNet {
 
   constructor(config: Pick<TabNetConfig, "features" | "classes"> & Partial<TabNetConfig>) {
     const c: TabNetConfig = { ...defaultTabNetConfig, ...config };
-    if (c.nShared < 1 && c.nIndependent < 1) throw new Error("TabNet needs at least one shared or independent GLU layer");
+    if (c.nShared < 1 && c.nIndependent < 1)
+      throw new Error("TabNet needs at least one shared or independent GLU layer");
     this.config = c;
     const rng = new Rng(c.seed === 0 ? 7919 : c.seed);
     const width = c.nD + c.nA;
     const xavier = (rows: number, cols: number, gain: number): tf.Variable => {
       const std = gain * Math.sqrt(2 / (rows + cols));
-      return tf.variable(tf.tensor2d(Float32Array.from({ length: rows * cols }, () => rng.normal() * std), [rows, cols]));
+      return tf.variable(
+        tf.tensor2d(
+          Float32Array.from({ length: rows * cols }, () => rng.normal() * std),
+          [rows, cols],
+        ),
+      );
     };
     const bn = (n: number, momentum: number): BatchNorm => ({
-      gamma: tf.variable(tf.ones([n])), beta: tf.variable(tf.zeros([n])),
-      mean: tf.variable(tf.zeros([n]), false), variance: tf.variable(tf.ones([n]), false), momentum,
+      gamma: tf.variable(tf.ones([n])),
+      beta: tf.variable(tf.zeros([n])),
+      mean: tf.variable(tf.zeros([n]), false),
+      variance: tf.variable(tf.ones([n]), false),
+      momentum,
     });
     // pytorch-tabnet's initialize_glu / initialize_non_glu gains
-    const gluWeight = (inDim: number): tf.Variable => xavier(inDim, 2 * width, Math.sqrt((inDim + 2 * width) / Math.sqrt(inDim)));
+    const gluWeight = (inDim: number): tf.Variable =>
+      xavier(inDim, 2 * width, Math.sqrt((inDim + 2 * width) / Math.sqrt(inDim)));
     this.sharedWeights = Array.from({ length: c.nShared }, (_, i) => gluWeight(i === 0 ? c.features : width));
     const transformers = Array.from({ length: c.nSteps + 1 }, (): FeatureTransformer => ({
       shared: this.sharedWeights.map((weight) => ({ weight, bn: bn(2 * width, c.momentum) })),
-      independent: Array.from({ length: c.nIndependent }, (_, i) => ({ weight: gluWeight(i === 0 && c.nShared === 0 ? c.features : width), bn: bn(2 * width, c.momentum) })),
+      independent: Array.from({ length: c.nIndependent }, (_, i) => ({
+        weight: gluWeight(i === 0 && c.nShared === 0 ? c.features : width),
+        bn: bn(2 * width, c.momentum),
+      })),
     }));
     this.layers = {
       initialBn: bn(c.features, 0.01),
       transformers,
-      attention: Array.from({ length: c.nSteps }, () => ({ weight: xavier(c.nA, c.features, Math.sqrt((c.nA + c.features) / Math.sqrt(4 * c.nA))), bn: bn(c.features, c.momentum) })),
+      attention: Array.from({ length: c.nSteps }, () => ({
+        weight: xavier(c.nA, c.features, Math.sqrt((c.nA + c.features) / Math.sqrt(4 * c.nA))),
+        bn: bn(c.features, c.momentum),
+      })),
       finalWeight: xavier(c.nD, c.classes, Math.sqrt((c.nD + c.classes) / Math.sqrt(4 * c.nD))),
     };
   }
@@ -164,7 +189,11 @@ export class TabNet {
   namedVariables(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
     const addBn = (prefix: string, b: BatchNorm): void => {
-      out.set(`${prefix}.weight`, b.gamma).set(`${prefix}.bias`, b.beta).set(`${prefix}.running_mean`, b.mean).set(`${prefix}.running_var`, b.variance);
+      out
+        .set(`${prefix}.weight`, b.gamma)
+        .set(`${prefix}.bias`, b.beta)
+        .set(`${prefix}.running_mean`, b.mean)
+        .set(`${prefix}.running_var`, b.variance);
     };
     const { initialBn, transformers, attention, finalWeight } = this.layers;
     addBn("tabnet.encoder.initial_bn", initialBn);
@@ -203,7 +232,8 @@ export class TabNet {
   }
 
   private batchNorm(x: tf.Tensor2D, b: BatchNorm, training: boolean): tf.Tensor2D {
-    if (!training) return tf.add(tf.mul(tf.div(tf.sub(x, b.mean), tf.sqrt(tf.add(b.variance, TABNET_BN_EPSILON))), b.gamma), b.beta);
+    if (!training)
+      return tf.add(tf.mul(tf.div(tf.sub(x, b.mean), tf.sqrt(tf.add(b.variance, TABNET_BN_EPSILON))), b.gamma), b.beta);
     const { mean, variance } = tf.moments(x, 0);
     const n = x.shape[0];
     // PyTorch: running = (1 − m)·running + m·batch, with the unbiased batch variance, once per
@@ -230,21 +260,41 @@ export class TabNet {
     const size = ghostBatchSizes(n, this.config.virtualBatchSize)[0];
     const chunks = Math.floor(n / size);
     const rest = n - chunks * size; // the last, shorter virtual batch (PyTorch's order: it comes last)
-    if (chunks === 1) return tf.concat([this.batchNorm(tf.slice(x, [0, 0], [size, channels]), b, true), this.batchNorm(tf.slice(x, [size, 0], [rest, channels]), b, true)], 0);
+    if (chunks === 1)
+      return tf.concat(
+        [
+          this.batchNorm(tf.slice(x, [0, 0], [size, channels]), b, true),
+          this.batchNorm(tf.slice(x, [size, 0], [rest, channels]), b, true),
+        ],
+        0,
+      );
     const head = tf.reshape(rest ? tf.slice(x, [0, 0], [chunks * size, channels]) : x, [chunks, size, channels]);
     const { mean, variance } = tf.moments(head, 1, true);
-    const normalized = tf.reshape(tf.add(tf.mul(tf.div(tf.sub(head, mean), tf.sqrt(tf.add(variance, TABNET_BN_EPSILON))), b.gamma), b.beta), [chunks * size, channels]) as tf.Tensor2D;
+    const normalized = tf.reshape(
+      tf.add(tf.mul(tf.div(tf.sub(head, mean), tf.sqrt(tf.add(variance, TABNET_BN_EPSILON))), b.gamma), b.beta),
+      [chunks * size, channels],
+    ) as tf.Tensor2D;
     const m = b.momentum;
-    const weights = tf.tensor2d(Float32Array.from({ length: chunks }, (_, j) => m * (1 - m) ** (chunks - 1 - j)), [chunks, 1]);
+    const weights = tf.tensor2d(
+      Float32Array.from({ length: chunks }, (_, j) => m * (1 - m) ** (chunks - 1 - j)),
+      [chunks, 1],
+    );
     const decay = (1 - m) ** chunks;
     const chain = (stats: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.reshape(stats, [chunks, channels]), weights), 0);
     const previous = this.pending.get(b) ?? { mean: b.mean, variance: b.variance };
     this.pending.set(b, {
       mean: tf.keep(tf.add(tf.mul(previous.mean, decay), chain(mean))),
-      variance: tf.keep(tf.add(tf.mul(previous.variance, decay), chain(size > 1 ? tf.mul(variance, size / (size - 1)) : variance))),
+      variance: tf.keep(
+        tf.add(tf.mul(previous.variance, decay), chain(size > 1 ? tf.mul(variance, size / (size - 1)) : variance)),
+      ),
     });
     if (previous.mean !== b.mean) tf.dispose([previous.mean, previous.variance]);
-    return rest ? (tf.concat([normalized, this.batchNorm(tf.slice(x, [chunks * size, 0], [rest, channels]), b, true)], 0) as tf.Tensor2D) : normalized;
+    return rest
+      ? (tf.concat(
+          [normalized, this.batchNorm(tf.slice(x, [chunks * size, 0], [rest, channels]), b, true)],
+          0,
+        ) as tf.Tensor2D)
+      : normalized;
   }
 
   private gluLayer(x: tf.Tensor2D, g: GluLayer, training: boolean): tf.Tensor2D {
@@ -258,7 +308,9 @@ export class TabNet {
     let h = x;
     let first = true;
     for (const g of [...transformer.shared, ...transformer.independent]) {
-      h = first ? this.gluLayer(h, g, training) : (tf.mul(tf.add(h, this.gluLayer(h, g, training)), Math.SQRT1_2) as tf.Tensor2D);
+      h = first
+        ? this.gluLayer(h, g, training)
+        : (tf.mul(tf.add(h, this.gluLayer(h, g, training)), Math.SQRT1_2) as tf.Tensor2D);
       first = false;
     }
     return h;
@@ -277,7 +329,10 @@ export class TabNet {
     const stepWeights: tf.Tensor2D[] = [];
     for (let step = 0; step < c.nSteps; step++) {
       const a = attention[step];
-      const logits = tf.mul(this.ghostBatchNorm(tf.matMul(att, a.weight as tf.Tensor2D), a.bn, training), prior) as tf.Tensor2D;
+      const logits = tf.mul(
+        this.ghostBatchNorm(tf.matMul(att, a.weight as tf.Tensor2D), a.bn, training),
+        prior,
+      ) as tf.Tensor2D;
       const mask = sparsemax(logits) as tf.Tensor2D;
       masks.push(mask);
       entropy = tf.add(entropy, tf.mean(tf.sum(tf.mul(tf.neg(mask), tf.log(tf.add(mask, c.epsilon))), 1))) as tf.Scalar;
@@ -288,7 +343,12 @@ export class TabNet {
       decision = decision ? (tf.add(decision, d) as tf.Tensor2D) : d;
       att = tf.slice(out, [0, c.nD], [-1, c.nA]) as tf.Tensor2D;
     }
-    return { logits: tf.matMul(decision!, finalWeight as tf.Tensor2D), masks, entropy: tf.div(entropy, c.nSteps) as tf.Scalar, stepWeights };
+    return {
+      logits: tf.matMul(decision!, finalWeight as tf.Tensor2D),
+      masks,
+      entropy: tf.div(entropy, c.nSteps) as tf.Scalar,
+      stepWeights,
+    };
   }
 
   /** Applies the running-statistic updates of the last training forward pass (call after the step). */
@@ -314,7 +374,12 @@ export class TabNet {
     const out = new Float32Array(rows * this.config.classes);
     for (let r = 0; r < rows; r += batch) {
       const n = Math.min(batch, rows - r);
-      const p = tf.tidy(() => tf.softmax(this.forward(tf.tensor2d(features.subarray(r * d, (r + n) * d), [n, d]), false).logits).dataSync() as Float32Array);
+      const p = tf.tidy(
+        () =>
+          tf
+            .softmax(this.forward(tf.tensor2d(features.subarray(r * d, (r + n) * d), [n, d]), false).logits)
+            .dataSync() as Float32Array,
+      );
       out.set(p, r * this.config.classes);
     }
     return out;
@@ -337,7 +402,11 @@ export class TabNet {
       const global = tf.sum(aggregated, 0);
       const globalNorm = tf.div(global, tf.maximum(tf.sum(global), 1e-12));
       const rowSums = tf.sum(aggregated, 1, true);
-      const perSample = tf.where(tf.greater(rowSums, 0), tf.div(aggregated, tf.maximum(rowSums, 1e-12)), tf.zerosLike(aggregated));
+      const perSample = tf.where(
+        tf.greater(rowSums, 0),
+        tf.div(aggregated, tf.maximum(rowSums, 1e-12)),
+        tf.zerosLike(aggregated),
+      );
       return {
         stepMasks: masks.map((m) => m.dataSync() as Float32Array),
         sampleImportance: perSample.dataSync() as Float32Array,

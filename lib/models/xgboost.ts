@@ -26,13 +26,24 @@ export interface XGBoostParams {
 }
 
 /** XGBoost's own defaults, 100 rounds, histogram trees. */
-export const defaultXGBoostParams: Readonly<XGBoostParams> = Object.freeze({ rounds: 100, maxDepth: 6, eta: 0.3, treeMethod: "hist", seed: 0 });
+export const defaultXGBoostParams: Readonly<XGBoostParams> = Object.freeze({
+  rounds: 100,
+  maxDepth: 6,
+  eta: 0.3,
+  treeMethod: "hist",
+  seed: 0,
+});
 
 /** The booster parameters exactly as passed to XGBoosterSetParam (and to python-xgboost for parity). */
 export function boosterParams(p: XGBoostParams, classes: number): Record<string, string> {
   const out: Record<string, string> = {
-    objective: "multi:softprob", num_class: String(classes), max_depth: String(p.maxDepth), eta: String(p.eta),
-    tree_method: p.treeMethod, seed: String(p.seed), nthread: String(p.nthread ?? threadConfig().intraOp),
+    objective: "multi:softprob",
+    num_class: String(classes),
+    max_depth: String(p.maxDepth),
+    eta: String(p.eta),
+    tree_method: p.treeMethod,
+    seed: String(p.seed),
+    nthread: String(p.nthread ?? threadConfig().intraOp),
   };
   if (p.subsample !== undefined) out.subsample = String(p.subsample);
   if (p.colsampleBytree !== undefined) out.colsample_bytree = String(p.colsampleBytree);
@@ -61,13 +72,19 @@ export class XGBoostClassifier {
    * continues boosting from its rounds up to `params.rounds`.
    */
   static train(
-    features: Float32Array, labels: ArrayLike<number>, featureCount: number, classes: number, params: Partial<XGBoostParams> = {},
-    onRound?: (round: number, save: () => Uint8Array) => void, resumeFrom?: Uint8Array,
+    features: Float32Array,
+    labels: ArrayLike<number>,
+    featureCount: number,
+    classes: number,
+    params: Partial<XGBoostParams> = {},
+    onRound?: (round: number, save: () => Uint8Array) => void,
+    resumeFrom?: Uint8Array,
   ): XGBoostClassifier {
     const p: XGBoostParams = { ...defaultXGBoostParams, ...params };
     const xgb = binding();
     const rows = labels.length;
-    if (features.length !== rows * featureCount) throw new Error(`XGBoost: ${features.length} feature values for ${rows} rows × ${featureCount} features`);
+    if (features.length !== rows * featureCount)
+      throw new Error(`XGBoost: ${features.length} feature values for ${rows} rows × ${featureCount} features`);
     const dtrain = xgb.dmatrixFromMat(features, rows, featureCount, NaN);
     try {
       xgb.dmatrixSetLabels(dtrain, Float32Array.from(labels));
@@ -101,7 +118,8 @@ export class XGBoostClassifier {
   predictProba(features: Float32Array): Float32Array {
     const xgb = binding();
     const rows = features.length / this.features;
-    if (!Number.isInteger(rows)) throw new Error(`XGBoost: ${features.length} values is not a whole number of ${this.features}-feature rows`);
+    if (!Number.isInteger(rows))
+      throw new Error(`XGBoost: ${features.length} values is not a whole number of ${this.features}-feature rows`);
     const d = xgb.dmatrixFromMat(features, rows, this.features, NaN);
     try {
       return xgb.boosterPredict(this.live(), d);
@@ -121,14 +139,19 @@ export class XGBoostClassifier {
   }
 
   /** Feature importances (gain by default), named, highest first; unused features get 0. */
-  importances(featureNames: readonly string[], type: "gain" | "weight" | "cover" | "total_gain" = "gain"): { feature: string; importance: number }[] {
+  importances(
+    featureNames: readonly string[],
+    type: "gain" | "weight" | "cover" | "total_gain" = "gain",
+  ): { feature: string; importance: number }[] {
     const { features, scores } = binding().boosterScores(this.live(), type);
     const byIndex = new Float64Array(featureNames.length);
     features.forEach((f, i) => {
       const index = Number(f.replace(/^f/, ""));
       if (Number.isInteger(index) && index < byIndex.length) byIndex[index] = scores[i];
     });
-    return Array.from(byIndex, (importance, i) => ({ feature: featureNames[i], importance })).sort((a, b) => b.importance - a.importance);
+    return Array.from(byIndex, (importance, i) => ({ feature: featureNames[i], importance })).sort(
+      (a, b) => b.importance - a.importance,
+    );
   }
 
   /** Frees the native booster. */

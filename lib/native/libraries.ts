@@ -44,12 +44,16 @@ function loadKoffi(): Koffi | null {
  * edgelab behaves on a machine without them, without uninstalling anything.
  */
 export function disabledLibrary(family: keyof typeof librarySonames): boolean {
-  return (process.env.EDGELAB_DISABLE ?? "").split(",").map((s) => s.trim()).includes(family);
+  return (process.env.EDGELAB_DISABLE ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .includes(family);
 }
 
 /** Tries to dlopen each candidate; returns the first that loads. Extra candidates go first. */
 export function probeLibrary(family: keyof typeof librarySonames, extra: readonly string[] = []): LibraryProbe {
-  if (disabledLibrary(family)) return { library: null, reason: `disabled by EDGELAB_DISABLE=${process.env.EDGELAB_DISABLE}` };
+  if (disabledLibrary(family))
+    return { library: null, reason: `disabled by EDGELAB_DISABLE=${process.env.EDGELAB_DISABLE}` };
   const koffi = loadKoffi();
   if (koffi === null) return { library: null, reason: "koffi (FFI) is not installed: run npm ci" };
   const candidates = [...extra, ...librarySonames[family]];

@@ -49,7 +49,12 @@ interface Koffi {
 /** True when this process was started by mpiexec/mpirun (MPICH's Hydra, Open MPI or PMIx). */
 export function launchedByMpi(): boolean {
   const env = process.env;
-  return env.PMI_RANK !== undefined || env.PMI_SIZE !== undefined || env.OMPI_COMM_WORLD_RANK !== undefined || env.PMIX_RANK !== undefined;
+  return (
+    env.PMI_RANK !== undefined ||
+    env.PMI_SIZE !== undefined ||
+    env.OMPI_COMM_WORLD_RANK !== undefined ||
+    env.PMIX_RANK !== undefined
+  );
 }
 
 /**
@@ -75,7 +80,8 @@ export function mpiLaunchProblem(): string | null {
     return null; // cannot tell: let MPI_Init try
   }
   // Started by Hydra's proxy itself, or by a wrapper that passed the very same descriptor on.
-  if (mine !== null && mine.startsWith("socket:") && (parent === "hydra_pmi_proxy" || link(process.ppid) === mine)) return null;
+  if (mine !== null && mine.startsWith("socket:") && (parent === "hydra_pmi_proxy" || link(process.ppid) === mine))
+    return null;
   return (
     `mpiexec's PMI descriptor (fd ${fd}) did not reach this process: a wrapper such as npx started it. ` +
     `Let edgelab start mpiexec ("npx edgelab train --np N …"), or start node on the CLI ("mpiexec -n N node build/lib/cli/main.js …")`
@@ -131,13 +137,31 @@ export function bindMpi(): MpiBinding {
     }
     if (lib) break;
   }
-  if (!lib) throw new Error("no MPI library found (libmpich.so.12 or Open MPI's libmpi.so.40); install mpich (npm run setup) or openmpi-bin");
+  if (!lib)
+    throw new Error(
+      "no MPI library found (libmpich.so.12 or Open MPI's libmpi.so.40); install mpich (npm run setup) or openmpi-bin",
+    );
   const h: AbiHandles =
     abi === "mpich"
-      ? { handleType: "int", inPlace: -1, comm: mpichHandles.commWorld, float: mpichHandles.float, double: mpichHandles.double, int: mpichHandles.int, sum: mpichHandles.sum, max: mpichHandles.max }
+      ? {
+          handleType: "int",
+          inPlace: -1,
+          comm: mpichHandles.commWorld,
+          float: mpichHandles.float,
+          double: mpichHandles.double,
+          int: mpichHandles.int,
+          sum: mpichHandles.sum,
+          max: mpichHandles.max,
+        }
       : {
-          handleType: "intptr_t", inPlace: 1, comm: lib.symbol("ompi_mpi_comm_world"), float: lib.symbol("ompi_mpi_float"), double: lib.symbol("ompi_mpi_double"),
-          int: lib.symbol("ompi_mpi_int"), sum: lib.symbol("ompi_mpi_op_sum"), max: lib.symbol("ompi_mpi_op_max"),
+          handleType: "intptr_t",
+          inPlace: 1,
+          comm: lib.symbol("ompi_mpi_comm_world"),
+          float: lib.symbol("ompi_mpi_float"),
+          double: lib.symbol("ompi_mpi_double"),
+          int: lib.symbol("ompi_mpi_int"),
+          sum: lib.symbol("ompi_mpi_op_sum"),
+          max: lib.symbol("ompi_mpi_op_max"),
         };
   const check = (what: string, code: number): void => {
     if (code !== 0) throw new Error(`${what} failed with MPI error code ${code}`);
@@ -166,7 +190,8 @@ export function bindMpi(): MpiBinding {
   const fRecvI = lib.func(`int MPI_Recv(_Inout_ int *, int, ${H}, int, int, ${H}, _Inout_ int *)`);
   const fIprobe = lib.func(`int MPI_Iprobe(int, int, ${H}, _Out_ int *, _Inout_ int *)`);
   const status = new Int32Array(8);
-  const dtypeOf = (buf: Float32Array | Float64Array | Int32Array): number | bigint => (buf instanceof Float32Array ? h.float : buf instanceof Float64Array ? h.double : h.int);
+  const dtypeOf = (buf: Float32Array | Float64Array | Int32Array): number | bigint =>
+    buf instanceof Float32Array ? h.float : buf instanceof Float64Array ? h.double : h.int;
   return {
     library: `${library}, ${abi === "mpich" ? "MPICH ABI" : "Open MPI ABI"}`,
     init: () => check("MPI_Init", fInit(null, null)),
@@ -195,7 +220,8 @@ export function bindMpi(): MpiBinding {
       const fn = buf instanceof Float32Array ? fBcastF : buf instanceof Float64Array ? fBcastD : fBcastI;
       check("MPI_Bcast", fn(buf, buf.length, dtypeOf(buf), root, h.comm));
     },
-    gather: (send, recv, root) => check("MPI_Gather", fGather(send, send.length, h.float, recv, send.length, h.float, root, h.comm)),
+    gather: (send, recv, root) =>
+      check("MPI_Gather", fGather(send, send.length, h.float, recv, send.length, h.float, root, h.comm)),
     send: (buf, dest, tag) => {
       const fn = buf instanceof Float32Array ? fSendF : buf instanceof Float64Array ? fSendD : fSendI;
       check("MPI_Send", fn(buf, buf.length, dtypeOf(buf), dest, tag, h.comm));

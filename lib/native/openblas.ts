@@ -8,7 +8,21 @@ import { disabledLibrary, librarySonames } from "./libraries";
 const requireHere = createRequire(__filename);
 
 /** C = alpha · op(A) · op(B) + beta · C, row-major float32. */
-export type Sgemm = (transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number) => void;
+export type Sgemm = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+) => void;
 
 const RowMajor = 101;
 const NoTrans = 111;
@@ -34,7 +48,9 @@ export function openBlas(): { sgemm: Sgemm; setThreads: (n: number) => void; lib
   for (const name of librarySonames.blas) {
     try {
       const lib = koffi.load(name);
-      const raw = lib.func("void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, _Inout_ float *, int)");
+      const raw = lib.func(
+        "void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, _Inout_ float *, int)",
+      );
       let setThreads: (n: number) => void = () => undefined;
       try {
         const fn = lib.func("void openblas_set_num_threads(int)");

@@ -82,17 +82,27 @@ export function xgboost(): XgbBinding | null {
   const version = f("void XGBoostVersion(_Out_ int *major, _Out_ int *minor, _Out_ int *patch)");
   const v = [[0], [0], [0]] as number[][];
   version(v[0], v[1], v[2]);
-  const createFromMat = f("int XGDMatrixCreateFromMat(const float *data, uint64_t nrow, uint64_t ncol, float missing, _Out_ XgbHandle *out)");
-  const setFloatInfo = f("int XGDMatrixSetFloatInfo(XgbHandle handle, const char *field, const float *array, uint64_t len)");
+  const createFromMat = f(
+    "int XGDMatrixCreateFromMat(const float *data, uint64_t nrow, uint64_t ncol, float missing, _Out_ XgbHandle *out)",
+  );
+  const setFloatInfo = f(
+    "int XGDMatrixSetFloatInfo(XgbHandle handle, const char *field, const float *array, uint64_t len)",
+  );
   const dmFree = f("int XGDMatrixFree(XgbHandle handle)");
   const create = f("int XGBoosterCreate(XgbHandle *dmats, uint64_t len, _Out_ XgbHandle *out)");
   const setParam = f("int XGBoosterSetParam(XgbHandle handle, const char *name, const char *value)");
   const update = f("int XGBoosterUpdateOneIter(XgbHandle handle, int iter, XgbHandle dtrain)");
-  const predict = f("int XGBoosterPredict(XgbHandle handle, XgbHandle dmat, int option_mask, unsigned int ntree_limit, int training, _Out_ uint64_t *out_len, _Out_ const float **out_result)");
-  const saveBuf = f("int XGBoosterSaveModelToBuffer(XgbHandle handle, const char *config, _Out_ uint64_t *out_len, _Out_ const uint8_t **out_dptr)");
+  const predict = f(
+    "int XGBoosterPredict(XgbHandle handle, XgbHandle dmat, int option_mask, unsigned int ntree_limit, int training, _Out_ uint64_t *out_len, _Out_ const float **out_result)",
+  );
+  const saveBuf = f(
+    "int XGBoosterSaveModelToBuffer(XgbHandle handle, const char *config, _Out_ uint64_t *out_len, _Out_ const uint8_t **out_dptr)",
+  );
   const loadBuf = f("int XGBoosterLoadModelFromBuffer(XgbHandle handle, const uint8_t *buf, uint64_t len)");
   const rounds = f("int XGBoosterBoostedRounds(XgbHandle handle, _Out_ int *out)");
-  const getScore = f("int XGBoosterFeatureScore(XgbHandle handle, const char *config, _Out_ uint64_t *out_n_features, _Out_ const char ***out_features, _Out_ uint64_t *out_dim, _Out_ const uint64_t **out_shape, _Out_ const float **out_scores)");
+  const getScore = f(
+    "int XGBoosterFeatureScore(XgbHandle handle, const char *config, _Out_ uint64_t *out_n_features, _Out_ const char ***out_features, _Out_ uint64_t *out_dim, _Out_ const uint64_t **out_shape, _Out_ const float **out_scores)",
+  );
   const bFree = f("int XGBoosterFree(XgbHandle handle)");
   const num = (v: unknown): number => Number(v as number | bigint);
   cached = {
@@ -148,11 +158,17 @@ export function xgboost(): XgbBinding | null {
       const dim: unknown[] = [0];
       const shape: unknown[] = [null];
       const scores: unknown[] = [null];
-      check(getScore(handle, JSON.stringify({ importance_type: importanceType }), n, names, dim, shape, scores), "XGBoosterFeatureScore");
+      check(
+        getScore(handle, JSON.stringify({ importance_type: importanceType }), n, names, dim, shape, scores),
+        "XGBoosterFeatureScore",
+      );
       const count = num(n[0]);
       const shapeValues = Array.from(koffi.decode(shape[0], "uint64_t", num(dim[0])) as ArrayLike<unknown>, num);
       const total = shapeValues.reduce((a, b) => a * b, 1);
-      return { features: count ? (koffi.decode(names[0], "const char *", count) as string[]) : [], scores: Float32Array.from(total ? (koffi.decode(scores[0], "float", total) as number[]) : []) };
+      return {
+        features: count ? (koffi.decode(names[0], "const char *", count) as string[]) : [],
+        scores: Float32Array.from(total ? (koffi.decode(scores[0], "float", total) as number[]) : []),
+      };
     },
     boosterFree(handle) {
       check(bFree(handle), "XGBoosterFree");

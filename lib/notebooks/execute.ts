@@ -52,7 +52,11 @@ export function notebookPython(): string {
  */
 export function writeProjectKernel(dir: string): string {
   const tslabMain = join(dirname(createRequire(__filename).resolve("tslab/package.json")), "bin", "tslab");
-  const spec = { argv: [process.execPath, tslabMain, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" };
+  const spec = {
+    argv: [process.execPath, tslabMain, "kernel", "--config-path", "{connection_file}"],
+    display_name: "TypeScript",
+    language: "typescript",
+  };
   mkdirSync(join(dir, "kernels", "tslab"), { recursive: true });
   writeFileSync(join(dir, "kernels", "tslab", "kernel.json"), JSON.stringify(spec));
   return dir;
@@ -68,7 +72,18 @@ export function listNotebooks(dir: string, only?: string[]): string[] {
 }
 
 type NotebookJson = {
-  cells: { cell_type: string; source: string | string[]; outputs?: { output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string; traceback?: string[] }[] }[];
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    outputs?: {
+      output_type: string;
+      name?: string;
+      text?: string | string[];
+      ename?: string;
+      evalue?: string;
+      traceback?: string[];
+    }[];
+  }[];
 };
 
 /**
@@ -82,15 +97,21 @@ export function firstCellError(executedPath: string): string | null {
   for (const [i, cell] of nb.cells.entries()) {
     const error = (cell.outputs ?? []).find((o) => o.output_type === "error");
     if (!error) continue;
-    const stderr = (cell.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stderr").map((o) => join(o.text)).join("");
+    const stderr = (cell.outputs ?? [])
+      .filter((o) => o.output_type === "stream" && o.name === "stderr")
+      .map((o) => join(o.text))
+      .join("");
     const message = [error.ename, error.evalue].filter(Boolean).join(": ");
-    const detail = stripAnsi([message, stderr.trim(), error.traceback?.length ? error.traceback.join("\n") : ""].filter(Boolean).join("\n"));
+    const detail = stripAnsi(
+      [message, stderr.trim(), error.traceback?.length ? error.traceback.join("\n") : ""].filter(Boolean).join("\n"),
+    );
     return `cell ${i + 1}: ${detail || "error"}\n--- cell source ---\n${join(cell.source).slice(0, 800)}`;
   }
   return null;
 }
 
 function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes being removed
   return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
@@ -102,7 +123,9 @@ function stripAnsi(text: string): string {
 export function executeNotebook(path: string, options: ExecuteOptions): NotebookRun {
   const first = executeOnce(path, options);
   if (first.ok || !first.kernelDied) return first;
-  process.stderr.write(`edgelab: the kernel died while running ${path}; running it once more. First failure:\n${first.error}\n`);
+  process.stderr.write(
+    `edgelab: the kernel died while running ${path}; running it once more. First failure:\n${first.error}\n`,
+  );
   const second = executeOnce(path, options);
   return { ...second, retried: [first.error ?? "kernel died"] };
 }
@@ -112,16 +135,41 @@ function executeOnce(path: string, options: ExecuteOptions): NotebookRun {
   const name = basename(path, ".ipynb");
   const executed = join(options.outDir, `${name}.ipynb`);
   const jupyterPath = writeProjectKernel(join(options.outDir, ".jupyter"));
-  const env = { ...process.env, ...options.env, EDGELAB_PROFILE: options.profile, JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(":") };
+  const env = {
+    ...process.env,
+    ...options.env,
+    EDGELAB_PROFILE: options.profile,
+    JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(":"),
+  };
   const t0 = performance.now();
   const python = notebookPython();
   const driver = join(dirname(dirname(dirname(__dirname))), "scripts", "execute_notebook.py");
-  const run = spawnSync(python, [driver, path, executed, "--kernel", "tslab", "--timeout", String(options.cellTimeout ?? 1800)], { env, encoding: "utf8", maxBuffer: 64 << 20 });
+  const run = spawnSync(
+    python,
+    [driver, path, executed, "--kernel", "tslab", "--timeout", String(options.cellTimeout ?? 1800)],
+    { env, encoding: "utf8", maxBuffer: 64 << 20 },
+  );
   const seconds = (performance.now() - t0) / 1000;
-  if (run.error) return { notebook: path, ok: false, seconds, executed, html: null, error: `cannot run ${python}: ${run.error.message} (npm run setup installs Jupyter)` };
+  if (run.error)
+    return {
+      notebook: path,
+      ok: false,
+      seconds,
+      executed,
+      html: null,
+      error: `cannot run ${python}: ${run.error.message} (npm run setup installs Jupyter)`,
+    };
   if (run.status !== 0) {
     const stderr = stripAnsi(run.stderr ?? "");
-    if (/No module named '?(nbclient|nbformat)/.test(stderr)) return { notebook: path, ok: false, seconds, executed, html: null, error: `${python} has no nbclient: run npm run setup (or set EDGELAB_PYTHON)` };
+    if (/No module named '?(nbclient|nbformat)/.test(stderr))
+      return {
+        notebook: path,
+        ok: false,
+        seconds,
+        executed,
+        html: null,
+        error: `${python} has no nbclient: run npm run setup (or set EDGELAB_PYTHON)`,
+      };
     let report: { cell: number | null; error: string; stderr: string; detail: string } | null = null;
     try {
       report = JSON.parse((run.stdout ?? "").trim().split("\n").pop() ?? "");
@@ -129,17 +177,31 @@ function executeOnce(path: string, options: ExecuteOptions): NotebookRun {
       report = null;
     }
     // A dead kernel leaves no cell output; its own last words are on the driver's stderr.
-    const kernelWords = report && /DeadKernelError/.test(report.error) ? `\n--- kernel stderr ---\n${stderr.split("\n").slice(-20).join("\n")}` : "";
+    const kernelWords =
+      report && /DeadKernelError/.test(report.error)
+        ? `\n--- kernel stderr ---\n${stderr.split("\n").slice(-20).join("\n")}`
+        : "";
     const message = report
       ? `cell ${report.cell ?? "?"}: ${report.error}\n${stripAnsi(report.stderr || report.detail)}${kernelWords}`
       : stderr.split("\n").slice(-30).join("\n");
-    return { notebook: path, ok: false, seconds, executed, html: null, error: message.trim(), kernelDied: /DeadKernelError/.test(report?.error ?? "") };
+    return {
+      notebook: path,
+      ok: false,
+      seconds,
+      executed,
+      html: null,
+      error: message.trim(),
+      kernelDied: /DeadKernelError/.test(report?.error ?? ""),
+    };
   }
   const cellError = firstCellError(executed);
   if (cellError) return { notebook: path, ok: false, seconds, executed, html: null, error: cellError };
   let html: string | null = null;
   if (options.html !== false) {
-    const exp = spawnSync(python, ["-m", "nbconvert", "--to", "html", "--output-dir", options.outDir, executed], { env, encoding: "utf8" });
+    const exp = spawnSync(python, ["-m", "nbconvert", "--to", "html", "--output-dir", options.outDir, executed], {
+      env,
+      encoding: "utf8",
+    });
     html = exp.status === 0 ? join(options.outDir, `${name}.html`) : null;
   }
   return { notebook: path, ok: true, seconds, executed, html, error: null };

@@ -59,7 +59,10 @@ export class MpiCommunicator implements Communicator {
   private finalized = false;
   private readonly watchdog: CollectiveWatchdog;
 
-  constructor(private readonly mpi: MpiBinding = bindMpi(), timeoutSeconds?: number) {
+  constructor(
+    private readonly mpi: MpiBinding = bindMpi(),
+    timeoutSeconds?: number,
+  ) {
     const problem = mpiLaunchProblem();
     if (problem) throw new Error(problem);
     if (!mpi.initialized()) mpi.init();
@@ -69,7 +72,8 @@ export class MpiCommunicator implements Communicator {
     this.watchdog = new CollectiveWatchdog(this.rank, timeoutSeconds);
     // A rank leaving early is the other ranks' problem: say which one it was, for mpiexec's log.
     process.on("exit", (code) => {
-      if (!this.finalized && code !== 0) writeSync(2, `edgelab: rank ${this.rank} exited with code ${code} before the job finished\n`);
+      if (!this.finalized && code !== 0)
+        writeSync(2, `edgelab: rank ${this.rank} exited with code ${code} before the job finished\n`);
     });
   }
   allreduceSum(buf: Float32Array): void {
@@ -88,7 +92,9 @@ export class MpiCommunicator implements Communicator {
   }
   gather(send: Float32Array, root = 0): Float32Array | null {
     const recv = this.rank === root ? new Float32Array(send.length * this.size) : null;
-    this.watchdog.guard(`gather to rank ${root} (${send.length} floats per rank)`, () => this.mpi.gather(send, recv, root));
+    this.watchdog.guard(`gather to rank ${root} (${send.length} floats per rank)`, () =>
+      this.mpi.gather(send, recv, root),
+    );
     return recv;
   }
   barrier(): void {

@@ -20,7 +20,12 @@ export interface ClusterModel {
 }
 
 /** 1 GbE defaults with the paper's Pi 4 throughput (19.92 img/s per node, Table 1, batch 24). */
-export const gigabitPi4Cluster: Readonly<ClusterModel> = Object.freeze({ nodeSamplesPerSec: 19.92, ranksPerNode: 2, alphaSeconds: 50e-6, betaBytesPerSec: 125e6 });
+export const gigabitPi4Cluster: Readonly<ClusterModel> = Object.freeze({
+  nodeSamplesPerSec: 19.92,
+  ranksPerNode: 2,
+  alphaSeconds: 50e-6,
+  betaBytesPerSec: 125e6,
+});
 
 /** The workload. */
 export interface Workload {

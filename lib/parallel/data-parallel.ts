@@ -46,10 +46,20 @@ export interface DataParallelRow {
   commMsPerStep: number;
 }
 
-const empty = (like: ArrayData): ArrayData => ({ x: new Float32Array(0), y: new Uint8Array(0), sampleShape: like.sampleShape });
+const empty = (like: ArrayData): ArrayData => ({
+  x: new Float32Array(0),
+  y: new Uint8Array(0),
+  sampleShape: like.sampleShape,
+});
 
 /** Trains `model` data-parallel; every rank calls it. Returns the rank's result and, on root, the row. */
-export async function trainDataParallel(model: tfl.LayersModel, data: TrainData, config: DataParallelConfig, world: Communicator, identity?: ModelIdentity): Promise<{ result: TrainResult; row: DataParallelRow | null }> {
+export async function trainDataParallel(
+  model: tfl.LayersModel,
+  data: TrainData,
+  config: DataParallelConfig,
+  world: Communicator,
+  identity?: ModelIdentity,
+): Promise<{ result: TrainResult; row: DataParallelRow | null }> {
   const comm = new TimedCommunicator(world);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   await broadcastVariables(comm, variables);
@@ -61,7 +71,10 @@ export async function trainDataParallel(model: tfl.LayersModel, data: TrainData,
   } else {
     trainSet = selectSamples(data.train, stridedShard(n, comm.size, comm.rank)); // the paper's i mod N = r
     const minShard = Math.floor(n / comm.size);
-    sync = config.sync.kind === "epoch-average" ? epochAverage(comm) : localSgd(comm, config.sync.k, Math.max(1, Math.floor(minShard / config.batchSize)));
+    sync =
+      config.sync.kind === "epoch-average"
+        ? epochAverage(comm)
+        : localSgd(comm, config.sync.k, Math.max(1, Math.floor(minShard / config.batchSize)));
   }
   const isRoot = comm.rank === 0;
   // Only root writes checkpoints; on resume every rank reads root's (a shared folder, as the
@@ -73,7 +86,14 @@ export async function trainDataParallel(model: tfl.LayersModel, data: TrainData,
   const result = await train(
     model,
     { train: trainSet, val: isRoot ? data.val : empty(data.val), classNames: data.classNames },
-    { ...config.train, batchSize: config.batchSize, sync, outDir: isRoot ? outDir : null, resume: isRoot ? (config.train.resume ?? false) : resume, progress: isRoot ? (config.train.progress ?? "auto") : "none" },
+    {
+      ...config.train,
+      batchSize: config.batchSize,
+      sync,
+      outDir: isRoot ? outDir : null,
+      resume: isRoot ? (config.train.resume ?? false) : resume,
+      progress: isRoot ? (config.train.progress ?? "auto") : "none",
+    },
     identity,
   );
   const commSeconds = comm.seconds;

@@ -31,7 +31,13 @@ export interface ScalingSimulation {
 
 /** Defaults from the paper: batch 12 per rank, 10 epochs, Adam lr 5e-4, 2 ranks per node. */
 export const defaultScalingSimulation: Readonly<Omit<ScalingSimulation, "nps" | "sync">> = Object.freeze({
-  batchPerRank: 12, epochs: 10, learningRate: 5e-4, linearScaling: true, warmupEpochs: 1, seed: 0, ranksPerNode: 2,
+  batchPerRank: 12,
+  epochs: 10,
+  learningRate: 5e-4,
+  linearScaling: true,
+  warmupEpochs: 1,
+  seed: 0,
+  ranksPerNode: 2,
 });
 
 /** A simulated row. */
@@ -50,7 +56,11 @@ export interface SimulatedRow {
 }
 
 /** Runs the simulation; `build(rank)` returns a fresh model (root's weights are broadcast). */
-export async function simulateScaling(build: (rank: number) => tfl.LayersModel, data: TrainData, overrides: Partial<ScalingSimulation> & Pick<ScalingSimulation, "nps" | "sync">): Promise<SimulatedRow[]> {
+export async function simulateScaling(
+  build: (rank: number) => tfl.LayersModel,
+  data: TrainData,
+  overrides: Partial<ScalingSimulation> & Pick<ScalingSimulation, "nps" | "sync">,
+): Promise<SimulatedRow[]> {
   const sim: ScalingSimulation = { ...defaultScalingSimulation, ...overrides };
   const rows: SimulatedRow[] = [];
   const n = data.train.y.length;
@@ -63,19 +73,24 @@ export async function simulateScaling(build: (rank: number) => tfl.LayersModel, 
     const models = comms.map((c) => build(c.rank));
     const runs = await Promise.all(
       comms.map((comm, r) =>
-        trainDataParallel(models[r], data, {
-          sync: sim.sync,
-          batchSize: globalBatch,
-          ranksPerNode: sim.ranksPerNode,
-          train: {
-            ...sim.train,
-            epochs: sim.epochs,
-            learningRate: sim.learningRate * scale,
-            warmupSteps: scale > 1 ? Math.round(sim.warmupEpochs * stepsPerEpoch) : 0,
-            seed: sim.seed,
-            progress: "none",
+        trainDataParallel(
+          models[r],
+          data,
+          {
+            sync: sim.sync,
+            batchSize: globalBatch,
+            ranksPerNode: sim.ranksPerNode,
+            train: {
+              ...sim.train,
+              epochs: sim.epochs,
+              learningRate: sim.learningRate * scale,
+              warmupSteps: scale > 1 ? Math.round(sim.warmupEpochs * stepsPerEpoch) : 0,
+              seed: sim.seed,
+              progress: "none",
+            },
           },
-        }, comm),
+          comm,
+        ),
       ),
     );
     models.forEach((m) => m.dispose());

@@ -30,12 +30,18 @@ export function parseSync(text: string): SyncStrategy {
 
 /** Copies the variables' values into one fused buffer. */
 export function fuseVariables(variables: tf.Variable[], out?: Float32Array): Float32Array {
-  return fuse(variables.map((v) => v.dataSync() as Float32Array), out);
+  return fuse(
+    variables.map((v) => v.dataSync() as Float32Array),
+    out,
+  );
 }
 
 /** Writes a fused buffer back into the variables. */
 export function assignFused(variables: tf.Variable[], buf: Float32Array): void {
-  const parts = unfuse(buf, variables.map((v) => v.size));
+  const parts = unfuse(
+    buf,
+    variables.map((v) => v.size),
+  );
   variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(parts[i], v.shape))));
 }
 
@@ -68,8 +74,13 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
       fused[length - 1] = batch;
       await comm.allreduceSum(fused);
       const total = fused[length - 1];
-      const parts = unfuse(fused, values.map((v) => v.length));
-      return Object.fromEntries(names.map((k, i) => [k, tf.tidy(() => tf.div(tf.tensor(parts[i], grads[k].shape), total))]));
+      const parts = unfuse(
+        fused,
+        values.map((v) => v.length),
+      );
+      return Object.fromEntries(
+        names.map((k, i) => [k, tf.tidy(() => tf.div(tf.tensor(parts[i], grads[k].shape), total))]),
+      );
     },
     async loss(loss, batch) {
       const buf = Float32Array.from([loss * batch, batch]);

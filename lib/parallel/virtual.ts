@@ -37,12 +37,16 @@ class VirtualWorld {
   private complete(round: number, a: Arrival[]): void {
     const op = a[0].op;
     const odd = a.findIndex((x) => x.op !== op || (x.buf?.length ?? 0) !== (a[0].buf?.length ?? 0));
-    if (odd >= 0) throw new Error(`virtual ranks disagree at collective #${round}: rank 0 called ${op}(${a[0].buf?.length ?? 0}), rank ${odd} called ${a[odd].op}(${a[odd].buf?.length ?? 0})`);
+    if (odd >= 0)
+      throw new Error(
+        `virtual ranks disagree at collective #${round}: rank 0 called ${op}(${a[0].buf?.length ?? 0}), rank ${odd} called ${a[odd].op}(${a[odd].buf?.length ?? 0})`,
+      );
     if (op === "sum" || op === "mean" || op === "max") {
       const n = a[0].buf!.length;
       const acc = new Float64Array(n);
       if (op === "max") acc.fill(-Infinity);
-      for (const x of a) for (let i = 0; i < n; i++) acc[i] = op === "max" ? Math.max(acc[i], x.buf![i]) : acc[i] + x.buf![i];
+      for (const x of a)
+        for (let i = 0; i < n; i++) acc[i] = op === "max" ? Math.max(acc[i], x.buf![i]) : acc[i] + x.buf![i];
       if (op === "mean") for (let i = 0; i < n; i++) acc[i] /= this.size;
       for (const x of a) x.buf!.set(acc);
       a.forEach((x) => x.resolve(null));
@@ -96,7 +100,8 @@ class VirtualCommunicator implements Communicator {
 
 /** Communicators for `size` virtual ranks sharing one world. */
 export function virtualWorld(size: number): Communicator[] {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`virtual world size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`virtual world size must be a positive integer, got ${size}`);
   const world = new VirtualWorld(size);
   return Array.from({ length: size }, (_, r) => new VirtualCommunicator(world, r));
 }

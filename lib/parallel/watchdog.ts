@@ -40,8 +40,14 @@ export class CollectiveWatchdog {
   private readonly label = new Uint8Array(new SharedArrayBuffer(LABEL_BYTES));
   private readonly worker: Worker;
 
-  constructor(readonly rank: number, readonly timeoutSeconds: number = collectiveTimeoutSeconds()) {
-    this.worker = new Worker(workerSource, { eval: true, workerData: { state: this.state.buffer, label: this.label.buffer, rank, timeoutMs: timeoutSeconds * 1000 } });
+  constructor(
+    readonly rank: number,
+    readonly timeoutSeconds: number = collectiveTimeoutSeconds(),
+  ) {
+    this.worker = new Worker(workerSource, {
+      eval: true,
+      workerData: { state: this.state.buffer, label: this.label.buffer, rank, timeoutMs: timeoutSeconds * 1000 },
+    });
     this.worker.unref();
   }
 
@@ -74,8 +80,14 @@ export function describeMpiFailure(np: number, status: number | null, output: st
   if (watchdog) return watchdog.replace(/^edgelab: /, "");
   const early = /edgelab: rank (\d+) exited with code (\d+)/.exec(output);
   if (early) return `rank ${early[1]} ended abnormally: exit code: ${early[2]}; mpiexec stopped the other ranks`;
-  const bad = /RANK (\d+) PID (\d+) RUNNING AT ([^\s]+)[\s\S]*?(EXIT CODE: \d+|KILLED BY SIGNAL: \d+[^\n=]*)/.exec(output);
-  if (bad) return `rank ${bad[1]} (pid ${bad[2]} on ${bad[3]}) ended abnormally: ${bad[4].trim().toLowerCase()}; mpiexec stopped the other ranks`;
-  const lines = output.trim().split("\n").filter((l) => l.trim() && !/^=+$/.test(l.trim()));
+  const bad = /RANK (\d+) PID (\d+) RUNNING AT ([^\s]+)[\s\S]*?(EXIT CODE: \d+|KILLED BY SIGNAL: \d+[^\n=]*)/.exec(
+    output,
+  );
+  if (bad)
+    return `rank ${bad[1]} (pid ${bad[2]} on ${bad[3]}) ended abnormally: ${bad[4].trim().toLowerCase()}; mpiexec stopped the other ranks`;
+  const lines = output
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim() && !/^=+$/.test(l.trim()));
   return `mpiexec -n ${np} failed (exit ${status}): ${lines.slice(-4).join(" | ")}`;
 }

@@ -8,7 +8,21 @@ import type { TensorType } from "./extract";
 import type { GraphAnalysis } from "./graph";
 
 /** Bytes per element by TensorProto.DataType. */
-export const elementBytes: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
+export const elementBytes: Record<number, number> = {
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  16: 2,
+};
 
 /** Element count of a fully concrete shape (symbolic dimensions count as `batch`). */
 export function elementCount(dims: (number | string)[], batch = 1): number {
@@ -26,7 +40,12 @@ function attrInt(node: onnx.INodeProto, name: string, fallback: number): number 
 }
 
 /** Floating-point operations of one node at `batch`, from its tensors' shapes. */
-export function nodeFlops(node: onnx.INodeProto, types: Map<string, TensorType>, shapeOf: (name: string) => number[] | null, batch: number): number {
+export function nodeFlops(
+  node: onnx.INodeProto,
+  types: Map<string, TensorType>,
+  shapeOf: (name: string) => number[] | null,
+  batch: number,
+): number {
   const out = (node.output ?? [])[0];
   const outType = out ? types.get(out) : undefined;
   const outElems = outType ? elementCount(outType.dims, batch) : 0;

@@ -30,7 +30,8 @@ export function stageBoundary(analysis: GraphAnalysis, range: PositionRange): { 
     for (const name of analysis.writes[p]) defined.add(name);
   }
   const neededLater = new Set<string>(analysis.outputs);
-  for (let p = range.last + 1; p < analysis.order.length; p++) for (const name of analysis.reads[p]) neededLater.add(name);
+  for (let p = range.last + 1; p < analysis.order.length; p++)
+    for (const name of analysis.reads[p]) neededLater.add(name);
   const outputs = [...defined].filter((name) => neededLater.has(name));
   // Graph outputs keep the model's order.
   outputs.sort((a, b) => analysis.outputs.indexOf(a) - analysis.outputs.indexOf(b));
@@ -40,13 +41,18 @@ export function stageBoundary(analysis: GraphAnalysis, range: PositionRange): { 
 function valueInfo(name: string, type: TensorType): onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: type.elemType, shape: { dim: type.dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: type.elemType,
+        shape: { dim: type.dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
 /**
  * Builds the stage model for `range`. `types` gives the type and shape of every boundary tensor
- * (from {@link probeTensorTypes} or the model's own value_info).
+ * (from `probeTensorTypes` (in `probe.ts`) or the model's own value_info).
  */
 export function extractStage(
   model: onnx.IModelProto,

@@ -91,12 +91,19 @@ export function topologicalOrder(graph: onnx.IGraphProto): number[] {
       }
     }
   }
-  if (order.length !== nodes.length) throw new Error(`the graph has a cycle (${nodes.length - order.length} nodes unreachable)`);
+  if (order.length !== nodes.length)
+    throw new Error(`the graph has a cycle (${nodes.length - order.length} nodes unreachable)`);
   return order;
 }
 
 /** Ops whose output is never constant even with constant inputs (randomness). */
-const nonDeterministic = new Set(["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial"]);
+const nonDeterministic = new Set([
+  "RandomNormal",
+  "RandomUniform",
+  "RandomNormalLike",
+  "RandomUniformLike",
+  "Multinomial",
+]);
 
 /** Analyses a decoded model: order, constants and valid cut points. */
 export function analyzeGraph(model: onnx.IModelProto): GraphAnalysis {
@@ -120,7 +127,16 @@ export function analyzeGraph(model: onnx.IModelProto): GraphAnalysis {
   const outputs = (graph.output ?? []).map((v) => v.name ?? "");
   const reads = order.map((i) => nodeReads(nodes[i]).filter((name) => !constants.has(name)));
   const writes = order.map((i) => (nodes[i].output ?? []).filter((o) => o !== ""));
-  return { order, constantNodes, constants, inputs, outputs, cuts: findCuts(order.length, inputs, outputs, reads, writes), reads, writes };
+  return {
+    order,
+    constantNodes,
+    constants,
+    inputs,
+    outputs,
+    cuts: findCuts(order.length, inputs, outputs, reads, writes),
+    reads,
+    writes,
+  };
 }
 
 /**
@@ -128,7 +144,13 @@ export function analyzeGraph(model: onnx.IModelProto): GraphAnalysis {
  * position u (n for graph outputs) is live across every cut p with d ≤ p < u. A cut is valid when
  * exactly one tensor is live across it.
  */
-export function findCuts(n: number, inputs: string[], outputs: string[], reads: string[][], writes: string[][]): CutPoint[] {
+export function findCuts(
+  n: number,
+  inputs: string[],
+  outputs: string[],
+  reads: string[][],
+  writes: string[][],
+): CutPoint[] {
   const defined = new Map<string, number>(inputs.map((name) => [name, -1]));
   writes.forEach((names, p) => names.forEach((name) => defined.set(name, p)));
   const lastUse = new Map<string, number>();
@@ -164,7 +186,9 @@ export function findCuts(n: number, inputs: string[], outputs: string[], reads: 
  * The blocks between consecutive cuts: `[first, last]` positions in the compute order. A stage is
  * always a run of whole blocks. With no cuts the whole graph is one block.
  */
-export function blocksBetweenCuts(analysis: GraphAnalysis): { first: number; last: number; outTensor: string | null }[] {
+export function blocksBetweenCuts(
+  analysis: GraphAnalysis,
+): { first: number; last: number; outTensor: string | null }[] {
   const blocks: { first: number; last: number; outTensor: string | null }[] = [];
   let first = 0;
   for (const cut of analysis.cuts) {

@@ -3,7 +3,14 @@
  * extraction, profiling on this device, partitioners (equal, PipeEdge's DP, latency) and a
  * pipeline of MPI ranks with the seed's per-device metrics.
  */
-export { analyzeGraph, blocksBetweenCuts, findCuts, topologicalOrder, type CutPoint, type GraphAnalysis } from "./graph";
+export {
+  analyzeGraph,
+  blocksBetweenCuts,
+  findCuts,
+  topologicalOrder,
+  type CutPoint,
+  type GraphAnalysis,
+} from "./graph";
 export { declaredTypes, extractStage, stageBoundary, type PositionRange, type TensorType } from "./extract";
 export { elementCount, nodeFlops, segmentStatics, tensorBytes, type SegmentStatics } from "./costs";
 export { profileModel, type CutInfo, type ModelProfile, type ProfileOptions } from "./profile";

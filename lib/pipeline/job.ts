@@ -45,7 +45,6 @@ export interface PipelineJob {
   optimization: OptimizationLevel;
 }
 
-
 /** A switch of plans while running. */
 export interface ReplanEvent {
   /** The first micro-batch run under the new plan. */
@@ -124,7 +123,8 @@ export interface PipelineResult {
 /** Splits `rows` into micro-batches: `count` near-equal runs, or runs of exactly `fixed` rows. */
 export function microbatchRanges(rows: number, count: number, fixed: number | null): { start: number; rows: number }[] {
   if (fixed !== null) {
-    if (rows % fixed !== 0) throw new Error(`the model takes batches of exactly ${fixed}; ${rows} input rows are not a multiple`);
+    if (rows % fixed !== 0)
+      throw new Error(`the model takes batches of exactly ${fixed}; ${rows} input rows are not a multiple`);
     return Array.from({ length: rows / fixed }, (_, i) => ({ start: i * fixed, rows: fixed }));
   }
   const n = Math.max(1, Math.min(rows, count));

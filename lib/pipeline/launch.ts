@@ -32,7 +32,8 @@ export interface PlanOptions {
 /** Plans a profiled model. */
 export function planProfile(profile: ModelProfile, options: PlanOptions): Plan {
   const partitioner = partitioners[options.partitioner ?? "pipeedge"];
-  if (!partitioner) throw new Error(`unknown partitioner "${options.partitioner}"; choose ${Object.keys(partitioners).join(", ")}`);
+  if (!partitioner)
+    throw new Error(`unknown partitioner "${options.partitioner}"; choose ${Object.keys(partitioners).join(", ")}`);
   return partitioner.plan({
     blocks: profile.blocks,
     stages: options.stages,
@@ -90,7 +91,13 @@ export function prepareJob(options: PipelineRunOptions): { job: PipelineJob; job
   const inputType = profile.types.get(profile.analysis.inputs[0])!;
   const stageFiles = plan.stages.map((s, k) => {
     const file = join(dir, `stage-${k}.onnx`);
-    const stage = extractStage(profile.model, profile.analysis, { first: s.firstNode, last: s.lastNode }, profile.types, `stage ${k}`);
+    const stage = extractStage(
+      profile.model,
+      profile.analysis,
+      { first: s.firstNode, last: s.lastNode },
+      profile.types,
+      `stage ${k}`,
+    );
     writeFileSync(file, encodeModel(stage));
     return file;
   });
@@ -142,23 +149,46 @@ async function launch(options: PipelineRunOptions, job: PipelineJob, jobFile: st
   const cli = join(options.root, "build", "lib", "cli", "main.js");
   const stage = [process.execPath, cli, "pipeline", "stage", jobFile];
   const cluster = options.emulatedCluster;
-  if (cluster && cluster.hosts.length < stages) throw new Error(`the emulated cluster has ${cluster.hosts.length} hosts for ${stages} stages`);
+  if (cluster && cluster.hosts.length < stages)
+    throw new Error(`the emulated cluster has ${cluster.hosts.length} hosts for ${stages} stages`);
   const placement = options.machinefile ? ["-machinefile", options.machinefile] : [];
   const binding = options.bindToCore ? ["-bind-to", "core"] : [];
   // An emulated cluster: one MPMD section per stage, each started inside its host's namespace.
   const args = cluster
-    ? [...binding, ...Array.from({ length: stages }, (_, k) => [...(k > 0 ? [":"] : []), "-n", "1", ...cluster.hostCommand(k), ...stage]).flat()]
+    ? [
+        ...binding,
+        ...Array.from({ length: stages }, (_, k) => [
+          ...(k > 0 ? [":"] : []),
+          "-n",
+          "1",
+          ...cluster.hostCommand(k),
+          ...stage,
+        ]).flat(),
+      ]
     : ["-n", String(stages), ...placement, ...binding, ...stage];
-  const run = spawnSync("mpiexec", args, { encoding: "utf8", timeout: (options.timeoutSeconds ?? 1800) * 1000, maxBuffer: 64 << 20 });
+  const run = spawnSync("mpiexec", args, {
+    encoding: "utf8",
+    timeout: (options.timeoutSeconds ?? 1800) * 1000,
+    maxBuffer: 64 << 20,
+  });
   if (run.error) throw new Error(`cannot run mpiexec: ${run.error.message} (npm run setup installs MPICH)`);
   // The result is the last JSON line (Hydra may print its teardown banner after it).
-  const lastLine = run.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop() ?? "";
+  const lastLine =
+    run.stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .pop() ?? "";
   if (run.status !== 0 && cluster && lastLine) {
     // Emulated ranks leave without MPI_Finalize (it hangs over UCX's TCP between namespaces), and
     // Hydra may then SIGKILL a rank still exiting. The last stage prints its result only after
     // every output is written and every stage reported, so a complete result stands.
     const result = JSON.parse(lastLine) as PipelineResult;
-    if (result.missing === 0) return { ...result, cleanupWarning: `mpiexec exited with ${run.status} after the job completed (ranks of an emulated cluster skip MPI_Finalize)` };
+    if (result.missing === 0)
+      return {
+        ...result,
+        cleanupWarning: `mpiexec exited with ${run.status} after the job completed (ranks of an emulated cluster skip MPI_Finalize)`,
+      };
   }
   if (run.status !== 0) {
     const output = `${run.stdout}\n${run.stderr}`;
@@ -178,7 +208,11 @@ export function readPlan(file: string): Plan {
   } catch (err) {
     throw new Error(`${file}: not a plan (${(err as Error).message.split("\n")[0]})`);
   }
-  if (!plan || !Array.isArray(plan.stages) || plan.stages.some((s) => !Number.isInteger(s.firstNode) || !Number.isInteger(s.lastNode))) {
+  if (
+    !plan ||
+    !Array.isArray(plan.stages) ||
+    plan.stages.some((s) => !Number.isInteger(s.firstNode) || !Number.isInteger(s.lastNode))
+  ) {
     throw new Error(`${file}: not a plan (want the JSON of "edgelab pipeline plan --json")`);
   }
   return plan;
@@ -192,14 +226,21 @@ export function normalizePlan(plan: Plan, profile: ModelProfile): Plan {
   const blockStarting = new Map(profile.blocks.map((b, i) => [b.first, i]));
   const blockEnding = new Map(profile.blocks.map((b, i) => [b.last, i]));
   const end = plan.stages.length ? plan.stages[plan.stages.length - 1].lastNode + 1 : 0;
-  if (end !== profile.nodes) throw new Error(`the plan covers nodes 0..${end - 1} but the model has ${profile.nodes} compute nodes (a plan made for another model?)`);
+  if (end !== profile.nodes)
+    throw new Error(
+      `the plan covers nodes 0..${end - 1} but the model has ${profile.nodes} compute nodes (a plan made for another model?)`,
+    );
   let next = 0;
   const stages = plan.stages.map((s) => {
-    if (s.firstNode !== next || s.lastNode < s.firstNode) throw new Error(`the plan's stages must cover nodes 0..${profile.nodes - 1} in order; a stage starts at ${s.firstNode}, expected ${next}`);
+    if (s.firstNode !== next || s.lastNode < s.firstNode)
+      throw new Error(
+        `the plan's stages must cover nodes 0..${profile.nodes - 1} in order; a stage starts at ${s.firstNode}, expected ${next}`,
+      );
     next = s.lastNode + 1;
     const firstBlock = blockStarting.get(s.firstNode);
     const lastBlock = blockEnding.get(s.lastNode);
-    if (firstBlock === undefined || lastBlock === undefined) throw new Error(`stage ${s.firstNode}..${s.lastNode} does not start and end at valid cut points of this model`);
+    if (firstBlock === undefined || lastBlock === undefined)
+      throw new Error(`stage ${s.firstNode}..${s.lastNode} does not start and end at valid cut points of this model`);
     return { ...s, firstBlock, lastBlock, layers: s.lastNode - s.firstNode + 1 };
   });
   return { ...plan, stages };

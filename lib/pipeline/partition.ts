@@ -127,8 +127,12 @@ function fits(request: PlanRequest, stage: StagePlan): boolean {
 function validate(request: PlanRequest): void {
   const { blocks, stages, devices } = request;
   if (!Number.isInteger(stages) || stages < 1) throw new Error(`stages must be a positive integer, got ${stages}`);
-  if (stages > blocks.length) throw new Error(`the model has ${blocks.length} block(s) between valid cut points; ${stages} stages cannot be made`);
-  if (devices.length < stages) throw new Error(`${stages} stages need at least ${stages} devices, ${devices.length} given`);
+  if (stages > blocks.length)
+    throw new Error(
+      `the model has ${blocks.length} block(s) between valid cut points; ${stages} stages cannot be made`,
+    );
+  if (devices.length < stages)
+    throw new Error(`${stages} stages need at least ${stages} devices, ${devices.length} given`);
   if (devices.some((d) => !(d.speed > 0))) throw new Error("every device needs a positive speed");
 }
 
@@ -164,7 +168,9 @@ export const equalPartitioner: Partitioner = {
       start = end + 1;
       return stage;
     });
-    const notes = plan.filter((s) => !fits(request, s)).map((s) => `stage on ${request.devices[s.device].name} needs ${s.memoryMB.toFixed(0)} MB, more than it has`);
+    const notes = plan
+      .filter((s) => !fits(request, s))
+      .map((s) => `stage on ${request.devices[s.device].name} needs ${s.memoryMB.toFixed(0)} MB, more than it has`);
     return finishPlan("equal", plan, notes);
   },
 };
@@ -187,7 +193,8 @@ export const pipeedgePartitioner: Partitioner = {
     const L = blocks.length;
     const stageTime = (s: StagePlan): number => (fits(request, s) ? Math.max(s.computeMs, s.transferMs) : Infinity);
     // Stage k on device k-1: the chain DP with max() as the combination.
-    if (request.fixedOrder || homogeneous(devices)) return finishPlan("pipeedge", chainDp(request, stageTime, Math.max));
+    if (request.fixedOrder || homogeneous(devices))
+      return finishPlan("pipeedge", chainDp(request, stageTime, Math.max));
     const D = devices.length;
     if (D > 16) throw new Error(`pipeedge plans over at most 16 heterogeneous devices (${D} given)`);
     // h[j][mask][u]: blocks 0..j-1 placed on the devices in mask, the last stage on device u.
@@ -223,7 +230,8 @@ export const pipeedgePartitioner: Partitioner = {
     }
     if (bestCode < 0) throw new Error(`no ${stages}-stage plan fits the devices' memory`);
     const chain: { j: number; u: number }[] = [];
-    for (let code = bestCode; code >= 0; code = h.get(code)!.prev) chain.unshift({ j: Math.floor(code / D / (1 << D)), u: code % D });
+    for (let code = bestCode; code >= 0; code = h.get(code)!.prev)
+      chain.unshift({ j: Math.floor(code / D / (1 << D)), u: code % D });
     const plan = chain.map((c, s) => stageCost(request, s === 0 ? 0 : chain[s - 1].j, c.j - 1, c.u, s === stages - 1));
     return finishPlan("pipeedge", plan);
   },
@@ -239,7 +247,11 @@ function popcount(x: number): number {
  * The DP over contiguous splits with stage k on device k-1: best[k][j] = min over i of
  * combine(best[k-1][i], value(blocks i..j-1)). Max gives the bottleneck, sum the latency.
  */
-function chainDp(request: PlanRequest, value: (s: StagePlan) => number, combine: (a: number, b: number) => number): StagePlan[] {
+function chainDp(
+  request: PlanRequest,
+  value: (s: StagePlan) => number,
+  combine: (a: number, b: number) => number,
+): StagePlan[] {
   const { stages } = request;
   const L = request.blocks.length;
   const best = Array.from({ length: stages + 1 }, () => new Float64Array(L + 1).fill(Infinity));
@@ -271,7 +283,10 @@ export const latencyPartitioner: Partitioner = {
     const { blocks, stages } = request;
     const L = blocks.length;
     const cost = (s: StagePlan): number => (fits(request, s) ? s.computeMs + s.transferMs : Infinity);
-    const plan = finishPlan("latency", chainDp(request, cost, (a, b) => a + b));
+    const plan = finishPlan(
+      "latency",
+      chainDp(request, cost, (a, b) => a + b),
+    );
     const fastest = request.devices.reduce((b, d, i) => (d.speed > request.devices[b].speed ? i : b), 0);
     const whole = stageCost(request, 0, L - 1, fastest, true);
     if (stages > 1 && fits(request, whole) && whole.computeMs <= plan.endToEndMs) {

@@ -16,11 +16,28 @@ import type { GraphAnalysis } from "./graph";
 import { median } from "../metrics/latency";
 
 const elemTypeOf: Record<string, number> = {
-  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9, float16: 10, float64: 11, uint32: 12, uint64: 13,
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  uint16: 4,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  string: 8,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  uint32: 12,
+  uint64: 13,
 };
 
 /** Random inputs for a set of boundary tensors (normal-ish floats; zeros for integer tensors). */
-export function randomFeeds(inputs: string[], types: Map<string, TensorType>, batch: number, seed = 1): Record<string, ort.Tensor> {
+export function randomFeeds(
+  inputs: string[],
+  types: Map<string, TensorType>,
+  batch: number,
+  seed = 1,
+): Record<string, ort.Tensor> {
   let s = seed >>> 0;
   const next = (): number => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -37,14 +54,26 @@ export function randomFeeds(inputs: string[], types: Map<string, TensorType>, ba
       for (let i = 0; i < count; i++) data[i] = next() * 2;
       feeds[name] = new ort.Tensor("float32", data, dims);
     } else if (t.elemType === 7) feeds[name] = new ort.Tensor("int64", new BigInt64Array(count), dims);
-    else throw new Error(`input "${name}" has element type ${t.elemType}; only float32 and int64 inputs can be generated`);
+    else
+      throw new Error(`input "${name}" has element type ${t.elemType}; only float32 and int64 inputs can be generated`);
   }
   return feeds;
 }
 
-async function runAllTensors(model: onnx.IModelProto, names: string[], feeds: Record<string, ort.Tensor>, threads?: ThreadConfig): Promise<Record<string, ort.Tensor>> {
-  const probe = onnx.ModelProto.create({ ...model, graph: { ...model.graph, output: names.map((name) => ({ name })) } });
-  const session = await ort.InferenceSession.create(encodeModel(probe), sessionOptions({ threads, graphOptimizationLevel: "basic" }));
+async function runAllTensors(
+  model: onnx.IModelProto,
+  names: string[],
+  feeds: Record<string, ort.Tensor>,
+  threads?: ThreadConfig,
+): Promise<Record<string, ort.Tensor>> {
+  const probe = onnx.ModelProto.create({
+    ...model,
+    graph: { ...model.graph, output: names.map((name) => ({ name })) },
+  });
+  const session = await ort.InferenceSession.create(
+    encodeModel(probe),
+    sessionOptions({ threads, graphOptimizationLevel: "basic" }),
+  );
   try {
     return await session.run(feeds);
   } finally {
@@ -57,19 +86,27 @@ async function runAllTensors(model: onnx.IModelProto, names: string[], feeds: Re
  * every tensor as an output; dimensions that change with the batch become the model's batch
  * dimension name (or "batch"). Graph inputs must have known non-batch dimensions.
  */
-export async function probeTensorTypes(model: onnx.IModelProto, analysis: GraphAnalysis, declared: Map<string, TensorType>, threads?: ThreadConfig): Promise<Map<string, TensorType>> {
+export async function probeTensorTypes(
+  model: onnx.IModelProto,
+  analysis: GraphAnalysis,
+  declared: Map<string, TensorType>,
+  threads?: ThreadConfig,
+): Promise<Map<string, TensorType>> {
   const names = [...new Set(analysis.writes.flat())];
   const inputType = declared.get(analysis.inputs[0]);
   const batchName = inputType && typeof inputType.dims[0] === "string" ? inputType.dims[0] : "batch";
   const fixedBatch = inputType && typeof inputType.dims[0] === "number" ? inputType.dims[0] : null;
   const batches = fixedBatch !== null ? [fixedBatch] : [1, 2];
   const runs: Record<string, ort.Tensor>[] = [];
-  for (const b of batches) runs.push(await runAllTensors(model, names, randomFeeds(analysis.inputs, declared, b), threads));
+  for (const b of batches)
+    runs.push(await runAllTensors(model, names, randomFeeds(analysis.inputs, declared, b), threads));
   const types = new Map(declared);
   for (const name of names) {
     const first = runs[0][name];
     if (!first) continue;
-    const dims: (number | string)[] = first.dims.map((d, i) => (runs.length > 1 && runs[1][name].dims[i] !== d ? batchName : Number(d)));
+    const dims: (number | string)[] = first.dims.map((d, i) =>
+      runs.length > 1 && runs[1][name].dims[i] !== d ? batchName : Number(d),
+    );
     types.set(name, { elemType: elemTypeOf[first.type] ?? 1, dims });
   }
   return types;
@@ -88,7 +125,11 @@ export async function timeRange(
   const stage = extractStage(model, analysis, range, types);
   const session = await ort.InferenceSession.create(encodeModel(stage), sessionOptions({ threads }));
   try {
-    const feeds = randomFeeds((stage.graph!.input ?? []).map((v) => v.name ?? ""), types, batch);
+    const feeds = randomFeeds(
+      (stage.graph!.input ?? []).map((v) => v.name ?? ""),
+      types,
+      batch,
+    );
     for (let i = 0; i < 3; i++) await session.run(feeds);
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {
@@ -119,7 +160,11 @@ export async function profileNodeTimes(
   threads?: ThreadConfig,
 ): Promise<{ positionMs: Float64Array; wholeMs: number }> {
   const prefix = join(tmpdir(), `edgelab-ortprof-${process.pid}-${Date.now()}`);
-  const session = await ort.InferenceSession.create(encodeModel(model), { ...sessionOptions({ threads }), enableProfiling: true, profileFilePrefix: prefix });
+  const session = await ort.InferenceSession.create(encodeModel(model), {
+    ...sessionOptions({ threads }),
+    enableProfiling: true,
+    profileFilePrefix: prefix,
+  });
   const feeds = randomFeeds(analysis.inputs, types, batch);
   for (let i = 0; i < repeats + 2; i++) await session.run(feeds);
   session.endProfiling();

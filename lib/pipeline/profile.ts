@@ -34,7 +34,16 @@ export interface CutInfo {
 /** Producers onnxruntime fuses a following activation into. */
 const fusingProducers = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "Add"]);
 /** Activations fused into their producer. */
-const fusedActivations = new Set(["Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "BatchNormalization"]);
+const fusedActivations = new Set([
+  "Relu",
+  "Clip",
+  "LeakyRelu",
+  "Sigmoid",
+  "HardSigmoid",
+  "HardSwish",
+  "Tanh",
+  "BatchNormalization",
+]);
 
 /** A profiled model. */
 export interface ModelProfile {
@@ -60,12 +69,16 @@ export interface ProfileOptions {
 }
 
 /** Decodes, analyses and (optionally) times a model's blocks. Only float32 cuts are kept as block boundaries. */
-export async function profileModel(source: string | { model: onnx.IModelProto; file: string }, options: ProfileOptions = {}): Promise<ModelProfile> {
+export async function profileModel(
+  source: string | { model: onnx.IModelProto; file: string },
+  options: ProfileOptions = {},
+): Promise<ModelProfile> {
   const { model, file } = typeof source === "string" ? { model: readOnnx(source).model, file: source } : source;
   const batch = options.batch ?? 1;
   const repeats = options.repeats ?? 10;
   const analysis = analyzeGraph(model);
-  if (analysis.inputs.length !== 1) throw new Error(`${file}: layer splitting needs a model with one input (it has ${analysis.inputs.length})`);
+  if (analysis.inputs.length !== 1)
+    throw new Error(`${file}: layer splitting needs a model with one input (it has ${analysis.inputs.length})`);
   const types = await probeTensorTypes(model, analysis, declaredTypes(model), options.threads);
   const nodes = model.graph!.node ?? [];
   const cuts: CutInfo[] = analysis.cuts.map((c) => {
@@ -83,7 +96,10 @@ export async function profileModel(source: string | { model: onnx.IModelProto; f
     };
   });
   // Non-float cuts (shape tensors, indices) and cuts that break a fusion are not stage boundaries.
-  const usable: GraphAnalysis = { ...analysis, cuts: analysis.cuts.filter((_, i) => cuts[i].float32 && !cuts[i].splitsFusion) };
+  const usable: GraphAnalysis = {
+    ...analysis,
+    cuts: analysis.cuts.filter((_, i) => cuts[i].float32 && !cuts[i].splitsFusion),
+  };
   const ranges = blocksBetweenCuts(usable);
   // Block times from onnxruntime's profiler on the whole model: fusions, layout transforms, cache
   // and memory behave as in deployment (blocks timed in isolation, or prefixes, do not).
@@ -115,4 +131,3 @@ export async function profileModel(source: string | { model: onnx.IModelProto; f
   const wholeMs = timed ? unprofiledMs : blocks.reduce((s, b) => s + b.computeMs, 0);
   return { file, batch, nodes: analysis.order.length, cuts, blocks, wholeMs, analysis: usable, types, model };
 }
-

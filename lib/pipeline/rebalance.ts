@@ -10,7 +10,14 @@
  * Pure: observations in, plan or null out.
  */
 import { median } from "../metrics/latency";
-import { pipeedgePartitioner, stageCost, type BlockCost, type DeviceSpec, type LinkModel, type Plan } from "./partition";
+import {
+  pipeedgePartitioner,
+  stageCost,
+  type BlockCost,
+  type DeviceSpec,
+  type LinkModel,
+  type Plan,
+} from "./partition";
 
 /** Tuning of the controller. */
 export interface RebalanceConfig {
@@ -23,7 +30,11 @@ export interface RebalanceConfig {
 }
 
 /** Defaults: windows of 12 micro-batches, a 15 % predicted gain, 24 micro-batches of cooldown. */
-export const defaultRebalanceConfig: Readonly<RebalanceConfig> = Object.freeze({ window: 12, gain: 0.15, cooldown: 24 });
+export const defaultRebalanceConfig: Readonly<RebalanceConfig> = Object.freeze({
+  window: 12,
+  gain: 0.15,
+  cooldown: 24,
+});
 
 /** A proposal with its reasoning, for the timeline. */
 export interface RebalanceProposal {
@@ -92,12 +103,19 @@ export class Rebalancer {
       this.previous = null;
       if (was && now > (1 + this.config.gain / 2) * was.bottleneckMs) {
         this.lastRevert = planKey(back);
-        return { plan: back, measuredBottleneckMs: now, speeds: [], reason: `reverted: ${now.toFixed(2)} ms per micro-batch after the switch, ${was.bottleneckMs.toFixed(2)} ms before` };
+        return {
+          plan: back,
+          measuredBottleneckMs: now,
+          speeds: [],
+          reason: `reverted: ${now.toFixed(2)} ms per micro-batch after the switch, ${was.bottleneckMs.toFixed(2)} ms before`,
+        };
       }
     }
     const cpu = stages.map((_, s) => median(this.cpuSamples.map((x) => x[s])));
     // The share of its core each stage had: CPU time over wall time (a hog on the core lowers it).
-    const shares = stages.map((_, s) => (measured[s] > 0 && cpu[s] > 0 ? Math.min(1, Math.max(0.02, cpu[s] / measured[s])) : 1));
+    const shares = stages.map((_, s) =>
+      measured[s] > 0 && cpu[s] > 0 ? Math.min(1, Math.max(0.02, cpu[s] / measured[s])) : 1,
+    );
     this.shares = shares;
     const speeds = stages.map((stage, s) => this.devices[stage.device].speed * shares[s]);
     // Block costs: the stage's CPU time spread over its blocks as the profile proportions them.
@@ -115,18 +133,25 @@ export class Rebalancer {
     const next = pipeedgePartitioner.plan(request);
     // Judge both plans by the same model: measured times carry overheads the model lacks, and
     // comparing a prediction with a measurement would re-plan back and forth.
-    const current = Math.max(...stages.map((st, s) => {
-      const c = stageCost(request, st.firstBlock, st.lastBlock, s, s === stages.length - 1);
-      return Math.max(c.computeMs, c.transferMs);
-    }));
+    const current = Math.max(
+      ...stages.map((st, s) => {
+        const c = stageCost(request, st.firstBlock, st.lastBlock, s, s === stages.length - 1);
+        return Math.max(c.computeMs, c.transferMs);
+      }),
+    );
     const measuredBottleneckMs = Math.max(...measured.map((m, s) => Math.max(m, stages[s].transferMs)));
-    const same = next.stages.every((st, s) => st.firstBlock === stages[s].firstBlock && st.lastBlock === stages[s].lastBlock);
+    const same = next.stages.every(
+      (st, s) => st.firstBlock === stages[s].firstBlock && st.lastBlock === stages[s].lastBlock,
+    );
     if (same || next.bottleneckMs > (1 - this.config.gain) * current) return null;
     // The block costs are estimates: a plan already run while the devices had about the same core
     // shares is judged by what was measured then, not by the prediction, so the controller cannot
     // oscillate between neighbouring plans; when the load changes, the old measurement expires.
     const before = this.tried.get(planKey(next));
-    const sameLoad = before !== undefined && before.shares.length === shares.length && before.shares.every((v, s) => Math.abs(v - shares[s]) < 0.2);
+    const sameLoad =
+      before !== undefined &&
+      before.shares.length === shares.length &&
+      before.shares.every((v, s) => Math.abs(v - shares[s]) < 0.2);
     if (before && sameLoad && before.bottleneckMs > (1 - this.config.gain) * measuredBottleneckMs) return null;
     const slowest = measured.indexOf(Math.max(...measured));
     return {

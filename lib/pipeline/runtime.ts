@@ -23,7 +23,14 @@ import { cpuFrequencyMHz } from "../runtime/device";
 import { extractStage, stageBoundary, type PositionRange, type TensorType } from "./extract";
 import { analyzeGraph } from "./graph";
 import { median } from "../metrics/latency";
-import { microbatchRanges, wallClockMs as now, type DeviceReport, type PipelineJob, type PipelineResult, type ReplanEvent } from "./job";
+import {
+  microbatchRanges,
+  wallClockMs as now,
+  type DeviceReport,
+  type PipelineJob,
+  type PipelineResult,
+  type ReplanEvent,
+} from "./job";
 import { recvJson, sendJson, type StageLink } from "./link";
 import { Rebalancer } from "./rebalance";
 import { accuracyOf, Sink } from "./sink";
@@ -46,7 +53,8 @@ function readInput(job: PipelineJob, rowDims: number[]): { data: Float32Array; s
   if (got.length !== rowDims.length || got.some((d, i) => d !== rowDims[i])) {
     throw new DataFormatError(job.input, `expected rows of shape [${rowDims.join(", ")}], got [${got.join(", ")}]`);
   }
-  if (job.preprocess) data = applyPreprocessing(preprocessingFromMetadata(onnxMetadata(readOnnx(job.model).model), job.model), data);
+  if (job.preprocess)
+    data = applyPreprocessing(preprocessingFromMetadata(onnxMetadata(readOnnx(job.model).model), job.model), data);
   return { data, shape: array.shape };
 }
 
@@ -76,26 +84,40 @@ class StageModel {
   session!: ort.InferenceSession;
   rowDims: number[] = [];
   layers = 0;
-  private graph: { model: ReturnType<typeof readOnnx>["model"]; analysis: ReturnType<typeof analyzeGraph>; types: Map<string, TensorType> } | null = null;
+  private graph: {
+    model: ReturnType<typeof readOnnx>["model"];
+    analysis: ReturnType<typeof analyzeGraph>;
+    types: Map<string, TensorType>;
+  } | null = null;
 
   constructor(private readonly job: PipelineJob) {}
 
   private options(): ort.InferenceSession.SessionOptions {
-    return sessionOptions({ threads: { intraOp: this.job.threads, interOp: 1 }, graphOptimizationLevel: this.job.optimization });
+    return sessionOptions({
+      threads: { intraOp: this.job.threads, interOp: 1 },
+      graphOptimizationLevel: this.job.optimization,
+    });
   }
 
   /** Loads the stage's range, from its file when given. */
   async load(range: PositionRange, file?: string): Promise<void> {
     this.graph ??= (() => {
       const model = readOnnx(this.job.model).model;
-      return { model, analysis: analyzeGraph(model), types: new Map(JSON.parse(readFileSync(this.job.typesFile, "utf8")) as [string, TensorType][]) };
+      return {
+        model,
+        analysis: analyzeGraph(model),
+        types: new Map(JSON.parse(readFileSync(this.job.typesFile, "utf8")) as [string, TensorType][]),
+      };
     })();
     const { model, analysis, types } = this.graph;
     const input = stageBoundary(analysis, range).inputs[0];
     const dims = types.get(input)?.dims.slice(1) ?? [];
-    if (dims.some((d) => typeof d !== "number")) throw new Error(`stage input ${input}: only the batch dimension may be symbolic`);
+    if (dims.some((d) => typeof d !== "number"))
+      throw new Error(`stage input ${input}: only the batch dimension may be symbolic`);
     const options = this.options();
-    const next = file ? await ort.InferenceSession.create(file, options) : await ort.InferenceSession.create(encodeModel(extractStage(model, analysis, range, types)), options);
+    const next = file
+      ? await ort.InferenceSession.create(file, options)
+      : await ort.InferenceSession.create(encodeModel(extractStage(model, analysis, range, types)), options);
     if (this.session) await this.session.release();
     this.session = next;
     this.rowDims = dims as number[];
@@ -110,7 +132,9 @@ class StageModel {
   async run(rows: number, data: Float32Array): Promise<{ out: ort.Tensor; ms: number; cpuMs: number }> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const results = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor("float32", data, [rows, ...this.rowDims]) });
+    const results = await this.session.run({
+      [this.session.inputNames[0]]: new ort.Tensor("float32", data, [rows, ...this.rowDims]),
+    });
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     return { out: results[this.session.outputNames[0]], ms, cpuMs: (cpu.user + cpu.system) / 1000 };
@@ -195,7 +219,8 @@ export async function runStage(job: PipelineJob, link: StageLink): Promise<Pipel
     const input = readInput(job, model.rowDims);
     const ranges = microbatchRanges(input.shape[0], job.microbatches, job.fixedBatch);
     const perRow = model.rowDims.reduce((a, b) => a * b, 1);
-    const controller = job.rebalance && stages > 1 ? new Rebalancer(job.blocks, job.devices, job.link, job.plan, job.rebalance) : null;
+    const controller =
+      job.rebalance && stages > 1 ? new Rebalancer(job.blocks, job.devices, job.link, job.plan, job.rebalance) : null;
     const ack = new Float64Array(2 + 2 * stages);
     let inflight = 0;
     let firstSent = 0;
@@ -223,7 +248,15 @@ export async function runStage(job: PipelineJob, link: StageLink): Promise<Pipel
         sendJson(link, ranges2, 1, TAG_PLAN);
         await model.load(ranges2[0]);
         controller.adopt(proposal.plan);
-        replans.push({ atSeq: seq, decidedAtMs: decided - firstSent, drainMs, pauseMs: now() - decided, reason: proposal.reason, layersBefore, layersAfter: proposal.plan.stages.map((s) => s.layers) });
+        replans.push({
+          atSeq: seq,
+          decidedAtMs: decided - firstSent,
+          drainMs,
+          pauseMs: now() - decided,
+          reason: proposal.reason,
+          layersBefore,
+          layersAfter: proposal.plan.stages.map((s) => s.layers),
+        });
       }
       const { start: row, rows } = ranges[seq % ranges.length];
       header.fill(0);

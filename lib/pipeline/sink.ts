@@ -42,7 +42,8 @@ export class Sink {
     const data = out.data as Float32Array;
     // Later passes repeat the first pass's micro-batches: compare instead of keeping.
     const first = seq >= this.perPass ? this.outputs.get(seq % this.perPass) : undefined;
-    if (first) for (let i = 0; i < data.length; i++) this.repeatDiff = Math.max(this.repeatDiff, Math.abs(data[i] - first[i]));
+    if (first)
+      for (let i = 0; i < data.length; i++) this.repeatDiff = Math.max(this.repeatDiff, Math.abs(data[i] - first[i]));
     else this.outputs.set(seq, Float32Array.from(data));
     this.outShape = out.dims.map(Number);
     this.images += this.outShape[0];
@@ -75,7 +76,10 @@ export class Sink {
     return { data, shape };
   }
 
-  summary(shape: number[], stages: number): Omit<PipelineResult, "stages" | "transport" | "devices" | "replans" | "passes"> {
+  summary(
+    shape: number[],
+    stages: number,
+  ): Omit<PipelineResult, "stages" | "transport" | "devices" | "replans" | "passes"> {
     let missing = 0;
     for (let seq = 0; seq < this.expected; seq++) if (!this.seen.has(seq)) missing++;
     const wall = Math.max(1e-9, this.lastDone - this.firstSent);
@@ -86,7 +90,10 @@ export class Sink {
     return {
       outputShape: shape,
       imagesPerSec: (this.images * 1000) / wall,
-      steadyImagesPerSec: later.length > 0 && steadyMs > 0 ? (later.reduce((n, t) => n + t.rows, 0) * 1000) / steadyMs : (this.images * 1000) / wall,
+      steadyImagesPerSec:
+        later.length > 0 && steadyMs > 0
+          ? (later.reduce((n, t) => n + t.rows, 0) * 1000) / steadyMs
+          : (this.images * 1000) / wall,
       endToEndMs: this.endToEnd.length ? median(this.endToEnd) : 0,
       wallSeconds: wall / 1000,
       startedAtMs: this.firstSent,
@@ -104,7 +111,8 @@ export function accuracyOf(logits: Float32Array, shape: number[], labelsFile: st
   const labels = readNpy(labelsFile);
   const n = shape[0];
   const classes = shape.slice(1).reduce((a, b) => a * b, 1);
-  if (labels.data.length !== n) throw new DataFormatError(labelsFile, `has ${labels.data.length} labels for ${n} inputs`);
+  if (labels.data.length !== n)
+    throw new DataFormatError(labelsFile, `has ${labels.data.length} labels for ${n} inputs`);
   const predicted = argmaxRows(logits, classes);
   let correct = 0;
   for (let i = 0; i < n; i++) if (predicted[i] === Number(labels.data[i])) correct++;

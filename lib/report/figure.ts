@@ -52,17 +52,26 @@ function baseLayout(labels: FigureLabels): Record<string, unknown> {
 
 /** Lines with markers, one trace per series. */
 export function lineFigure(series: Series[], labels: FigureLabels): Figure {
-  return { data: series.map((s) => ({ type: "scatter", mode: "lines+markers", name: s.name, x: s.x, y: s.y })), layout: baseLayout(labels) };
+  return {
+    data: series.map((s) => ({ type: "scatter", mode: "lines+markers", name: s.name, x: s.x, y: s.y })),
+    layout: baseLayout(labels),
+  };
 }
 
 /** Markers only, one trace per series. */
 export function scatterFigure(series: Series[], labels: FigureLabels): Figure {
-  return { data: series.map((s) => ({ type: "scatter", mode: "markers", name: s.name, x: s.x, y: s.y })), layout: baseLayout(labels) };
+  return {
+    data: series.map((s) => ({ type: "scatter", mode: "markers", name: s.name, x: s.x, y: s.y })),
+    layout: baseLayout(labels),
+  };
 }
 
 /** Grouped bars, one trace per series. */
 export function barFigure(series: Series[], labels: FigureLabels): Figure {
-  const fig: Figure = { data: series.map((s) => ({ type: "bar", name: s.name, x: s.x, y: s.y })), layout: baseLayout(labels) };
+  const fig: Figure = {
+    data: series.map((s) => ({ type: "bar", name: s.name, x: s.x, y: s.y })),
+    layout: baseLayout(labels),
+  };
   fig.layout.barmode = "group";
   return fig;
 }
@@ -88,7 +97,13 @@ export function confusionHeatmap(matrix: number[][], classNames: string[], title
         texttemplate: "%{text}",
         hovertemplate: "true %{y}<br>predicted %{x}<br>count %{text}<br>row rate %{z:.3f}<extra></extra>",
         // Explicit light→dark scale: Plotly's named "Blues" runs dark→light.
-        colorscale: [[0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"]],
+        colorscale: [
+          [0, "#f7fbff"],
+          [0.25, "#c6dbef"],
+          [0.5, "#6baed6"],
+          [0.75, "#2171b5"],
+          [1, "#08306b"],
+        ],
         zmin: 0,
         zmax: 1,
         colorbar: { title: { text: "recall" } },
@@ -105,13 +120,34 @@ export function confusionHeatmap(matrix: number[][], classNames: string[], title
 
 /** Box plots, one per named distribution (latencies, per-rank times). */
 export function boxFigure(series: { name: string; values: number[] }[], labels: FigureLabels): Figure {
-  return { data: series.map((s) => ({ type: "box", name: s.name, y: s.values, boxpoints: "outliers" })), layout: { ...baseLayout(labels), showlegend: false } };
+  return {
+    data: series.map((s) => ({ type: "box", name: s.name, y: s.values, boxpoints: "outliers" })),
+    layout: { ...baseLayout(labels), showlegend: false },
+  };
 }
 
 /** A plain heatmap of `z` (rows × columns), e.g. TabNet's per-sample feature masks. */
 export function heatmapFigure(z: number[][], columns: string[], rows: string[], labels: FigureLabels): Figure {
   return {
-    data: [{ type: "heatmap", x: columns, y: rows, z, colorscale: [[0, "#ffffff"], [1, "#08306b"]], hovertemplate: "%{y}<br>%{x}<br>%{z:.3f}<extra></extra>" }],
-    layout: { ...baseLayout(labels), width: Math.max(720, 60 + columns.length * 12), height: Math.max(360, 80 + rows.length * 12), xaxis: { tickangle: -60, automargin: true }, yaxis: { automargin: true } },
+    data: [
+      {
+        type: "heatmap",
+        x: columns,
+        y: rows,
+        z,
+        colorscale: [
+          [0, "#ffffff"],
+          [1, "#08306b"],
+        ],
+        hovertemplate: "%{y}<br>%{x}<br>%{z:.3f}<extra></extra>",
+      },
+    ],
+    layout: {
+      ...baseLayout(labels),
+      width: Math.max(720, 60 + columns.length * 12),
+      height: Math.max(360, 80 + rows.length * 12),
+      xaxis: { tickangle: -60, automargin: true },
+      yaxis: { automargin: true },
+    },
   };
 }

@@ -41,7 +41,12 @@ export function figureFragment(fig: Figure, id: string, staticPlot = false): str
 export type PlotlyMode = "inline" | "sibling";
 
 /** A complete HTML page for one figure. */
-export function figureHtml(fig: Figure, mode: PlotlyMode = "inline", siblingName = "plotly.min.js", staticPlot = false): string {
+export function figureHtml(
+  fig: Figure,
+  mode: PlotlyMode = "inline",
+  siblingName = "plotly.min.js",
+  staticPlot = false,
+): string {
   const title = String((fig.layout.title as { text?: string } | undefined)?.text ?? "edgelab figure");
   const plotly = mode === "inline" ? `<script>${plotlyScript()}</script>` : `<script src="${siblingName}"></script>`;
   return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title.replace(/</g, "&lt;")}</title>${plotly}</head>\n<body>\n${figureFragment(fig, "figure", staticPlot)}\n</body></html>\n`;

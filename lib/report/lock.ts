@@ -19,7 +19,9 @@ interface Owner {
 function readOwner(file: string): Owner | null {
   try {
     const owner = JSON.parse(readFileSync(file, "utf8")) as Partial<Owner>;
-    return typeof owner.pid === "number" && typeof owner.host === "string" ? { pid: owner.pid, host: owner.host, since: String(owner.since ?? "?") } : null;
+    return typeof owner.pid === "number" && typeof owner.host === "string"
+      ? { pid: owner.pid, host: owner.host, since: String(owner.since ?? "?") }
+      : null;
   } catch {
     return null;
   }
@@ -53,7 +55,9 @@ export function lockFolder(dir: string): () => void {
       const owner = readOwner(file);
       if (owner && owner.pid !== process.pid && (owner.host !== hostname() || alive(owner.pid))) {
         const where = owner.host === hostname() ? "" : ` on ${owner.host}`;
-        throw new Error(`${dir}: in use by another edgelab run (PID ${owner.pid}${where}, since ${owner.since}); choose another --out or wait for it to finish`);
+        throw new Error(
+          `${dir}: in use by another edgelab run (PID ${owner.pid}${where}, since ${owner.since}); choose another --out or wait for it to finish`,
+        );
       }
       unlinkSync(file); // stale: its process is gone
     }

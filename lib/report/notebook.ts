@@ -9,7 +9,11 @@ import type { Figure } from "./figure";
 import { figureFragment, plotlyScript } from "./html";
 import { toHtmlTable, toTextTable, type Row } from "./table";
 
-type DisplayBundle = { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> };
+type DisplayBundle = {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient: Record<string, unknown>;
+};
 type WriteDisplay = (bundle: DisplayBundle, update: boolean) => void;
 
 /** tslab's display channel for the running cell, found among loaded modules; null outside tslab. */
@@ -59,7 +63,13 @@ export function showFigure(fig: Figure): void {
   const loader = plotlySent ? "" : `<script>if(typeof window.Plotly==="undefined"){${plotlyScript()}}</script>\n`;
   const html = `${loader}${figureFragment(fig, id)}`;
   const title = String((fig.layout.title as { text?: string } | undefined)?.text ?? "figure");
-  if (send({ "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout }, "text/html": html, "text/plain": `[figure: ${title}]` })) {
+  if (
+    send({
+      "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
+      "text/html": html,
+      "text/plain": `[figure: ${title}]`,
+    })
+  ) {
     plotlySent = true;
   } else {
     console.log(`[figure: ${title}]`);

@@ -11,7 +11,12 @@ import { writeFileAtomic } from "./atomic";
 import type { Figure } from "./figure";
 import { figureHtml } from "./html";
 
-const candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const candidates = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 let browser: string | null | undefined;
 /** The Chromium binary (`EDGELAB_CHROMIUM` or the usual Debian paths), or null. */
@@ -32,13 +37,30 @@ export function saveFigurePng(fig: Figure, path: string): boolean {
   try {
     const page = join(dir, "figure.html");
     const shot = join(dir, "figure.png");
-    writeFileSync(page, figureHtml({ ...fig, layout: { ...fig.layout, width, height } }, "inline", undefined, true).replace("<body>", '<body style="margin:0">'));
+    writeFileSync(
+      page,
+      figureHtml({ ...fig, layout: { ...fig.layout, width, height } }, "inline", undefined, true).replace(
+        "<body>",
+        '<body style="margin:0">',
+      ),
+    );
     execFileSync(
       chromium,
       [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--hide-scrollbars", `--user-data-dir=${join(dir, "profile")}`,
-        `--window-size=${width},${height}`, "--virtual-time-budget=5000", `--screenshot=${shot}`, `file://${page}`,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        `--user-data-dir=${join(dir, "profile")}`,
+        `--window-size=${width},${height}`,
+        "--virtual-time-budget=5000",
+        `--screenshot=${shot}`,
+        `file://${page}`,
       ],
       { stdio: "ignore", timeout: 60_000 },
     );

@@ -14,7 +14,14 @@ const cell = (row: Row, column: string): Cell => (row as Record<string, unknown>
 export function columnsOf(rows: readonly Row[]): string[] {
   const cols: string[] = [];
   const seen = new Set<string>();
-  for (const row of rows) for (const key of Object.keys(row)) if (!seen.has(key)) (seen.add(key), cols.push(key));
+  for (const row of rows) {
+    for (const key of Object.keys(row)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        cols.push(key);
+      }
+    }
+  }
   return cols;
 }
 
@@ -32,13 +39,18 @@ export function formatCell(value: Cell, digits = 4): string {
 }
 
 function csvField(value: Cell): string {
-  const text = value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  const text =
+    value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** Full-precision CSV text (header + rows). */
 export function toCsv(rows: readonly Row[], columns = columnsOf(rows)): string {
-  return [columns.map(csvField).join(","), ...rows.map((r) => columns.map((c) => csvField(cell(r, c))).join(","))].join("\n") + "\n";
+  return (
+    [columns.map(csvField).join(","), ...rows.map((r) => columns.map((c) => csvField(cell(r, c))).join(","))].join(
+      "\n",
+    ) + "\n"
+  );
 }
 
 /** Writes rows as CSV atomically. */
@@ -54,9 +66,14 @@ function escapeHtml(text: string): string {
 export function toHtmlTable(rows: readonly Row[], caption?: string, columns = columnsOf(rows)): string {
   const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
   const body = rows
-    .map((r) => `<tr>${columns.map((c) => `<td style="text-align:${typeof cell(r, c) === "number" ? "right" : "left"}">${escapeHtml(formatCell(cell(r, c)))}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${columns.map((c) => `<td style="text-align:${typeof cell(r, c) === "number" ? "right" : "left"}">${escapeHtml(formatCell(cell(r, c)))}</td>`).join("")}</tr>`,
+    )
     .join("\n");
-  const cap = caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(caption)}</caption>` : "";
+  const cap = caption
+    ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(caption)}</caption>`
+    : "";
   return `<table class="edgelab-table">${cap}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -64,6 +81,10 @@ export function toHtmlTable(rows: readonly Row[], caption?: string, columns = co
 export function toTextTable(rows: readonly Row[], columns = columnsOf(rows)): string {
   const cells = rows.map((r) => columns.map((c) => formatCell(cell(r, c))));
   const widths = columns.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j].length)));
-  const line = (values: string[]): string => values.map((v, j) => v.padEnd(widths[j])).join("  ").trimEnd();
+  const line = (values: string[]): string =>
+    values
+      .map((v, j) => v.padEnd(widths[j]))
+      .join("  ")
+      .trimEnd();
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }

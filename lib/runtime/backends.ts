@@ -35,14 +35,19 @@ async function tryTensorflow(): Promise<BackendStatus> {
         : `@tensorflow/tfjs-node failed to load: ${message}`,
     };
   }
-  return (await tf.setBackend("tensorflow")) ? { available: true, reason: null } : { available: false, reason: "tfjs-node loaded but its backend did not initialise" };
+  return (await tf.setBackend("tensorflow"))
+    ? { available: true, reason: null }
+    : { available: false, reason: "tfjs-node loaded but its backend did not initialise" };
 }
 
 async function tryWasm(): Promise<BackendStatus> {
   try {
     requireHere("@tensorflow/tfjs-backend-wasm");
   } catch (err) {
-    return { available: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      available: false,
+      reason: `@tensorflow/tfjs-backend-wasm failed to load: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   const ok = await tf.setBackend("wasm").catch(() => false);
   if (!ok) return { available: false, reason: "the wasm backend did not initialise (WebAssembly unavailable?)" };
@@ -107,7 +112,9 @@ export async function useBackend(name?: BackendName): Promise<BackendName> {
  * needs, else the next available that does (wasm lacks Conv2DBackpropFilter, so convolutional
  * models fall back to cpu until native kernels fill the gap). Returns the choice and why.
  */
-export async function trainingBackend(requiredKernels: readonly string[]): Promise<{ backend: BackendName; reason: string | null }> {
+export async function trainingBackend(
+  requiredKernels: readonly string[],
+): Promise<{ backend: BackendName; reason: string | null }> {
   const status = await detectBackends();
   const preferred = await preferredBackend();
   const lacking = (name: BackendName): string[] => requiredKernels.filter((k) => !tf.getKernel(k, name));

@@ -82,10 +82,20 @@ export function cpuFrequencyMHz(): number | null {
  * Pi throttling flags as the firmware reports them (`vcgencmd get_throttled` bits), read from
  * sysfs where the kernel exposes them; null elsewhere.
  */
-export function piThrottled(): { raw: number; underVoltage: boolean; throttled: boolean; softTempLimit: boolean } | null {
+export function piThrottled(): {
+  raw: number;
+  underVoltage: boolean;
+  throttled: boolean;
+  softTempLimit: boolean;
+} | null {
   const raw = readText("/sys/devices/platform/soc/soc:firmware/get_throttled");
   if (raw === null) return null;
   const bits = parseInt(raw.trim(), 16);
   if (!Number.isFinite(bits)) return null;
-  return { raw: bits, underVoltage: (bits & 0x1) !== 0, throttled: (bits & 0x4) !== 0, softTempLimit: (bits & 0x8) !== 0 };
+  return {
+    raw: bits,
+    underVoltage: (bits & 0x1) !== 0,
+    throttled: (bits & 0x4) !== 0,
+    softTempLimit: (bits & 0x8) !== 0,
+  };
 }

@@ -2,7 +2,14 @@
 export * from "./backends";
 export * from "./device";
 export * from "./environment";
-export { disabledLibrary, libraryPackages, librarySonames, packageVersion, probeLibrary, type LibraryProbe } from "../native/libraries";
+export {
+  disabledLibrary,
+  libraryPackages,
+  librarySonames,
+  packageVersion,
+  probeLibrary,
+  type LibraryProbe,
+} from "../native/libraries";
 export * from "./limits";
 export * from "./threads";
 export * from "./paths";

@@ -12,7 +12,10 @@ let cached: number | null = null;
 export function maxInputBytes(): number {
   if (cached === null) {
     const env = Number(process.env.EDGELAB_MAX_INPUT_MB);
-    cached = Number.isFinite(env) && env > 0 ? Math.floor(env * 1024 * 1024) : Math.min(Math.floor(totalmem() / 2), 8 * 2 ** 30);
+    cached =
+      Number.isFinite(env) && env > 0
+        ? Math.floor(env * 1024 * 1024)
+        : Math.min(Math.floor(totalmem() / 2), 8 * 2 ** 30);
   }
   return cached;
 }

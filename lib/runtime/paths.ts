@@ -11,7 +11,8 @@ export type Profile = "quick" | "full";
 /** The run profile from `EDGELAB_PROFILE` (default "quick"). */
 export function profile(): Profile {
   const value = process.env.EDGELAB_PROFILE ?? "quick";
-  if (value !== "quick" && value !== "full") throw new Error(`EDGELAB_PROFILE must be "quick" or "full", got "${value}"`);
+  if (value !== "quick" && value !== "full")
+    throw new Error(`EDGELAB_PROFILE must be "quick" or "full", got "${value}"`);
   return value;
 }
 

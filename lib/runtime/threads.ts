@@ -33,8 +33,10 @@ let current: ThreadConfig | null = null;
  */
 export function configureThreads(overrides: Partial<ThreadConfig> = {}): ThreadConfig {
   const config: ThreadConfig = Object.freeze({ ...defaultThreadConfig(), ...overrides });
-  if (!Number.isInteger(config.intraOp) || config.intraOp < 1) throw new Error(`intraOp threads must be a positive integer, got ${config.intraOp}`);
-  if (!Number.isInteger(config.interOp) || config.interOp < 1) throw new Error(`interOp threads must be a positive integer, got ${config.interOp}`);
+  if (!Number.isInteger(config.intraOp) || config.intraOp < 1)
+    throw new Error(`intraOp threads must be a positive integer, got ${config.intraOp}`);
+  if (!Number.isInteger(config.interOp) || config.interOp < 1)
+    throw new Error(`interOp threads must be a positive integer, got ${config.interOp}`);
   process.env.OMP_NUM_THREADS = String(config.intraOp);
   process.env.OPENBLAS_NUM_THREADS = String(config.intraOp);
   process.env.TF_NUM_INTRAOP_THREADS = String(config.intraOp);

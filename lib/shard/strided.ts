@@ -11,5 +11,6 @@ export function stridedShard(n: number, world: number, rank: number): Int32Array
 /** Throws unless 0 ≤ rank < world and world ≥ 1 are integers. */
 export function checkRank(world: number, rank: number): void {
   if (!Number.isInteger(world) || world < 1) throw new Error(`world size must be a positive integer, got ${world}`);
-  if (!Number.isInteger(rank) || rank < 0 || rank >= world) throw new Error(`rank must be in 0..${world - 1}, got ${rank}`);
+  if (!Number.isInteger(rank) || rank < 0 || rank >= world)
+    throw new Error(`rank must be in 0..${world - 1}, got ${rank}`);
 }

@@ -50,13 +50,19 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       return;
     }
     const state = this as unknown as AdamState;
-    const entries = Array.isArray(variableGradients) ? variableGradients.map((v) => [v.name, v.tensor] as const) : Object.entries(variableGradients);
+    const entries = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => [v.name, v.tensor] as const)
+      : Object.entries(variableGradients);
     const accBeta1 = state.accBeta1.dataSync()[0];
     const accBeta2 = state.accBeta2.dataSync()[0];
     const scalars = {
-      beta1: state.beta1, beta2: state.beta2, epsilon: state.epsilon, learningRate: state.learningRate,
+      beta1: state.beta1,
+      beta2: state.beta2,
+      epsilon: state.epsilon,
+      learningRate: state.learningRate,
       // tfjs computes 1 − β^t as a float32 op.
-      oneMinusAccBeta1: Math.fround(1 - accBeta1), oneMinusAccBeta2: Math.fround(1 - accBeta2),
+      oneMinusAccBeta1: Math.fround(1 - accBeta1),
+      oneMinusAccBeta2: Math.fround(1 - accBeta2),
     };
     const registered = tf.engine().registeredVariables;
     entries.forEach(([name, gradient], i) => {
@@ -71,12 +77,22 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       const v = moment("v");
       if (gradient == null) return;
       if (value.dtype !== "float32" || gradient.dtype !== "float32" || gradient.size !== value.size) {
-        throw new Error(`Adam: gradient for ${name} is ${gradient.dtype} ${JSON.stringify(gradient.shape)}, variable is ${value.dtype} ${JSON.stringify(value.shape)}`);
+        throw new Error(
+          `Adam: gradient for ${name} is ${gradient.dtype} ${JSON.stringify(gradient.shape)}, variable is ${value.dtype} ${JSON.stringify(value.shape)}`,
+        );
       }
       // Fresh outputs, then assign: nothing that shares the old buffers sees them change.
       const [outW, outM, outV] = [heap.allocate(value.shape), heap.allocate(value.shape), heap.allocate(value.shape)];
       kernel(
-        { w: heap.offset(value), g: heap.offset(gradient), m: heap.offset(m), v: heap.offset(v), outW: heap.offset(outW), outM: heap.offset(outM), outV: heap.offset(outV) },
+        {
+          w: heap.offset(value),
+          g: heap.offset(gradient),
+          m: heap.offset(m),
+          v: heap.offset(v),
+          outW: heap.offset(outW),
+          outM: heap.offset(outM),
+          outV: heap.offset(outV),
+        },
         value.size,
         scalars,
       );

@@ -13,7 +13,9 @@ export interface ArrayData {
 
 /** Training arrays from an image dataset (NHWC) or a tabular one (rows of features). */
 export function toArrayData(ds: ImageDataset | TabularDataset): ArrayData {
-  return "images" in ds ? { x: ds.images, y: ds.labels, sampleShape: ds.shape.slice(1) } : { x: ds.features, y: ds.labels, sampleShape: [ds.featureNames.length] };
+  return "images" in ds
+    ? { x: ds.images, y: ds.labels, sampleShape: ds.shape.slice(1) }
+    : { x: ds.features, y: ds.labels, sampleShape: [ds.featureNames.length] };
 }
 
 /** Copies the samples at `indices` into new arrays (a batch, or the shard a rank trains on). */
@@ -31,7 +33,10 @@ export function selectSamples(data: ArrayData, indices: ArrayLike<number>): Arra
 /** Copies the samples at `indices` into an input tensor and an int32 label tensor. */
 export function batchTensors(data: ArrayData, indices: ArrayLike<number>): { xs: tf.Tensor; ys: tf.Tensor1D } {
   const batch = selectSamples(data, indices);
-  return { xs: tf.tensor(batch.x, [indices.length, ...data.sampleShape]), ys: tf.tensor1d(Int32Array.from(batch.y), "int32") };
+  return {
+    xs: tf.tensor(batch.x, [indices.length, ...data.sampleShape]),
+    ys: tf.tensor1d(Int32Array.from(batch.y), "int32"),
+  };
 }
 
 /**

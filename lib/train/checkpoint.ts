@@ -27,7 +27,9 @@ const extraFields = ["accBeta1", "accBeta2"] as const;
 /** The optimiser's state that getWeights() leaves out. */
 export function optimizerExtraState(optimizer: tf.Optimizer): Record<string, number> {
   const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
-  return Object.fromEntries(extraFields.filter((f) => o[f] instanceof tf.Variable).map((f) => [f, (o[f] as tf.Variable).dataSync()[0]]));
+  return Object.fromEntries(
+    extraFields.filter((f) => o[f] instanceof tf.Variable).map((f) => [f, (o[f] as tf.Variable).dataSync()[0]]),
+  );
 }
 
 /** Restores what {@link optimizerExtraState} saved (after setWeights). */
@@ -113,7 +115,10 @@ export async function saveCheckpoint(
   dir: string,
   weights: { name: string; tensor: tf.Tensor }[],
   optimizer: tf.Optimizer,
-  state: Omit<CheckpointState, "format" | "weights" | "optimizer" | "optimizerExtra" | "sha256" | "savedAt" | "stateSha256">,
+  state: Omit<
+    CheckpointState,
+    "format" | "weights" | "optimizer" | "optimizerExtra" | "sha256" | "savedAt" | "stateSha256"
+  >,
   keep = 2,
 ): Promise<string> {
   const folder = `epoch-${String(state.epoch).padStart(4, "0")}`;
@@ -133,7 +138,10 @@ export async function saveCheckpoint(
   };
   writeJsonAtomic(join(target, "state.json"), { ...full, stateSha256: stateDigest(full) });
   writeJsonAtomic(join(dir, "latest.json"), { epoch: state.epoch, dir: folder });
-  const old = readdirSync(dir).filter((n) => /^epoch-\d{4}$/.test(n)).sort().slice(0, -keep);
+  const old = readdirSync(dir)
+    .filter((n) => /^epoch-\d{4}$/.test(n))
+    .sort()
+    .slice(0, -keep);
   for (const name of old) rmSync(join(dir, name), { recursive: true, force: true });
   return target;
 }
@@ -168,16 +176,26 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   } catch (err) {
     throw new Error(`${stateFile}: corrupted checkpoint state (${(err as Error).message})`);
   }
-  if (state.format !== "edgelab-checkpoint-2" && state.format !== "edgelab-checkpoint-1") throw new Error(`${stateFile}: not an edgelab checkpoint (format ${String(state.format)})`);
-  if (state.format === "edgelab-checkpoint-2" && state.stateSha256 !== stateDigest(state)) throw new Error(`${stateFile}: corrupted checkpoint (the state was changed after it was saved: SHA-256 does not match)`);
+  if (state.format !== "edgelab-checkpoint-2" && state.format !== "edgelab-checkpoint-1")
+    throw new Error(`${stateFile}: not an edgelab checkpoint (format ${String(state.format)})`);
+  if (state.format === "edgelab-checkpoint-2" && state.stateSha256 !== stateDigest(state))
+    throw new Error(
+      `${stateFile}: corrupted checkpoint (the state was changed after it was saved: SHA-256 does not match)`,
+    );
   const read = (name: "weights.bin" | "optimizer.bin"): Buffer => {
     const file = join(folder, name);
     if (!existsSync(file)) throw new Error(`${file}: missing from the checkpoint`);
     const bytes = readFileSync(file);
-    if (sha256(bytes) !== state.sha256[name]) throw new Error(`${file}: corrupted checkpoint (SHA-256 does not match state.json)`);
+    if (sha256(bytes) !== state.sha256[name])
+      throw new Error(`${file}: corrupted checkpoint (SHA-256 does not match state.json)`);
     return bytes;
   };
   const weights = unpack(read("weights.bin"), state.weights, join(folder, "weights.bin"));
   const optimizerTensors = unpack(read("optimizer.bin"), state.optimizer, join(folder, "optimizer.bin"));
-  return { dir: folder, state, weights, optimizer: optimizerTensors.map((tensor, i) => ({ name: state.optimizer[i].name, tensor })) };
+  return {
+    dir: folder,
+    state,
+    weights,
+    optimizer: optimizerTensors.map((tensor, i) => ({ name: state.optimizer[i].name, tensor })),
+  };
 }

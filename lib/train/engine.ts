@@ -78,8 +78,21 @@ export interface TrainConfig {
 
 /** Defaults: Adam, lr 1e-3, batch 32, 1 epoch, no class weights, no clipping. */
 export const defaultTrainConfig: Readonly<Omit<TrainConfig, "onStep" | "onEpoch" | "sync">> = Object.freeze({
-  epochs: 1, batchSize: 32, optimizer: "adam", learningRate: 1e-3, momentum: 0.9, schedule: { kind: "constant" } as Schedule, warmupSteps: 0,
-  classWeights: "none", clipNorm: null, earlyStopping: null, seed: 0, outDir: null, keepCheckpoints: 2, resume: false, progress: "auto",
+  epochs: 1,
+  batchSize: 32,
+  optimizer: "adam",
+  learningRate: 1e-3,
+  momentum: 0.9,
+  schedule: { kind: "constant" } as Schedule,
+  warmupSteps: 0,
+  classWeights: "none",
+  clipNorm: null,
+  earlyStopping: null,
+  seed: 0,
+  outDir: null,
+  keepCheckpoints: 2,
+  resume: false,
+  progress: "auto",
 });
 
 /** Metrics of one epoch (one row of history.csv). */
@@ -107,7 +120,17 @@ export interface TrainData {
 }
 
 /** Settings a resumed run must share with its checkpoint (epochs may grow; output and progress may differ). */
-const resumeKeys = ["batchSize", "optimizer", "learningRate", "momentum", "schedule", "warmupSteps", "classWeights", "clipNorm", "seed"] as const;
+const resumeKeys = [
+  "batchSize",
+  "optimizer",
+  "learningRate",
+  "momentum",
+  "schedule",
+  "warmupSteps",
+  "classWeights",
+  "clipNorm",
+  "seed",
+] as const;
 
 /** What differs between a checkpoint's training config and this run's, as "key: was → now". */
 export function changedHyperparameters(saved: Partial<TrainConfig>, now: TrainConfig): string[] {
@@ -126,7 +149,13 @@ export class TrainingDivergedError extends Error {
  * first step's (a learning rate far too high: --lr 1e9 gave 3.5e32 and exit 0 before). Called
  * with the loss every rank agrees on, so ranks stop together.
  */
-export function checkDivergence(loss: number, firstLoss: number, epoch: number, step: number, learningRate: number): void {
+export function checkDivergence(
+  loss: number,
+  firstLoss: number,
+  epoch: number,
+  step: number,
+  learningRate: number,
+): void {
   const exploded = Number.isFinite(loss) && loss > 1000 * Math.max(firstLoss, 1);
   if (Number.isFinite(loss) && !exploded) return;
   throw new TrainingDivergedError(
@@ -161,7 +190,9 @@ export interface ModelIdentity {
 }
 
 function makeOptimizer(config: TrainConfig): tf.Optimizer {
-  return config.optimizer === "adam" ? adam(config.learningRate) : tf.train.momentum(config.learningRate, config.momentum);
+  return config.optimizer === "adam"
+    ? adam(config.learningRate)
+    : tf.train.momentum(config.learningRate, config.momentum);
 }
 
 function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
@@ -169,7 +200,13 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
-function stepLoss(model: tfl.LayersModel, xs: tf.Tensor, ys: tf.Tensor1D, classes: number, weights: tf.Tensor1D | null): { loss: tf.Scalar; logits: tf.Tensor } {
+function stepLoss(
+  model: tfl.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor1D,
+  classes: number,
+  weights: tf.Tensor1D | null,
+): { loss: tf.Scalar; logits: tf.Tensor } {
   const logits = model.apply(xs, { training: true }) as tf.Tensor;
   const perSample = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, classes), logits, undefined, 0, tf.Reduction.NONE);
   if (!weights) return { loss: tf.mean(perSample) as tf.Scalar, logits };
@@ -183,10 +220,17 @@ function stepLoss(model: tfl.LayersModel, xs: tf.Tensor, ys: tf.Tensor1D, classe
  * @example
  * const result = await train(buildMlp({ inputShape: [78], classes: 15 }), data, { epochs: 5, outDir: "runs/mlp" })
  */
-export async function train(model: tfl.LayersModel, data: TrainData, overrides: Partial<TrainConfig> = {}, identity: ModelIdentity = { name: model.name, config: null }): Promise<TrainResult> {
+export async function train(
+  model: tfl.LayersModel,
+  data: TrainData,
+  overrides: Partial<TrainConfig> = {},
+  identity: ModelIdentity = { name: model.name, config: null },
+): Promise<TrainResult> {
   const config: TrainConfig = { ...defaultTrainConfig, ...overrides };
-  if (!(config.batchSize >= 1) || !Number.isInteger(config.batchSize)) throw new Error(`batch size must be a positive integer, got ${config.batchSize}`);
-  if (!(config.epochs >= 0) || !Number.isInteger(config.epochs)) throw new Error(`epochs must be a non-negative integer, got ${config.epochs}`);
+  if (!(config.batchSize >= 1) || !Number.isInteger(config.batchSize))
+    throw new Error(`batch size must be a positive integer, got ${config.batchSize}`);
+  if (!(config.epochs >= 0) || !Number.isInteger(config.epochs))
+    throw new Error(`epochs must be a non-negative integer, got ${config.epochs}`);
   const classes = data.classNames.length;
   const n = data.train.y.length;
   if (n === 0) throw new Error("the training set is empty");
@@ -200,17 +244,35 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
   let step = 0;
   let firstLoss: number | undefined;
   let best: { value: number; epoch: number; waited: number } | null = null;
-  const resumeDir = typeof config.resume === "string" ? config.resume : config.resume && checkpointDir && hasCheckpoint(checkpointDir) ? checkpointDir : null;
+  const resumeDir =
+    typeof config.resume === "string"
+      ? config.resume
+      : config.resume && checkpointDir && hasCheckpoint(checkpointDir)
+        ? checkpointDir
+        : null;
   if (resumeDir) {
     const ckpt = loadCheckpoint(resumeDir);
-    if (ckpt.state.model.name !== identity.name || JSON.stringify(ckpt.state.model.config) !== JSON.stringify(identity.config)) {
-      throw new Error(`${ckpt.dir}: checkpoint is for model ${ckpt.state.model.name} ${JSON.stringify(ckpt.state.model.config)}, not ${identity.name} ${JSON.stringify(identity.config)}`);
+    if (
+      ckpt.state.model.name !== identity.name ||
+      JSON.stringify(ckpt.state.model.config) !== JSON.stringify(identity.config)
+    ) {
+      throw new Error(
+        `${ckpt.dir}: checkpoint is for model ${ckpt.state.model.name} ${JSON.stringify(ckpt.state.model.config)}, not ${identity.name} ${JSON.stringify(identity.config)}`,
+      );
     }
     const changed = changedHyperparameters(ckpt.state.trainConfig as Partial<TrainConfig>, config);
-    if (changed.length > 0) throw new Error(`${ckpt.dir}: resuming with different hyperparameters (${changed.join("; ")}); only the number of epochs may change`);
+    if (changed.length > 0)
+      throw new Error(
+        `${ckpt.dir}: resuming with different hyperparameters (${changed.join("; ")}); only the number of epochs may change`,
+      );
     const expected = model.getWeights();
-    if (expected.length !== ckpt.weights.length || expected.some((w, i) => w.shape.join() !== ckpt.weights[i].shape.join())) {
-      throw new Error(`${ckpt.dir}: checkpoint weights do not match the model's (${ckpt.weights.length} tensors vs ${expected.length})`);
+    if (
+      expected.length !== ckpt.weights.length ||
+      expected.some((w, i) => w.shape.join() !== ckpt.weights[i].shape.join())
+    ) {
+      throw new Error(
+        `${ckpt.dir}: checkpoint weights do not match the model's (${ckpt.weights.length} tensors vs ${expected.length})`,
+      );
     }
     model.setWeights(ckpt.weights);
     tf.dispose(ckpt.weights);
@@ -223,15 +285,21 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
   }
   const resumedFromEpoch = startEpoch;
 
-  const weightsArray = config.classWeights === "none" ? null : config.classWeights === "balanced" ? balancedClassWeights(data.train.y, classes) : config.classWeights;
-  if (weightsArray && weightsArray.length !== classes) throw new Error(`class weights has ${weightsArray.length} entries for ${classes} classes`);
+  const weightsArray =
+    config.classWeights === "none"
+      ? null
+      : config.classWeights === "balanced"
+        ? balancedClassWeights(data.train.y, classes)
+        : config.classWeights;
+  if (weightsArray && weightsArray.length !== classes)
+    throw new Error(`class weights has ${weightsArray.length} entries for ${classes} classes`);
   const classWeights = weightsArray ? tf.tensor1d(weightsArray) : null;
 
   const sampler = new ResourceSampler(500).start();
   const stepSeconds: number[] = [];
   let stoppedEarly = false;
   let report: ClassificationReport | null = null;
-  let predictions = new Int32Array(0);
+  let predictions: Int32Array = new Int32Array(0);
   const hooks: SyncHooks = config.sync ?? {};
   const stepsPerEpoch = hooks.stepsPerEpoch?.(n, config.batchSize) ?? Math.ceil(n / config.batchSize);
   const totalSteps = config.epochs * stepsPerEpoch;
@@ -248,8 +316,17 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
       let lr = config.learningRate;
       for (let s = 0; s < stepsPerEpoch; s++) {
         const ts = performance.now();
-        const idx = hooks.batchIndices?.(order, s, config.batchSize) ?? order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
-        lr = learningRateAt(config.schedule.kind === "cosine" && config.schedule.totalSteps <= 0 ? { ...config.schedule, totalSteps } : config.schedule, config.learningRate, step, config.warmupSteps);
+        const idx =
+          hooks.batchIndices?.(order, s, config.batchSize) ??
+          order.subarray(s * config.batchSize, Math.min(n, (s + 1) * config.batchSize));
+        lr = learningRateAt(
+          config.schedule.kind === "cosine" && config.schedule.totalSteps <= 0
+            ? { ...config.schedule, totalSteps }
+            : config.schedule,
+          config.learningRate,
+          step,
+          config.warmupSteps,
+        );
         setLearningRate(optimizer, lr);
         dropoutClock.step = step;
         const { xs, ys } = batchTensors(data.train, idx);
@@ -287,7 +364,14 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
         await hooks.afterStep?.(step, variables);
         stepSeconds.push((performance.now() - ts) / 1000);
         const elapsed = (performance.now() - t0) / 1000;
-        progress.step({ epoch, epochs: config.epochs, step: s + 1, steps: stepsPerEpoch, loss, samplesPerSec: trainTrue.length / elapsed });
+        progress.step({
+          epoch,
+          epochs: config.epochs,
+          step: s + 1,
+          steps: stepsPerEpoch,
+          loss,
+          samplesPerSec: trainTrue.length / elapsed,
+        });
         config.onStep?.(step, loss);
       }
       await hooks.afterEpoch?.(epoch, variables);
@@ -313,7 +397,9 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
         cpuPercent: resources.meanCpuPercent,
       };
       history.push(log);
-      progress.epochEnd(`epoch ${epoch}/${config.epochs} loss ${log.trainLoss.toFixed(4)} acc ${log.trainAccuracy.toFixed(4)} | val loss ${log.valLoss.toFixed(4)} acc ${log.valAccuracy.toFixed(4)} macro-F1 ${log.valMacroF1.toFixed(4)} | ${seconds.toFixed(1)} s`);
+      progress.epochEnd(
+        `epoch ${epoch}/${config.epochs} loss ${log.trainLoss.toFixed(4)} acc ${log.trainAccuracy.toFixed(4)} | val loss ${log.valLoss.toFixed(4)} acc ${log.valAccuracy.toFixed(4)} macro-F1 ${log.valMacroF1.toFixed(4)} | ${seconds.toFixed(1)} s`,
+      );
       config.onEpoch?.(log);
 
       if (config.earlyStopping) {
@@ -329,7 +415,15 @@ export async function train(model: tfl.LayersModel, data: TrainData, overrides: 
           // statistics) must survive a resume too, and setWeights() restores them all.
           model.weights.map((w) => ({ name: w.name, tensor: w.read() })),
           optimizer,
-          { model: identity, epoch, step, rng: { seed: config.seed, epoch, step }, trainConfig: { ...config, onStep: undefined, onEpoch: undefined, sync: undefined }, history, best },
+          {
+            model: identity,
+            epoch,
+            step,
+            rng: { seed: config.seed, epoch, step },
+            trainConfig: { ...config, onStep: undefined, onEpoch: undefined, sync: undefined },
+            history,
+            best,
+          },
           config.keepCheckpoints,
         );
       }

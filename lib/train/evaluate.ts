@@ -5,7 +5,12 @@ import { argmaxRows } from "../metrics/classification";
 import { batchTensors, type ArrayData } from "./batches";
 
 /** Runs the model over `data`: mean cross-entropy and predicted classes. */
-export function evaluate(model: tfl.LayersModel, data: ArrayData, classes: number, batchSize = 256): { loss: number; predictions: Int32Array } {
+export function evaluate(
+  model: tfl.LayersModel,
+  data: ArrayData,
+  classes: number,
+  batchSize = 256,
+): { loss: number; predictions: Int32Array } {
   const n = data.y.length;
   const predictions = new Int32Array(n);
   let lossSum = 0;
@@ -13,7 +18,9 @@ export function evaluate(model: tfl.LayersModel, data: ArrayData, classes: numbe
     const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, k) => start + k);
     const { xs, ys } = batchTensors(data, idx);
     const out = model.predict(xs) as tf.Tensor;
-    const lossTensor = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(ys, classes), out, undefined, 0, tf.Reduction.SUM));
+    const lossTensor = tf.tidy(() =>
+      tf.losses.softmaxCrossEntropy(tf.oneHot(ys, classes), out, undefined, 0, tf.Reduction.SUM),
+    );
     predictions.set(argmaxRows(out.dataSync(), classes), start);
     lossSum += lossTensor.dataSync()[0];
     tf.dispose([xs, ys, out, lossTensor]);

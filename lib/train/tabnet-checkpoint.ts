@@ -15,11 +15,25 @@ const resumeKeys = ["batchSize", "learningRate", "lambdaSparse", "clipNorm", "se
 type SavedTrainConfig = Pick<TabNetTrainConfig, (typeof resumeKeys)[number] | "epochs">;
 
 /** Saves `model` and `optimizer` after `history.length` epochs under `dir` (keeps the newest 2). */
-export async function saveTabNetCheckpoint(dir: string, model: TabNet, optimizer: tf.Optimizer, trainConfig: SavedTrainConfig, history: TabNetEpoch[]): Promise<string> {
+export async function saveTabNetCheckpoint(
+  dir: string,
+  model: TabNet,
+  optimizer: tf.Optimizer,
+  trainConfig: SavedTrainConfig,
+  history: TabNetEpoch[],
+): Promise<string> {
   const weights = [...model.namedVariables()].map(([name, tensor]) => ({ name, tensor: tensor as tf.Tensor }));
   const epoch = history.length;
   const saved = Object.fromEntries([...resumeKeys, "epochs"].map((k) => [k, trainConfig[k as keyof SavedTrainConfig]]));
-  return saveCheckpoint(dir, weights, optimizer, { model: { name: "tabnet", config: model.config }, epoch, step: epoch, rng: { seed: trainConfig.seed, epoch, step: epoch }, trainConfig: saved, history, best: null });
+  return saveCheckpoint(dir, weights, optimizer, {
+    model: { name: "tabnet", config: model.config },
+    epoch,
+    step: epoch,
+    rng: { seed: trainConfig.seed, epoch, step: epoch },
+    trainConfig: saved,
+    history,
+    best: null,
+  });
 }
 
 /** A TabNet checkpoint, rebuilt. */
@@ -49,7 +63,8 @@ export function tabNetFromCheckpoint(ckpt: LoadedCheckpoint): LoadedTabNet {
   try {
     for (const [name, v] of model.namedVariables()) {
       const t = byName.get(name);
-      if (!t || t.shape.join() !== v.shape.join()) throw new Error(`${ckpt.dir}: checkpoint has no tensor ${name} of shape [${v.shape.join(", ")}]`);
+      if (!t || t.shape.join() !== v.shape.join())
+        throw new Error(`${ckpt.dir}: checkpoint has no tensor ${name} of shape [${v.shape.join(", ")}]`);
       v.assign(t);
     }
   } catch (err) {
@@ -59,8 +74,13 @@ export function tabNetFromCheckpoint(ckpt: LoadedCheckpoint): LoadedTabNet {
     tf.dispose(ckpt.weights);
   }
   return {
-    model, epoch: ckpt.state.epoch, history: ckpt.state.history as TabNetEpoch[], optimizer: ckpt.optimizer, extra: ckpt.state.optimizerExtra,
-    trainConfig: ckpt.state.trainConfig as Partial<SavedTrainConfig>, file: ckpt.dir,
+    model,
+    epoch: ckpt.state.epoch,
+    history: ckpt.state.history as TabNetEpoch[],
+    optimizer: ckpt.optimizer,
+    extra: ckpt.state.optimizerExtra,
+    trainConfig: ckpt.state.trainConfig as Partial<SavedTrainConfig>,
+    file: ckpt.dir,
   };
 }
 
@@ -68,13 +88,20 @@ export function tabNetFromCheckpoint(ckpt: LoadedCheckpoint): LoadedTabNet {
  * Loads a TabNet run's latest checkpoint to continue it with `trainConfig`: the model, an optimizer
  * with its state restored, the epochs done and the history. Refuses different hyperparameters.
  */
-export async function resumeTabNet(dir: string, trainConfig: SavedTrainConfig): Promise<{ model: TabNet; resumeFrom: { optimizer: tf.Optimizer; epochs: number; history: TabNetEpoch[] } }> {
+export async function resumeTabNet(
+  dir: string,
+  trainConfig: SavedTrainConfig,
+): Promise<{ model: TabNet; resumeFrom: { optimizer: tf.Optimizer; epochs: number; history: TabNetEpoch[] } }> {
   const saved = loadTabNetCheckpoint(dir);
-  const changed = resumeKeys.filter((k) => saved.trainConfig[k] !== undefined && saved.trainConfig[k] !== trainConfig[k]).map((k) => `${k} ${saved.trainConfig[k]} → ${trainConfig[k]}`);
+  const changed = resumeKeys
+    .filter((k) => saved.trainConfig[k] !== undefined && saved.trainConfig[k] !== trainConfig[k])
+    .map((k) => `${k} ${saved.trainConfig[k]} → ${trainConfig[k]}`);
   if (changed.length > 0) {
     saved.model.dispose();
     tf.dispose(saved.optimizer.map((o) => o.tensor));
-    throw new Error(`${saved.file}: resuming with different hyperparameters (${changed.join("; ")}); only the number of epochs may change`);
+    throw new Error(
+      `${saved.file}: resuming with different hyperparameters (${changed.join("; ")}); only the number of epochs may change`,
+    );
   }
   const optimizer = tabNetOptimizer(trainConfig.learningRate);
   await optimizer.setWeights(saved.optimizer);

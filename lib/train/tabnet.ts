@@ -27,7 +27,14 @@ export interface TabNetTrainConfig {
 }
 
 /** pytorch-tabnet 4.1's fit() defaults (epochs aside). */
-export const defaultTabNetTrainConfig: Readonly<Omit<TabNetTrainConfig, "onEpoch" | "resumeFrom">> = Object.freeze({ epochs: 5, batchSize: 1024, learningRate: 2e-2, lambdaSparse: 1e-3, clipNorm: 1, seed: 0 });
+export const defaultTabNetTrainConfig: Readonly<Omit<TabNetTrainConfig, "onEpoch" | "resumeFrom">> = Object.freeze({
+  epochs: 5,
+  batchSize: 1024,
+  learningRate: 2e-2,
+  lambdaSparse: 1e-3,
+  clipNorm: 1,
+  seed: 0,
+});
 
 /** One epoch's record. */
 export interface TabNetEpoch {
@@ -65,7 +72,13 @@ export function tabNetOptimizer(learningRate: number): tf.Optimizer {
  * norms update their running statistics), loss = cross-entropy + λ·entropy, gradients clipped to
  * global norm `clipNorm` (0 = no clipping), one optimizer step.
  */
-export function tabNetStep(model: TabNet, optimizer: tf.Optimizer, xs: tf.Tensor2D, labels: Int32Array, c: Pick<TabNetTrainConfig, "lambdaSparse" | "clipNorm">): TabNetStepResult {
+export function tabNetStep(
+  model: TabNet,
+  optimizer: tf.Optimizer,
+  xs: tf.Tensor2D,
+  labels: Int32Array,
+  c: Pick<TabNetTrainConfig, "lambdaSparse" | "clipNorm">,
+): TabNetStepResult {
   const ys = tf.oneHot(tf.tensor1d(labels, "int32"), model.config.classes);
   let parts = [0, 0];
   const { value, grads } = tf.variableGrads(() => {
@@ -84,13 +97,19 @@ export function tabNetStep(model: TabNet, optimizer: tf.Optimizer, xs: tf.Tensor
 }
 
 /** Trains `model` in place; returns the per-epoch history. */
-export async function trainTabNet(model: TabNet, data: TabularArrays, overrides: Partial<TabNetTrainConfig> = {}, val?: TabularArrays): Promise<{ history: TabNetEpoch[]; samplesPerSec: number; secondsPerEpoch: number }> {
+export async function trainTabNet(
+  model: TabNet,
+  data: TabularArrays,
+  overrides: Partial<TabNetTrainConfig> = {},
+  val?: TabularArrays,
+): Promise<{ history: TabNetEpoch[]; samplesPerSec: number; secondsPerEpoch: number }> {
   const c: TabNetTrainConfig = { ...defaultTabNetTrainConfig, ...overrides };
   const d = model.config.features;
   const classes = model.config.classes;
   const n = data.labels.length;
   if (n < 2) throw new Error(`TabNet: ${n} training rows; batch norm needs at least 2`);
-  if (data.features.length !== n * d) throw new Error(`TabNet: ${data.features.length} values for ${n} rows × ${d} features`);
+  if (data.features.length !== n * d)
+    throw new Error(`TabNet: ${data.features.length} values for ${n} rows × ${d} features`);
   const optimizer = c.resumeFrom?.optimizer ?? tabNetOptimizer(c.learningRate);
   const history: TabNetEpoch[] = [...(c.resumeFrom?.history ?? [])];
   // pytorch-tabnet's DataLoader drops the last incomplete batch (drop_last=True); with fewer rows
@@ -121,7 +140,14 @@ export async function trainTabNet(model: TabNet, data: TabularArrays, overrides:
     }
     const seconds = (performance.now() - t0) / 1000;
     const valAccuracy = val ? accuracy(val.labels, argmaxRows(model.predictProba(val.features), classes)) : null;
-    const row = { epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), entropy: entropySum / Math.max(seen, 1), seconds, samplesPerSec: n / seconds, valAccuracy };
+    const row = {
+      epoch: epoch + 1,
+      loss: lossSum / Math.max(seen, 1),
+      entropy: entropySum / Math.max(seen, 1),
+      seconds,
+      samplesPerSec: n / seconds,
+      valAccuracy,
+    };
     history.push(row);
     await c.onEpoch?.(row, history, optimizer);
   }
@@ -129,5 +155,9 @@ export async function trainTabNet(model: TabNet, data: TabularArrays, overrides:
   // speed from the epochs this call ran
   const ran = history.slice(c.resumeFrom?.epochs ?? 0);
   const seconds = ran.reduce((s, h) => s + h.seconds, 0);
-  return { history, samplesPerSec: (n * ran.length) / Math.max(seconds, 1e-9), secondsPerEpoch: seconds / Math.max(1, ran.length) };
+  return {
+    history,
+    samplesPerSec: (n * ran.length) / Math.max(seconds, 1e-9),
+    secondsPerEpoch: seconds / Math.max(1, ran.length),
+  };
 }

@@ -22,12 +22,23 @@ export interface XGBoostCheckpoint {
 const manifestName = "xgboost.json";
 const modelName = "xgboost.ubj";
 const digest = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
-const withoutThreads = (params: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(params).filter(([k]) => k !== "nthread"));
+const withoutThreads = (params: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(params).filter(([k]) => k !== "nthread"));
 
 /** Writes the model after `rounds` rounds (model first, then the manifest that points at it). */
-export function saveXGBoostCheckpoint(dir: string, model: Uint8Array, rounds: number, params: Record<string, string>): void {
+export function saveXGBoostCheckpoint(
+  dir: string,
+  model: Uint8Array,
+  rounds: number,
+  params: Record<string, string>,
+): void {
   writeFileAtomic(join(dir, modelName), model);
-  writeJsonAtomic(join(dir, manifestName), { format: "edgelab-xgboost-checkpoint-1", rounds, params: withoutThreads(params), sha256: digest(model) } satisfies XGBoostCheckpoint);
+  writeJsonAtomic(join(dir, manifestName), {
+    format: "edgelab-xgboost-checkpoint-1",
+    rounds,
+    params: withoutThreads(params),
+    sha256: digest(model),
+  } satisfies XGBoostCheckpoint);
 }
 
 /** True when `dir` holds an XGBoost checkpoint. */
@@ -36,7 +47,10 @@ export function hasXGBoostCheckpoint(dir: string): boolean {
 }
 
 /** Loads the checkpoint under `dir` to continue with `params`; refuses a corrupted model or other parameters. */
-export function loadXGBoostCheckpoint(dir: string, params: Record<string, string>): { model: Uint8Array; rounds: number } {
+export function loadXGBoostCheckpoint(
+  dir: string,
+  params: Record<string, string>,
+): { model: Uint8Array; rounds: number } {
   const manifestFile = join(dir, manifestName);
   if (!existsSync(manifestFile)) throw new DataFormatError(dir, `no XGBoost checkpoint (expected ${manifestName})`);
   let manifest: XGBoostCheckpoint;
@@ -45,13 +59,20 @@ export function loadXGBoostCheckpoint(dir: string, params: Record<string, string
   } catch (err) {
     throw new DataFormatError(manifestFile, `corrupted checkpoint manifest (${(err as Error).message})`);
   }
-  if (manifest.format !== "edgelab-xgboost-checkpoint-1") throw new DataFormatError(manifestFile, `not an edgelab XGBoost checkpoint (format ${String(manifest.format)})`);
+  if (manifest.format !== "edgelab-xgboost-checkpoint-1")
+    throw new DataFormatError(manifestFile, `not an edgelab XGBoost checkpoint (format ${String(manifest.format)})`);
   const modelFile = join(dir, modelName);
   if (!existsSync(modelFile)) throw new DataFormatError(modelFile, "missing from the checkpoint");
   const model = readFileSync(modelFile);
-  if (digest(model) !== manifest.sha256) throw new DataFormatError(modelFile, "corrupted checkpoint (SHA-256 does not match xgboost.json)");
+  if (digest(model) !== manifest.sha256)
+    throw new DataFormatError(modelFile, "corrupted checkpoint (SHA-256 does not match xgboost.json)");
   const now = withoutThreads(params);
-  const keys = [...new Set([...Object.keys(now), ...Object.keys(manifest.params)])].filter((k) => now[k] !== manifest.params[k]);
-  if (keys.length > 0) throw new Error(`${manifestFile}: resuming with different hyperparameters (${keys.map((k) => `${k} ${manifest.params[k]} → ${now[k]}`).join("; ")}); only the number of rounds may change`);
+  const keys = [...new Set([...Object.keys(now), ...Object.keys(manifest.params)])].filter(
+    (k) => now[k] !== manifest.params[k],
+  );
+  if (keys.length > 0)
+    throw new Error(
+      `${manifestFile}: resuming with different hyperparameters (${keys.map((k) => `${k} ${manifest.params[k]} → ${now[k]}`).join("; ")}); only the number of rounds may change`,
+    );
   return { model: new Uint8Array(model), rounds: manifest.rounds };
 }

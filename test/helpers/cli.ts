@@ -7,8 +7,16 @@ import { repoRoot } from "./paths";
 const cli = join(repoRoot, "build", "lib", "cli", "main.js");
 
 /** Runs `edgelab ARGS` with extra environment variables. */
-export function edgelabWith(env: Record<string, string>, ...args: string[]): { code: number; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+export function edgelabWith(
+  env: Record<string, string>,
+  ...args: string[]
+): { code: number; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [cli, ...args], {
+    encoding: "utf8",
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    maxBuffer: 64 << 20,
+  });
   return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -18,7 +26,6 @@ export function edgelab(...args: string[]): { code: number; stdout: string; stde
 }
 
 /** A --json command prints exactly one JSON object. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever keys the contract has
 export function json(...args: string[]): Record<string, any> {
   const run = edgelab(...args, "--json");
   assert.equal(run.code, 0, run.stderr);

@@ -11,7 +11,15 @@ import { syslogLine, trafficLogLine } from "../../lib/firewall/replay";
 import { SyslogStreamFramer, parseSyslog } from "../../lib/firewall/syslog";
 import { join } from "node:path";
 import fc from "fast-check";
-import { decodeCifarBinary, decodeIdx, encodeCifarPickle, encodeIdx, loadCicids2017, unpickle, writeSyntheticCicidsCsv } from "../../lib/data";
+import {
+  decodeCifarBinary,
+  decodeIdx,
+  encodeCifarPickle,
+  encodeIdx,
+  loadCicids2017,
+  unpickle,
+  writeSyntheticCicidsCsv,
+} from "../../lib/data";
 import { DataFormatError } from "../../lib/data/errors";
 import { encodeNpy, parseNpy } from "../../lib/deploy/npy";
 import { fixture } from "./paths";
@@ -32,11 +40,26 @@ export function fuzzTargets(dir: string): FuzzTarget[] {
   writeSyntheticCicidsCsv(csvSeed, { rows: 6, seed: 3 });
   const csvFile = join(dir, "case.csv");
   return [
-    { name: "idx", seeds: [idx, encodeIdx({ shape: [2, 3], data: new Uint8Array(6) }, true)], parse: (b, f) => decodeIdx(b, f) },
+    {
+      name: "idx",
+      seeds: [idx, encodeIdx({ shape: [2, 3], data: new Uint8Array(6) }, true)],
+      parse: (b, f) => decodeIdx(b, f),
+    },
     { name: "cifar-binary", seeds: [cifar], parse: (b, f) => decodeCifarBinary(b, f) },
     // Small seeds keep 100,000 cases fast: two 2-image batches, numpy's protocol 2 layout (written
     // here) and protocol 4 (the committed fixture, cut to its first image's worth of structure).
-    { name: "pickle", seeds: [encodeCifarPickle(new Uint8Array(2 * 3072).map((_, i) => i & 0xff), Uint8Array.of(3, 7), "fuzz"), readFileSync(fixture("evil-reduce.pkl"))], parse: (b, f) => unpickle(b, f) },
+    {
+      name: "pickle",
+      seeds: [
+        encodeCifarPickle(
+          new Uint8Array(2 * 3072).map((_, i) => i & 0xff),
+          Uint8Array.of(3, 7),
+          "fuzz",
+        ),
+        readFileSync(fixture("evil-reduce.pkl")),
+      ],
+      parse: (b, f) => unpickle(b, f),
+    },
     {
       name: "cicids-csv",
       seeds: [readFileSync(csvSeed)],
@@ -45,7 +68,14 @@ export function fuzzTargets(dir: string): FuzzTarget[] {
         return loadCicids2017(csvFile);
       },
     },
-    { name: "npy", seeds: [encodeNpy({ dtype: "float32", shape: [2, 3], data: new Float32Array(6) }), encodeNpy({ dtype: "int64", shape: [4], data: new BigInt64Array(4) })], parse: (b, f) => parseNpy(b, f) },
+    {
+      name: "npy",
+      seeds: [
+        encodeNpy({ dtype: "float32", shape: [2, 3], data: new Float32Array(6) }),
+        encodeNpy({ dtype: "int64", shape: [4], data: new BigInt64Array(4) }),
+      ],
+      parse: (b, f) => parseNpy(b, f),
+    },
     // The firewall service's path for untrusted network bytes: TCP framing, syslog, PAN-OS CSV, features
     { name: "panos-syslog", seeds: [firewallSeed()], parse: (b) => parseFirewallBytes(b) },
   ];
@@ -53,7 +83,14 @@ export function fuzzTargets(dir: string): FuzzTarget[] {
 
 function firewallSeed(): Uint8Array {
   const when = new Date(Date.UTC(2024, 2, 10));
-  const row = { "Destination Port": 443, "Flow Duration": 2e6, "Total Fwd Packets": 4, "Total Backward Packets": 5, "Total Length of Fwd Packets": 300, "Total Length of Bwd Packets": 900 };
+  const row = {
+    "Destination Port": 443,
+    "Flow Duration": 2e6,
+    "Total Fwd Packets": 4,
+    "Total Backward Packets": 5,
+    "Total Length of Fwd Packets": 300,
+    "Total Length of Bwd Packets": 900,
+  };
   const a = syslogLine(trafficLogLine(row, 1, when), "rfc5424", when);
   const b = syslogLine(trafficLogLine(row, 2, when), "rfc3164", when);
   return Buffer.from(`${Buffer.byteLength(a)} ${a}${b}\n`);
@@ -86,16 +123,24 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
   fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 16 }) }),
   // Header fields (sizes, counts, lengths) sit in the first bytes: set 4 of them to large values.
-  fc.record({ kind: fc.constant("huge" as const), at: fc.integer({ min: 0, max: 64 }), value: fc.constantFrom(0xff, 0x7f, 0x80) }),
+  fc.record({
+    kind: fc.constant("huge" as const),
+    at: fc.integer({ min: 0, max: 64 }),
+    value: fc.constantFrom(0xff, 0x7f, 0x80),
+  }),
 );
 
-function mutate(seed: Uint8Array, steps: readonly { kind: string; at: number; value?: number; bytes?: Uint8Array }[]): Uint8Array {
+function mutate(
+  seed: Uint8Array,
+  steps: readonly { kind: string; at: number; value?: number; bytes?: Uint8Array }[],
+): Uint8Array {
   let out = Uint8Array.from(seed);
   for (const m of steps) {
     const at = out.length === 0 ? 0 : m.at % out.length;
     if (m.kind === "flip") out[at] = m.value ?? 0;
     else if (m.kind === "truncate") out = out.subarray(0, at);
-    else if (m.kind === "insert") out = Buffer.concat([out.subarray(0, at), m.bytes ?? new Uint8Array(0), out.subarray(at)]);
+    else if (m.kind === "insert")
+      out = Buffer.concat([out.subarray(0, at), m.bytes ?? new Uint8Array(0), out.subarray(at)]);
     else for (let k = 0; k < 4 && at + k < out.length; k++) out[at + k] = m.value ?? 0xff;
   }
   return out;
@@ -118,7 +163,12 @@ export interface FuzzReport {
 export function fuzzParser(target: FuzzTarget, cases: number, seed = 1, maxMs = 2000): FuzzReport {
   const report: FuzzReport = { parser: target.name, cases: 0, values: 0, errors: 0, slowestMs: 0 };
   const input = fc.oneof(
-    { weight: 9, arbitrary: fc.tuple(fc.nat({ max: target.seeds.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([s, steps]) => mutate(target.seeds[s], steps)) },
+    {
+      weight: 9,
+      arbitrary: fc
+        .tuple(fc.nat({ max: target.seeds.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }))
+        .map(([s, steps]) => mutate(target.seeds[s], steps)),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 256 }) },
   );
   fc.assert(
@@ -129,8 +179,10 @@ export function fuzzParser(target: FuzzTarget, cases: number, seed = 1, maxMs = 
         target.parse(bytes, file);
         report.values++;
       } catch (err) {
-        if (!(err instanceof DataFormatError)) throw new Error(`${target.name}: not a DataFormatError: ${(err as Error).stack}`);
-        if (err.message.includes("\n")) throw new Error(`${target.name}: a message of more than one line: ${err.message}`);
+        if (!(err instanceof DataFormatError))
+          throw new Error(`${target.name}: not a DataFormatError: ${(err as Error).stack}`);
+        if (err.message.includes("\n"))
+          throw new Error(`${target.name}: a message of more than one line: ${err.message}`);
         report.errors++;
       }
       const ms = performance.now() - t0;

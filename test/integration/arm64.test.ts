@@ -30,12 +30,29 @@ const skip =
 
 /** ARM-format /proc/cpuinfo as each Pi's kernel writes it (onnxruntime reads it at load). */
 const cpuinfo: Record<string, { name: string; part: string; variant: string; revision: number; features: string }> = {
-  "cortex-a72": { name: "Cortex-A72", part: "0xd08", variant: "0x0", revision: 3, features: "fp asimd evtstrm crc32 cpuid" },
-  "cortex-a76": { name: "Cortex-A76", part: "0xd0b", variant: "0x4", revision: 1, features: "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp" },
+  "cortex-a72": {
+    name: "Cortex-A72",
+    part: "0xd08",
+    variant: "0x0",
+    revision: 3,
+    features: "fp asimd evtstrm crc32 cpuid",
+  },
+  "cortex-a76": {
+    name: "Cortex-A76",
+    part: "0xd0b",
+    variant: "0x4",
+    revision: 1,
+    features: "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp",
+  },
 };
 
 function emulate(cpu: string, args: string[], cwd = project): { code: number; stdout: string; stderr: string } {
-  const run = spawnSync(qemu, ["-cpu", cpu, "-L", sysroot, join(sysroot, "usr", "bin", "node"), ...args], { cwd, encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20 });
+  const run = spawnSync(qemu, ["-cpu", cpu, "-L", sysroot, join(sysroot, "usr", "bin", "node"), ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 600_000,
+    maxBuffer: 64 << 20,
+  });
   return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -45,34 +62,66 @@ function emulatedJson(cpu: string, args: string[]): Record<string, unknown> {
   return JSON.parse(run.stdout) as Record<string, unknown>;
 }
 
-test("edgelab on arm64 under qemu as a Pi 4 (Cortex-A72) and a Pi 5 (Cortex-A76): info, training, ONNX parity with PyTorch, zeromq", { skip: skip ?? false }, (t) => {
-  // the compiled JavaScript is the same on every architecture; node_modules are arm64's
-  rmSync(join(project, "build"), { recursive: true, force: true });
-  cpSync(join(repoRoot, "build"), join(project, "build"), { recursive: true });
-  const work = mkdtempSync(join(tmpdir(), "edgelab-arm64-"));
-  try {
-    for (const [cpu, c] of Object.entries(cpuinfo)) {
-      const proc = Array.from({ length: 4 }, (_, i) => `processor\t: ${i}\nBogoMIPS\t: 108.00\nFeatures\t: ${c.features}\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: ${c.variant}\nCPU part\t: ${c.part}\nCPU revision\t: ${c.revision}\n`).join("\n");
-      writeFileSync(join(sysroot, "proc", "cpuinfo"), `${proc}\n`);
-      const info = emulatedJson(cpu, ["info"]);
-      assert.deepEqual([info.arch, info.cpu], ["arm64", c.name], cpu);
-      assert.match(String(info.node), /^v18\./, "Debian bookworm's nodejs, as on Raspberry Pi OS");
-      assert.ok(info.blas && info.mpi && info.xgboost && info.onnxruntime, `${cpu}: native libraries load: ${JSON.stringify(info)}`);
-      const run = emulatedJson(cpu, ["train", "--model", "mlp", "--dataset", "synthetic-cicids", "--subset", "400", "--epochs", "1", "--out", join(work, `run-${cpu}`)]);
-      assert.ok(Number(run.testAccuracy) > 0.5, `${cpu}: accuracy ${run.testAccuracy}`);
-      assert.ok(Number(run.peakRssMB) > 0, `${cpu}: peak RSS is measured under qemu (VmRSS), got ${run.peakRssMB}`);
-      const out = join(work, `logits-${cpu}.npy`);
-      emulatedJson(cpu, ["run-onnx", fixture("onnx", "sentinelnet-debug-torch.onnx"), "--input", fixture("onnx", "sentinelnet-debug-torch.inputs.npy"), "--out", out]);
-      const ours = readNpy(out).data as Float32Array;
-      const torch = readNpy(fixture("onnx", "sentinelnet-debug-torch.logits.npy")).data as Float32Array;
-      let worst = 0;
-      for (let i = 0; i < torch.length; i++) worst = Math.max(worst, Math.abs(ours[i] - torch[i]));
-      assert.ok(worst <= 1e-4, `${cpu}: onnxruntime on arm64 vs PyTorch: max |Δ| ${worst}`);
-      const zmq = emulate(cpu, ["-e", "const z = require('zeromq'); console.log(typeof z.Dealer)"]);
-      assert.equal(zmq.stdout.trim(), "function", `${cpu}: tslab's zeromq loads: ${zmq.stderr}`);
-      t.diagnostic(`${cpu}: test accuracy ${Number(run.testAccuracy).toFixed(3)}, ONNX max |Δ| vs PyTorch ${worst.toExponential(1)}, ${Number(run.peakRssMB).toFixed(0)} MB`);
+test(
+  "edgelab on arm64 under qemu as a Pi 4 (Cortex-A72) and a Pi 5 (Cortex-A76): info, training, ONNX parity with PyTorch, zeromq",
+  { skip: skip ?? false },
+  (t) => {
+    // the compiled JavaScript is the same on every architecture; node_modules are arm64's
+    rmSync(join(project, "build"), { recursive: true, force: true });
+    cpSync(join(repoRoot, "build"), join(project, "build"), { recursive: true });
+    const work = mkdtempSync(join(tmpdir(), "edgelab-arm64-"));
+    try {
+      for (const [cpu, c] of Object.entries(cpuinfo)) {
+        const proc = Array.from(
+          { length: 4 },
+          (_, i) =>
+            `processor\t: ${i}\nBogoMIPS\t: 108.00\nFeatures\t: ${c.features}\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: ${c.variant}\nCPU part\t: ${c.part}\nCPU revision\t: ${c.revision}\n`,
+        ).join("\n");
+        writeFileSync(join(sysroot, "proc", "cpuinfo"), `${proc}\n`);
+        const info = emulatedJson(cpu, ["info"]);
+        assert.deepEqual([info.arch, info.cpu], ["arm64", c.name], cpu);
+        assert.match(String(info.node), /^v18\./, "Debian bookworm's nodejs, as on Raspberry Pi OS");
+        assert.ok(
+          info.blas && info.mpi && info.xgboost && info.onnxruntime,
+          `${cpu}: native libraries load: ${JSON.stringify(info)}`,
+        );
+        const run = emulatedJson(cpu, [
+          "train",
+          "--model",
+          "mlp",
+          "--dataset",
+          "synthetic-cicids",
+          "--subset",
+          "400",
+          "--epochs",
+          "1",
+          "--out",
+          join(work, `run-${cpu}`),
+        ]);
+        assert.ok(Number(run.testAccuracy) > 0.5, `${cpu}: accuracy ${run.testAccuracy}`);
+        assert.ok(Number(run.peakRssMB) > 0, `${cpu}: peak RSS is measured under qemu (VmRSS), got ${run.peakRssMB}`);
+        const out = join(work, `logits-${cpu}.npy`);
+        emulatedJson(cpu, [
+          "run-onnx",
+          fixture("onnx", "sentinelnet-debug-torch.onnx"),
+          "--input",
+          fixture("onnx", "sentinelnet-debug-torch.inputs.npy"),
+          "--out",
+          out,
+        ]);
+        const ours = readNpy(out).data as Float32Array;
+        const torch = readNpy(fixture("onnx", "sentinelnet-debug-torch.logits.npy")).data as Float32Array;
+        let worst = 0;
+        for (let i = 0; i < torch.length; i++) worst = Math.max(worst, Math.abs(ours[i] - torch[i]));
+        assert.ok(worst <= 1e-4, `${cpu}: onnxruntime on arm64 vs PyTorch: max |Δ| ${worst}`);
+        const zmq = emulate(cpu, ["-e", "const z = require('zeromq'); console.log(typeof z.Dealer)"]);
+        assert.equal(zmq.stdout.trim(), "function", `${cpu}: tslab's zeromq loads: ${zmq.stderr}`);
+        t.diagnostic(
+          `${cpu}: test accuracy ${Number(run.testAccuracy).toFixed(3)}, ONNX max |Δ| vs PyTorch ${worst.toExponential(1)}, ${Number(run.peakRssMB).toFixed(0)} MB`,
+        );
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  },
+);

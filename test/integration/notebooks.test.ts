@@ -14,9 +14,19 @@ const results = tempDir("edgelab-nb-");
 test("a runtime error in a cell fails the run with the cell's error (tslab reports it only on stderr)", () => {
   const dir = tempDir("edgelab-nb-fail-");
   const cell = (source: string) => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source });
-  const nb = { cells: [cell("const a = 1;"), cell("const b: number = (undefined as any).boom;"), cell("console.log('never');")], metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } }, nbformat: 4, nbformat_minor: 5 };
+  const nb = {
+    cells: [cell("const a = 1;"), cell("const b: number = (undefined as any).boom;"), cell("console.log('never');")],
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
   writeFileSync(join(dir, "broken.ipynb"), JSON.stringify(nb));
-  const run = executeNotebook(join(dir, "broken.ipynb"), { notebooksDir: dir, outDir: join(dir, "out"), profile: "quick", html: false });
+  const run = executeNotebook(join(dir, "broken.ipynb"), {
+    notebooksDir: dir,
+    outDir: join(dir, "out"),
+    profile: "quick",
+    html: false,
+  });
   assert.equal(run.ok, false);
   assert.match(run.error ?? "", /cell 2: .*\n.*TypeError: Cannot read properties of undefined \(reading 'boom'\)/s);
   assert.ok(existsSync(run.executed), "the partial notebook is kept for inspection");
@@ -24,20 +34,34 @@ test("a runtime error in a cell fails the run with the cell's error (tslab repor
 
 for (const notebook of listNotebooks(join(repoRoot, "notebooks"))) {
   test(`notebook ${notebook.split("/").pop()} executes (quick profile)`, () => {
-    const run = executeNotebook(notebook, { notebooksDir: join(repoRoot, "notebooks"), outDir: join(results, "notebooks"), profile: "quick", html: false, env: { EDGELAB_RESULTS: results } });
+    const run = executeNotebook(notebook, {
+      notebooksDir: join(repoRoot, "notebooks"),
+      outDir: join(results, "notebooks"),
+      profile: "quick",
+      html: false,
+      env: { EDGELAB_RESULTS: results },
+    });
     assert.ok(run.ok, run.error ?? "");
-    const executed = JSON.parse(readFileSync(run.executed, "utf8")) as { cells: { outputs?: { output_type: string; data?: Record<string, unknown> }[] }[] };
+    const executed = JSON.parse(readFileSync(run.executed, "utf8")) as {
+      cells: { outputs?: { output_type: string; data?: Record<string, unknown> }[] }[];
+    };
     const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
     const figures = outputs.filter((o) => o.data && "application/vnd.plotly.v1+json" in o.data);
     for (const fig of figures) {
-      assert.equal(typeof fig.data!["application/vnd.plotly.v1+json"], "object", "Plotly bundle is a JSON object, not a string");
+      assert.equal(
+        typeof fig.data!["application/vnd.plotly.v1+json"],
+        "object",
+        "Plotly bundle is a JSON object, not a string",
+      );
       assert.match(String(fig.data!["text/html"]), /Plotly\.newPlot/);
     }
   });
 }
 
 test("the Pi debug run wrote its table with a projection per model", () => {
-  const lines = readFileSync(join(results, "pi-debug", "debug-run.csv"), "utf8").trim().split("\n");
+  const lines = readFileSync(join(results, "pi-debug", "debug-run.csv"), "utf8")
+    .trim()
+    .split("\n");
   const header = lines[0].split(",");
   const models = lines.slice(1).map((l) => l.split(",")[header.indexOf("model")]);
   assert.deepEqual(models, ["mlp", "sentinelnet-debug", "sentinelnet", "squeezenet"]);
@@ -49,11 +73,32 @@ test("the Pi debug run wrote its table with a projection per model", () => {
 });
 
 test("the quickstart wrote its CSVs and figures", () => {
-  for (const name of ["history.csv", "per-class.csv", "confusion.csv", "environment.json", "confusion.html", "f1-per-class.html"]) {
+  for (const name of [
+    "history.csv",
+    "per-class.csv",
+    "confusion.csv",
+    "environment.json",
+    "confusion.html",
+    "f1-per-class.html",
+  ]) {
     assert.ok(existsSync(join(results, "quickstart", name)), name);
   }
-  const header = readFileSync(join(results, "quickstart", "history.csv"), "utf8").split("\n")[0].split(",");
-  for (const column of ["epoch", "trainLoss", "trainAccuracy", "trainMacroF1", "valLoss", "valAccuracy", "valMacroF1", "seconds", "samplesPerSec", "dataset", "synthetic"]) {
+  const header = readFileSync(join(results, "quickstart", "history.csv"), "utf8")
+    .split("\n")[0]
+    .split(",");
+  for (const column of [
+    "epoch",
+    "trainLoss",
+    "trainAccuracy",
+    "trainMacroF1",
+    "valLoss",
+    "valAccuracy",
+    "valMacroF1",
+    "seconds",
+    "samplesPerSec",
+    "dataset",
+    "synthetic",
+  ]) {
     assert.ok(header.includes(column), `history.csv has ${column}`);
   }
 });

@@ -18,7 +18,11 @@ test("LEB128 encoders give the spec's bytes", () => {
 });
 
 test("the Adam kernel is a valid wasm module and loads on the wasm backend", async () => {
-  assert.ok((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(adamModuleBytes));
+  assert.ok(
+    (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(
+      adamModuleBytes,
+    ),
+  );
   await useBackend("wasm");
   assert.equal(fusedAdamUnavailable(), null);
   await useBackend("cpu");
@@ -26,16 +30,24 @@ test("the Adam kernel is a valid wasm module and loads on the wasm backend", asy
 });
 
 /** Weights and optimizer state after `steps` Adam steps of a small SqueezeNet. */
-async function trainSteps(makeOptimizer: () => tf.Optimizer, steps: number): Promise<{ weights: Float32Array[]; state: Float32Array[]; iterations: number }> {
+async function trainSteps(
+  makeOptimizer: () => tf.Optimizer,
+  steps: number,
+): Promise<{ weights: Float32Array[]; state: Float32Array[]; iterations: number }> {
   const model = buildSqueezeNet({ seed: 3, dropout: 0 });
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = makeOptimizer();
   const xs = tf.randomUniform([5, 32, 32, 3], 0, 1, "float32", 5);
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d([1, 2, 3, 4, 9], "int32"), 10));
   for (let i = 0; i < steps; i++) {
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar,
+      vars,
+    );
     // An array of named gradients is accepted as well as a map; exercise both.
-    (optimizer as unknown as { applyGradients(g: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void }).applyGradients(i % 2 ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+    (
+      optimizer as unknown as { applyGradients(g: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void }
+    ).applyGradients(i % 2 ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
     tf.dispose([value, ...Object.values(grads)]);
   }
   const saved = await optimizer.getWeights();

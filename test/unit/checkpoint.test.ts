@@ -11,10 +11,21 @@ import { tempDir } from "../helpers/paths";
 const ds = syntheticCicids({ rows: 1200, seed: 4 });
 const x = { ...ds, features: applyStandardizer(fitStandardizer(ds.features, ds.featureNames), ds.features) };
 const idx = Int32Array.from({ length: 1200 }, (_, i) => i);
-const data = { train: toArrayData(selectRows(x, idx.subarray(0, 1000))), val: toArrayData(selectRows(x, idx.subarray(1000))), classNames: ds.classNames };
+const data = {
+  train: toArrayData(selectRows(x, idx.subarray(0, 1000))),
+  val: toArrayData(selectRows(x, idx.subarray(1000))),
+  classNames: ds.classNames,
+};
 const modelConfig = { inputShape: [78], hidden: [32, 32], classes: 15, dropout: 0.2, seed: 11 };
 const identity = { name: "mlp", config: modelConfig };
-const base: Partial<TrainConfig> = { batchSize: 50, learningRate: 3e-3, schedule: { kind: "cosine", totalSteps: 80 }, warmupSteps: 5, classWeights: "balanced", progress: "none" };
+const base: Partial<TrainConfig> = {
+  batchSize: 50,
+  learningRate: 3e-3,
+  schedule: { kind: "cosine", totalSteps: 80 },
+  warmupSteps: 5,
+  classWeights: "balanced",
+  progress: "none",
+};
 const weightsOf = (m: ReturnType<typeof buildMlp>): number[][] => m.getWeights().map((w) => Array.from(w.dataSync()));
 
 test("resume ends with exactly the weights of an uninterrupted run", async () => {
@@ -30,7 +41,10 @@ test("resume ends with exactly the weights of an uninterrupted run", async () =>
 
   assert.equal(second.resumedFromEpoch, 2);
   assert.deepEqual(weightsOf(resumed), weightsOf(straight), "bit-identical weights");
-  assert.deepEqual(second.history.map((h) => h.trainLoss), full.history.map((h) => h.trainLoss));
+  assert.deepEqual(
+    second.history.map((h) => h.trainLoss),
+    full.history.map((h) => h.trainLoss),
+  );
   assert.match(readFileSync(join(out, "history.csv"), "utf8").split("\n")[4], /^4,/, "history.csv has all 4 epochs");
 });
 
@@ -39,7 +53,19 @@ test("a crash mid-epoch leaves the last good checkpoint intact and resumable", a
   const out = tempDir();
   const crashing = buildMlp(modelConfig);
   await assert.rejects(
-    train(crashing, data, { ...base, epochs: 3, outDir: out, onStep: (step) => { if (step === 30) throw new Error("power cut"); } }, identity),
+    train(
+      crashing,
+      data,
+      {
+        ...base,
+        epochs: 3,
+        outDir: out,
+        onStep: (step) => {
+          if (step === 30) throw new Error("power cut");
+        },
+      },
+      identity,
+    ),
     /power cut/,
   );
   const ckpt = loadCheckpoint(join(out, "checkpoints"));
@@ -56,19 +82,47 @@ test("a corrupted or mismatched checkpoint gives one clear error", async () => {
   const out = tempDir();
   await train(buildMlp(modelConfig), data, { ...base, epochs: 1, outDir: out }, identity);
   const weightsFile = join(out, "checkpoints", "epoch-0001", "weights.bin");
-  await assert.rejects(train(buildMlp({ ...modelConfig, hidden: [16] }), data, { ...base, epochs: 2, outDir: out, resume: true }, { name: "mlp", config: { ...modelConfig, hidden: [16] } }), /checkpoint is for model mlp/);
+  await assert.rejects(
+    train(
+      buildMlp({ ...modelConfig, hidden: [16] }),
+      data,
+      { ...base, epochs: 2, outDir: out, resume: true },
+      { name: "mlp", config: { ...modelConfig, hidden: [16] } },
+    ),
+    /checkpoint is for model mlp/,
+  );
   const bytes = readFileSync(weightsFile);
   bytes[100] ^= 0xff;
   writeFileSync(weightsFile, bytes);
-  await assert.rejects(train(buildMlp(modelConfig), data, { ...base, epochs: 2, outDir: out, resume: true }, identity), /weights\.bin: corrupted checkpoint \(SHA-256 does not match state\.json\)/);
-  writeFileSync(weightsFile, readFileSync(weightsFile).map((b, i) => (i === 100 ? b ^ 0xff : b)));
+  await assert.rejects(
+    train(buildMlp(modelConfig), data, { ...base, epochs: 2, outDir: out, resume: true }, identity),
+    /weights\.bin: corrupted checkpoint \(SHA-256 does not match state\.json\)/,
+  );
+  writeFileSync(
+    weightsFile,
+    readFileSync(weightsFile).map((b, i) => (i === 100 ? b ^ 0xff : b)),
+  );
   // Resuming with another learning rate or batch would silently train a different run.
-  await assert.rejects(train(buildMlp(modelConfig), data, { ...base, learningRate: 1e-2, batchSize: 25, epochs: 2, outDir: out, resume: true }, identity), /resuming with different hyperparameters \(batchSize: 50 → 25; learningRate: 0\.003 → 0\.01\); only the number of epochs may change/);
+  await assert.rejects(
+    train(
+      buildMlp(modelConfig),
+      data,
+      { ...base, learningRate: 1e-2, batchSize: 25, epochs: 2, outDir: out, resume: true },
+      identity,
+    ),
+    /resuming with different hyperparameters \(batchSize: 50 → 25; learningRate: 0\.003 → 0\.01\); only the number of epochs may change/,
+  );
   // An edited state.json (here the step count, which keys dropout masks) resumed to different weights.
   const stateFile = join(out, "checkpoints", "epoch-0001", "state.json");
   const original = readFileSync(stateFile, "utf8");
-  writeFileSync(stateFile, original.replace(/"step": (\d+)/, (_, n: string) => `"step": ${Number(n) + 1}`));
-  assert.throws(() => loadCheckpoint(join(out, "checkpoints")), /state\.json: corrupted checkpoint \(the state was changed after it was saved/);
+  writeFileSync(
+    stateFile,
+    original.replace(/"step": (\d+)/, (_, n: string) => `"step": ${Number(n) + 1}`),
+  );
+  assert.throws(
+    () => loadCheckpoint(join(out, "checkpoints")),
+    /state\.json: corrupted checkpoint \(the state was changed after it was saved/,
+  );
   writeFileSync(stateFile, original);
   assert.equal(loadCheckpoint(join(out, "checkpoints")).state.epoch, 1, "restored: loads again");
   writeFileSync(join(out, "checkpoints", "latest.json"), "{not json");
@@ -80,7 +134,9 @@ test("non-trainable weights (batch-norm statistics) survive a resume too", async
   const tfl = await import("@tensorflow/tfjs-layers");
   const build = () => {
     const m = tfl.sequential();
-    m.add(tfl.layers.dense({ units: 8, inputShape: [78], kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }));
+    m.add(
+      tfl.layers.dense({ units: 8, inputShape: [78], kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+    );
     m.add(tfl.layers.batchNormalization());
     m.add(tfl.layers.dense({ units: 15, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }));
     return m;
@@ -93,5 +149,8 @@ test("non-trainable weights (batch-norm statistics) survive a resume too", async
   const resumed = build();
   await train(resumed, data, { ...base, epochs: 2, outDir: out, resume: true }, id);
   assert.ok(straight.weights.length > straight.trainableWeights.length, "the model has non-trainable weights");
-  assert.deepEqual(resumed.getWeights().map((w) => Array.from(w.dataSync())), straight.getWeights().map((w) => Array.from(w.dataSync())));
+  assert.deepEqual(
+    resumed.getWeights().map((w) => Array.from(w.dataSync())),
+    straight.getWeights().map((w) => Array.from(w.dataSync())),
+  );
 });

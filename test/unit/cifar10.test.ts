@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { chwToNhwc, decodeCifarBinary, encodeCifarBinary, loadCifar10, nhwcToChw, syntheticCifar, writeCifarBinary, writeCifarPickle } from "../../lib/data";
+import {
+  chwToNhwc,
+  decodeCifarBinary,
+  encodeCifarBinary,
+  loadCifar10,
+  nhwcToChw,
+  syntheticCifar,
+  writeCifarBinary,
+  writeCifarPickle,
+} from "../../lib/data";
 import { tempDir } from "../helpers/paths";
 
 test("CHW bytes become NHWC floats: pixel (y, x) channel c", () => {
@@ -20,7 +29,10 @@ test("binary records: round trip, truncation and bad labels", () => {
   const bytes = encodeCifarBinary(chw, Uint8Array.from([1, 9]));
   const decoded = decodeCifarBinary(bytes, "b.bin");
   assert.deepEqual(Array.from(decoded.labels), [1, 9]);
-  assert.throws(() => decodeCifarBinary(bytes.subarray(0, 5000), "b.bin"), /b\.bin: truncated at byte 5000: CIFAR-10 binary records are 3073 bytes \(1 whole records, 1927 bytes left over\)/);
+  assert.throws(
+    () => decodeCifarBinary(bytes.subarray(0, 5000), "b.bin"),
+    /b\.bin: truncated at byte 5000: CIFAR-10 binary records are 3073 bytes \(1 whole records, 1927 bytes left over\)/,
+  );
   const bad = Uint8Array.from(bytes);
   bad[3073] = 10;
   assert.throws(() => decodeCifarBinary(bad, "b.bin"), /record 1 \(byte 3073\) has label 10/);

@@ -6,8 +6,22 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/runtime/tfjs";
 import { DataFormatError } from "../../lib/data/errors";
 import {
-  DeployedModel, benchmarkLatency, decodeOnnx, describeOnnx, encodeNpy, exportToOnnx, inspectOnnx, parseNpy, quantizeDynamic, quantizeStatic, readNpy,
-  preprocessingFromMetadata, applyPreprocessing, quantizePerChannel, uint8Params, encodeModel,
+  DeployedModel,
+  benchmarkLatency,
+  decodeOnnx,
+  describeOnnx,
+  encodeNpy,
+  exportToOnnx,
+  inspectOnnx,
+  parseNpy,
+  quantizeDynamic,
+  quantizeStatic,
+  readNpy,
+  preprocessingFromMetadata,
+  applyPreprocessing,
+  quantizePerChannel,
+  uint8Params,
+  encodeModel,
 } from "../../lib/deploy";
 import { buildMlp, buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig } from "../../lib/models";
 import { Rng } from "../../lib/random";
@@ -28,11 +42,21 @@ test(".npy: arrays written by NumPy read exactly; every dtype round-trips", () =
   const inputs = readNpy(fixture("onnx", "sentinelnet-debug-torch.inputs.npy"));
   assert.equal(inputs.dtype, "float32");
   assert.deepEqual(inputs.shape, [8, 78]);
-  for (const [dtype, data] of [["float32", Float32Array.of(1.5, -2)], ["float64", Float64Array.of(Math.PI, 1e300)], ["int32", Int32Array.of(-7, 2 ** 30)], ["int64", BigInt64Array.of(-(2n ** 62n), 5n)], ["uint8", Uint8Array.of(0, 255)], ["int8", Int8Array.of(-128, 127)]] as const) {
+  for (const [dtype, data] of [
+    ["float32", Float32Array.of(1.5, -2)],
+    ["float64", Float64Array.of(Math.PI, 1e300)],
+    ["int32", Int32Array.of(-7, 2 ** 30)],
+    ["int64", BigInt64Array.of(-(2n ** 62n), 5n)],
+    ["uint8", Uint8Array.of(0, 255)],
+    ["int8", Int8Array.of(-128, 127)],
+  ] as const) {
     const back = parseNpy(encodeNpy({ dtype, shape: [2, 1], data }));
     assert.equal(back.dtype, dtype);
     assert.deepEqual(back.shape, [2, 1]);
-    assert.deepEqual(Array.from(back.data as ArrayLike<number | bigint>), Array.from(data as ArrayLike<number | bigint>));
+    assert.deepEqual(
+      Array.from(back.data as ArrayLike<number | bigint>),
+      Array.from(data as ArrayLike<number | bigint>),
+    );
   }
   const scalar = parseNpy(encodeNpy({ dtype: "float32", shape: [], data: Float32Array.of(3) }));
   assert.deepEqual(scalar.shape, []);
@@ -40,7 +64,8 @@ test(".npy: arrays written by NumPy read exactly; every dtype round-trips", () =
 
 test(".npy: Fortran order, big-endian, unsupported dtypes and truncation are rejected, naming the file", () => {
   const good = encodeNpy({ dtype: "float32", shape: [2, 3], data: new Float32Array(6) });
-  const variant = (from: string, to: string): Buffer => Buffer.from(good.toString("latin1").replace(from, to), "latin1");
+  const variant = (from: string, to: string): Buffer =>
+    Buffer.from(good.toString("latin1").replace(from, to), "latin1");
   const cases: [Buffer, RegExp][] = [
     [variant("'fortran_order': False", "'fortran_order': True "), /Fortran-order/],
     [variant("'<f4'", "'>f4'"), /big-endian/],
@@ -51,7 +76,10 @@ test(".npy: Fortran order, big-endian, unsupported dtypes and truncation are rej
   for (const [bytes, pattern] of cases) {
     const file = join(dir, "bad.npy");
     writeFileSync(file, bytes);
-    assert.throws(() => readNpy(file), (err: unknown) => err instanceof DataFormatError && err.file === file && pattern.test(err.message));
+    assert.throws(
+      () => readNpy(file),
+      (err: unknown) => err instanceof DataFormatError && err.file === file && pattern.test(err.message),
+    );
   }
 });
 
@@ -75,28 +103,46 @@ test("the PyTorch-exported model runs with parity to PyTorch's own outputs (z-sc
   const model = await DeployedModel.load(torchModel);
   const out = await model.run(inputs.data as Float32Array, inputs.shape);
   assert.deepEqual(out.shape, expected.shape);
-  assert.ok(maxAbsDiff(out.data, expected.data as Float32Array) < 1e-5, `max diff ${maxAbsDiff(out.data, expected.data as Float32Array)}`);
+  assert.ok(
+    maxAbsDiff(out.data, expected.data as Float32Array) < 1e-5,
+    `max diff ${maxAbsDiff(out.data, expected.data as Float32Array)}`,
+  );
   // batching gives the same answer
   const batched = await model.runBatched(inputs.data as Float32Array, inputs.shape, 3);
   assert.ok(maxAbsDiff(batched.data, out.data) < 1e-6);
   // without preprocessing the raw features give different logits (the metadata matters)
   const raw = await DeployedModel.load(torchModel, { preprocess: false });
   assert.ok(maxAbsDiff((await raw.run(inputs.data as Float32Array, inputs.shape)).data, out.data) > 1e-3);
-  assert.ok(maxAbsDiff((await raw.run(applyPreprocessing(model.preprocessing, inputs.data as Float32Array), inputs.shape)).data, out.data) < 1e-6);
+  assert.ok(
+    maxAbsDiff(
+      (await raw.run(applyPreprocessing(model.preprocessing, inputs.data as Float32Array), inputs.shape)).data,
+      out.data,
+    ) < 1e-6,
+  );
   await model.release();
   await raw.release();
 });
 
 test("bad input: wrong shape or dtype says expected versus got; corrupted and truncated files are clear errors", async () => {
   const model = await DeployedModel.load(torchModel);
-  await assert.rejects(model.run(new Float32Array(2 * 77), [2, 77]), /input "features": expected \[batch, 78\] float32, got \[2, 77\] float32/);
+  await assert.rejects(
+    model.run(new Float32Array(2 * 77), [2, 77]),
+    /input "features": expected \[batch, 78\] float32, got \[2, 77\] float32/,
+  );
   assert.throws(() => model.checkInput("int32", [2, 78]), /expected \[batch, 78\] float32, got \[2, 78\] int32/);
   await model.release();
   const bytes = readFileSync(torchModel);
-  for (const [name, data] of [["truncated.onnx", bytes.subarray(0, Math.floor(bytes.length / 2))], ["garbage.onnx", Buffer.from("this is not protobuf at all, not even close")], ["empty.onnx", Buffer.alloc(0)]] as const) {
+  for (const [name, data] of [
+    ["truncated.onnx", bytes.subarray(0, Math.floor(bytes.length / 2))],
+    ["garbage.onnx", Buffer.from("this is not protobuf at all, not even close")],
+    ["empty.onnx", Buffer.alloc(0)],
+  ] as const) {
     const file = join(dir, name);
     writeFileSync(file, data);
-    await assert.rejects(DeployedModel.load(file), (err: unknown) => err instanceof DataFormatError && err.file === file && /ONNX/.test(err.message));
+    await assert.rejects(
+      DeployedModel.load(file),
+      (err: unknown) => err instanceof DataFormatError && err.file === file && /ONNX/.test(err.message),
+    );
   }
 });
 
@@ -111,10 +157,29 @@ test("exporter: MLP, SqueezeNet and SentinelNet (debug and full size) match tfjs
   for (const [name, build, shape] of cases) {
     const model = build();
     // Random weights of a realistic scale everywhere (fresh SqueezeNet outputs are all zero after its last ReLU).
-    model.setWeights(model.getWeights().map((w) => tf.mul(tf.randomNormal(w.shape, 0, 1, "float32", 17), Math.min(0.5, 1 / Math.sqrt(Math.max(1, w.shape.slice(0, -1).reduce((a, b) => a * b, 1)))))));
+    model.setWeights(
+      model.getWeights().map((w) =>
+        tf.mul(
+          tf.randomNormal(w.shape, 0, 1, "float32", 17),
+          Math.min(
+            0.5,
+            1 /
+              Math.sqrt(
+                Math.max(
+                  1,
+                  w.shape.slice(0, -1).reduce((a, b) => a * b, 1),
+                ),
+              ),
+          ),
+        ),
+      ),
+    );
     const x = randn(shape.reduce((a, b) => a * b, 1));
     const reference = (model.predict(tf.tensor(x, shape)) as tf.Tensor).dataSync() as Float32Array;
-    const bytes = exportToOnnx(model, { modelName: name, labels: Array.from({ length: reference.length / shape[0] }, (_, i) => `c${i}`) });
+    const bytes = exportToOnnx(model, {
+      modelName: name,
+      labels: Array.from({ length: reference.length / shape[0] }, (_, i) => `c${i}`),
+    });
     const info = describeOnnx(decodeOnnx(bytes), bytes.length);
     assert.equal(info.metadata["edgelab.model"], name);
     // ONNX's LSTM has a second (recurrent) bias per gate, exported as zeros: 2 directions × 4 gates × units.
@@ -157,7 +222,10 @@ test("INT8 dynamic and static QDQ: smaller, valid, and close to FP32 on the expo
       assert.ok(q.report.sizeAfter < q.report.sizeBefore, `${q.report.mode}: smaller`);
       const deployed = await DeployedModel.load(q.bytes, { preprocess: false });
       const out = (await deployed.run(x, [32, 78])).data;
-      assert.ok(maxAbsDiff(out, ref) < 0.05 * scale, `${q.report.mode}: max diff ${maxAbsDiff(out, ref)} vs scale ${scale}`);
+      assert.ok(
+        maxAbsDiff(out, ref) < 0.05 * scale,
+        `${q.report.mode}: max diff ${maxAbsDiff(out, ref)} vs scale ${scale}`,
+      );
       await deployed.release();
     }
     await fp32.release();
@@ -181,6 +249,9 @@ test("INT8 static QDQ refuses an opset below 13 rather than raising it (other op
   model.dispose();
   proto.opsetImport[0].version = 11;
   const old = encodeModel(proto);
-  await assert.rejects(quantizeStatic(old, [{ data: randn(12), shape: [2, 6] }], "old.onnx"), /old\.onnx: static QDQ quantisation needs ONNX opset ≥ 13, the model has 11/);
+  await assert.rejects(
+    quantizeStatic(old, [{ data: randn(12), shape: [2, 6] }], "old.onnx"),
+    /old\.onnx: static QDQ quantisation needs ONNX opset ≥ 13, the model has 11/,
+  );
   assert.ok(quantizeDynamic(old).report.quantized.length >= 2, "dynamic works at opset 11");
 });

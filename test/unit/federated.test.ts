@@ -54,7 +54,8 @@ test("FedAvgM: server momentum on the pseudo-gradient, round after round", () =>
 });
 
 test("FedAdagrad, FedAdam, FedYogi: one server step from Δ = 1 (η, β₁ = 0.9, β₂ = 0.99, τ = 1e-3)", () => {
-  const step = (opt: "adagrad" | "adam" | "yogi"): number => new FedOpt(opt).aggregateFit(f32(0), [{ parameters: f32(1), numExamples: 5 }])[0];
+  const step = (opt: "adagrad" | "adam" | "yogi"): number =>
+    new FedOpt(opt).aggregateFit(f32(0), [{ parameters: f32(1), numExamples: 5 }])[0];
   close([step("adam")], [(0.1 * 0.1) / (0.1 + 1e-3)]); // m = 0.1, v = 0.01
   close([step("yogi")], [(0.01 * 0.1) / (0.1 + 1e-3)]); // v = 0 − 0.01·1·sign(0 − 1)
   close([step("adagrad")], [(0.1 * 0.1) / (1 + 1e-3)]); // v = 1
@@ -79,18 +80,36 @@ test("partitions cover every sample exactly once; non-IID ones are skewed as spe
   const labels = Uint8Array.from({ length: 2000 }, (_, i) => i % 10);
   const skew = (parts: Int32Array[]): number => {
     const h = labelHistogram(labels, parts, 10);
-    return h.reduce((s, row) => s + Math.max(...row) / Math.max(1, row.reduce((a, b) => a + b, 0)), 0) / h.length;
+    return (
+      h.reduce(
+        (s, row) =>
+          s +
+          Math.max(...row) /
+            Math.max(
+              1,
+              row.reduce((a, b) => a + b, 0),
+            ),
+        0,
+      ) / h.length
+    );
   };
   const results: Record<string, number> = {};
   for (const spec of ["iid", "dirichlet:0.1", "dirichlet:1", "pathological:2", "shard:2"]) {
     const parts = partitionLabels(labels, 10, parsePartition(spec), 3);
     const all = Array.from(parts.flatMap((p) => Array.from(p))).sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 2000 }, (_, i) => i), `${spec}: each sample once`);
+    assert.deepEqual(
+      all,
+      Array.from({ length: 2000 }, (_, i) => i),
+      `${spec}: each sample once`,
+    );
     assert.deepEqual(partitionLabels(labels, 10, parsePartition(spec), 3), parts, `${spec}: same seed, same partition`);
     results[spec] = skew(parts);
   }
   assert.ok(results.iid < 0.15, `IID: largest class share ${results.iid}`);
-  assert.ok(results["dirichlet:0.1"] > results["dirichlet:1"] && results["dirichlet:1"] > results.iid, JSON.stringify(results));
+  assert.ok(
+    results["dirichlet:0.1"] > results["dirichlet:1"] && results["dirichlet:1"] > results.iid,
+    JSON.stringify(results),
+  );
   for (const row of labelHistogram(labels, partitionLabels(labels, 10, parsePartition("pathological:2"), 3), 10)) {
     assert.equal(row.filter((c) => c > 0).length, 2, "pathological:2 → exactly two classes per client");
   }
@@ -98,9 +117,31 @@ test("partitions cover every sample exactly once; non-IID ones are skewed as spe
 
 test("a projected round: parallel training, transfers through the slower link, aggregation by throughput", () => {
   // 8 clients × 10 MB over a 1 Gbit/s server link: 0.64 s each way; training 32 × 2.37 s.
-  const cost = projectRound({ clients: 8, parameterBytes: 10e6, secondsPerBatch: 2.37, batchesPerRound: 32, clientMbps: 1000, serverMbps: 1000, aggregateMBps: 2000 });
+  const cost = projectRound({
+    clients: 8,
+    parameterBytes: 10e6,
+    secondsPerBatch: 2.37,
+    batchesPerRound: 32,
+    clientMbps: 1000,
+    serverMbps: 1000,
+    aggregateMBps: 2000,
+  });
   close([cost.trainSeconds, cost.transferSeconds, cost.aggregateSeconds], [75.84, 1.28, 0.04], 1e-9);
   close([cost.overheadFraction], [(1.28 + 0.04) / 75.84], 1e-12);
   // One client on Wi-Fi: its own 50 Mbit/s link is the bottleneck (1.6 s each way).
-  close([projectRound({ clients: 1, parameterBytes: 10e6, secondsPerBatch: 1, batchesPerRound: 1, clientMbps: 50, serverMbps: 1000, aggregateMBps: 1e9 }).transferSeconds], [3.2], 1e-9);
+  close(
+    [
+      projectRound({
+        clients: 1,
+        parameterBytes: 10e6,
+        secondsPerBatch: 1,
+        batchesPerRound: 1,
+        clientMbps: 50,
+        serverMbps: 1000,
+        aggregateMBps: 1e9,
+      }).transferSeconds,
+    ],
+    [3.2],
+    1e-9,
+  );
 });

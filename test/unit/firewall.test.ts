@@ -13,18 +13,44 @@ import { SyslogStreamFramer, parseSyslog } from "../../lib/firewall/syslog";
 const traffic10 = (() => {
   const names = panosLayouts.TRAFFIC.find((l) => l.version === "10.x")!.fields;
   const v: Record<string, string> = {
-    "Receive Time": "2024/03/10 12:00:05", "Serial Number": "012801096514", Type: "TRAFFIC", "Threat/Content Type": "end", "Generated Time": "2024/03/10 12:00:05",
-    "Source Address": "10.1.2.3", "Destination Address": "93.184.216.34", "Rule Name": '"allow, web"', Application: "web-browsing", "Session ID": "40123",
-    "Repeat Count": "1", "Source Port": "51234", "Destination Port": "80", Protocol: "tcp", Action: "allow", Bytes: "5200", "Bytes Sent": "1200", "Bytes Received": "4000",
-    Packets: "14", "Start Time": "2024/03/10 12:00:02", "Elapsed Time": "3", "Packets Sent": "6", "Packets Received": "8", "Session End Reason": "tcp-fin", "Device Name": "PA-220",
+    "Receive Time": "2024/03/10 12:00:05",
+    "Serial Number": "012801096514",
+    Type: "TRAFFIC",
+    "Threat/Content Type": "end",
+    "Generated Time": "2024/03/10 12:00:05",
+    "Source Address": "10.1.2.3",
+    "Destination Address": "93.184.216.34",
+    "Rule Name": '"allow, web"',
+    Application: "web-browsing",
+    "Session ID": "40123",
+    "Repeat Count": "1",
+    "Source Port": "51234",
+    "Destination Port": "80",
+    Protocol: "tcp",
+    Action: "allow",
+    Bytes: "5200",
+    "Bytes Sent": "1200",
+    "Bytes Received": "4000",
+    Packets: "14",
+    "Start Time": "2024/03/10 12:00:02",
+    "Elapsed Time": "3",
+    "Packets Sent": "6",
+    "Packets Received": "8",
+    "Session End Reason": "tcp-fin",
+    "Device Name": "PA-220",
   };
   return names.map((n, i) => (n === "FUTURE_USE" ? (i === 0 ? "1" : "") : (v[n] ?? ""))).join(",");
 })();
 
 test("syslog: RFC 5424 and RFC 3164 headers, structured data, BOM, tags; malformed ones named", () => {
-  const ietf = parseSyslog(`<14>1 2024-03-10T12:00:05+00:00 PA-220 - - - [meta sequenceId="1" note="a \\] b"] \ufeff${traffic10}`);
+  const ietf = parseSyslog(
+    `<14>1 2024-03-10T12:00:05+00:00 PA-220 - - - [meta sequenceId="1" note="a \\] b"] \ufeff${traffic10}`,
+  );
   assert.ok(!("problem" in ietf));
-  assert.deepEqual([ietf.format, ietf.priority, ietf.hostname, ietf.timestamp, ietf.message], ["rfc5424", 14, "PA-220", "2024-03-10T12:00:05+00:00", traffic10]);
+  assert.deepEqual(
+    [ietf.format, ietf.priority, ietf.hostname, ietf.timestamp, ietf.message],
+    ["rfc5424", 14, "PA-220", "2024-03-10T12:00:05+00:00", traffic10],
+  );
   const bsd = parseSyslog(`<14>Mar 10 12:00:05 PA-220 ${traffic10}`);
   assert.ok(!("problem" in bsd));
   assert.deepEqual([bsd.format, bsd.hostname, bsd.app, bsd.message], ["rfc3164", "PA-220", "", traffic10]);
@@ -65,7 +91,8 @@ test("PAN-OS: TRAFFIC and THREAT by field name for 9.1, 10.x and 11.x layouts; q
   assert.equal(log.fields["Packets Received"], "8");
   assert.ok("Serial Number.1" in log.fields, "the second Serial Number column is kept apart");
   const values = splitPanosCsv(traffic10)!;
-  const csv = (fields: string[]): string => fields.map((v) => (/[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(",");
+  const csv = (fields: string[]): string =>
+    fields.map((v) => (/[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(",");
   const v91 = csv(values.slice(0, panosLayouts.TRAFFIC[0].fields.length));
   assert.equal((parsePanos(v91) as PanosLog).version, "9.1");
   const v11 = csv([...values, ...Array<string>(13).fill("x")]);
@@ -76,7 +103,19 @@ test("PAN-OS: TRAFFIC and THREAT by field name for 9.1, 10.x and 11.x layouts; q
   assert.equal(unknown.version, null, "an unknown field count is flagged");
   assert.equal(unknown.fields["Elapsed Time"], "3", "…and still read by position");
   const threatNames = panosLayouts.THREAT[1].fields;
-  const threat = threatNames.map((n, i) => (n === "Type" ? "THREAT" : n === "Receive Time" ? "2024/03/10 12:00:05" : n === "URL/Filename" ? '"evil.example/a,b"' : i === 0 ? "1" : "")).join(",");
+  const threat = threatNames
+    .map((n, i) =>
+      n === "Type"
+        ? "THREAT"
+        : n === "Receive Time"
+          ? "2024/03/10 12:00:05"
+          : n === "URL/Filename"
+            ? '"evil.example/a,b"'
+            : i === 0
+              ? "1"
+              : "",
+    )
+    .join(",");
   const t = parsePanos(threat) as PanosLog;
   assert.deepEqual([t.type, t.version, t.fields["URL/Filename"]], ["THREAT", "10.x", "evil.example/a,b"]);
   assert.deepEqual(parsePanos("hello"), { problem: "not-csv" });
@@ -98,7 +137,14 @@ test("panos features: CICFlowMeter's definitions from the session's counts; repl
   assert.equal(get("Down/Up Ratio"), 1);
   assert.equal(get("Average Packet Size"), Math.fround(5200 / 14));
   // a CICIDS row → a PAN-OS log → the same counts back
-  const row: Record<string, number> = { "Destination Port": 443, "Flow Duration": 7_250_000, "Total Fwd Packets": 9, "Total Backward Packets": 12, "Total Length of Fwd Packets": 900, "Total Length of Bwd Packets": 15000 };
+  const row: Record<string, number> = {
+    "Destination Port": 443,
+    "Flow Duration": 7_250_000,
+    "Total Fwd Packets": 9,
+    "Total Backward Packets": 12,
+    "Total Length of Fwd Packets": 900,
+    "Total Length of Bwd Packets": 15000,
+  };
   const line = trafficLogLine(row, 41, new Date(Date.UTC(2024, 2, 10, 12)));
   const parsed = parsePanos(line) as PanosLog;
   assert.equal(parsed.fields["Session ID"], "42");
@@ -108,7 +154,10 @@ test("panos features: CICFlowMeter's definitions from the session's counts; repl
   assert.deepEqual(trafficFieldsFromFlow({ ...row, "Flow Duration": Number.NaN })["Elapsed Time"], "0");
   const wrapped = parseSyslog(syslogLine(line, "rfc3164", new Date(Date.UTC(2024, 2, 1))));
   assert.ok(!("problem" in wrapped) && wrapped.message === line);
-  assert.deepEqual(panosFeatures({ ...parsed, fields: { ...parsed.fields, Bytes: "lots" } }), { problem: "bad-number", field: "Bytes" });
+  assert.deepEqual(panosFeatures({ ...parsed, fields: { ...parsed.fields, Bytes: "lots" } }), {
+    problem: "bad-number",
+    field: "Bytes",
+  });
 });
 
 test("metrics: Prometheus text with counters by reason and a cumulative latency histogram", () => {

@@ -10,13 +10,27 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { deflateRawSync } from "node:zlib";
 import { encodeNpy, encodeNpz, parseNpz, readNpz, writeNpz } from "../../lib/deploy";
-import { decodeInstruction, decodeReply, encodeInstruction, encodeReply, fromWire, ProtocolError, toWire, type Instruction, type Reply } from "../../lib/federated";
+import {
+  decodeInstruction,
+  decodeReply,
+  encodeInstruction,
+  encodeReply,
+  fromWire,
+  ProtocolError,
+  toWire,
+  type Instruction,
+  type Reply,
+} from "../../lib/federated";
 import { tempDir } from "../helpers/paths";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
 // Made with Flower 1.4.0 (flwr.proto.transport_pb2, SerializeToString(deterministic=True)).
-const flowerFitIns = hex("225e0a180a0201020a03616263120d6e756d70792e6e646172726179120c0a0665706f63687312024003120a0a04666c616712026801120f0a026c721209099a9999999999b93f120b0a046e616d651203720178120a0a0372617712037a0107");
-const flowerFitRes = hex("22360a0912075375636365737312120a0109120d6e756d70792e6e6461727261791887ad4b22110a046c6f7373120909000000000000d03f");
+const flowerFitIns = hex(
+  "225e0a180a0201020a03616263120d6e756d70792e6e646172726179120c0a0665706f63687312024003120a0a04666c616712026801120f0a026c721209099a9999999999b93f120b0a046e616d651203720178120a0a0372617712037a0107",
+);
+const flowerFitRes = hex(
+  "22360a0912075375636365737312120a0109120d6e756d70792e6e6461727261791887ad4b22110a046c6f7373120909000000000000d03f",
+);
 const flowerEvaluateRes = hex("2a0f0a06080412026e6f150000c03f1803");
 const flowerReconnect = hex("0a020805");
 
@@ -24,9 +38,18 @@ test("Flower's own bytes decode: FitIns with every Scalar kind, FitRes, Evaluate
   const fit = decodeInstruction(flowerFitIns);
   assert.equal(fit.kind, "fit");
   if (fit.kind !== "fit") return;
-  assert.deepEqual(fit.parameters.tensors.map((t) => [...t]), [[1, 2], [97, 98, 99]]);
+  assert.deepEqual(
+    fit.parameters.tensors.map((t) => [...t]),
+    [
+      [1, 2],
+      [97, 98, 99],
+    ],
+  );
   assert.equal(fit.parameters.tensorType, "numpy.ndarray");
-  assert.deepEqual({ ...fit.config, raw: [...(fit.config.raw as Uint8Array)] }, { lr: 0.1, epochs: -2, flag: true, name: "x", raw: [7] });
+  assert.deepEqual(
+    { ...fit.config, raw: [...(fit.config.raw as Uint8Array)] },
+    { lr: 0.1, epochs: -2, flag: true, name: "x", raw: [7] },
+  );
   const res = decodeReply(flowerFitRes);
   assert.equal(res.kind, "fit");
   if (res.kind === "fit") {
@@ -34,7 +57,13 @@ test("Flower's own bytes decode: FitIns with every Scalar kind, FitRes, Evaluate
     assert.equal(res.status.message, "Success");
     assert.deepEqual(res.metrics, { loss: 0.25 });
   }
-  assert.deepEqual(decodeReply(flowerEvaluateRes), { kind: "evaluate", status: { code: 4, message: "no" }, loss: 1.5, numExamples: 3, metrics: {} });
+  assert.deepEqual(decodeReply(flowerEvaluateRes), {
+    kind: "evaluate",
+    status: { code: 4, message: "no" },
+    loss: 1.5,
+    numExamples: 3,
+    metrics: {},
+  });
   assert.deepEqual(decodeInstruction(flowerReconnect), { kind: "reconnect", seconds: 5 });
 });
 
@@ -50,13 +79,27 @@ test("what edgelab encodes decodes back, and integers stay sint64 while fraction
   for (const ins of instructions) assert.deepEqual(decodeInstruction(encodeInstruction(ins)), ins);
   const replies: Reply[] = [
     { kind: "getParameters", status: { code: 0, message: "Success" }, parameters },
-    { kind: "fit", status: { code: 0, message: "Success" }, parameters, numExamples: 17, metrics: { train_loss: 0.5, train_seconds: 1.25 } },
-    { kind: "evaluate", status: { code: 0, message: "Success" }, loss: 0.75, numExamples: 9, metrics: { accuracy: 0.5 } },
+    {
+      kind: "fit",
+      status: { code: 0, message: "Success" },
+      parameters,
+      numExamples: 17,
+      metrics: { train_loss: 0.5, train_seconds: 1.25 },
+    },
+    {
+      kind: "evaluate",
+      status: { code: 0, message: "Success" },
+      loss: 0.75,
+      numExamples: 9,
+      metrics: { accuracy: 0.5 },
+    },
     { kind: "disconnect", reason: 4 },
   ];
   for (const r of replies) assert.deepEqual(decodeReply(encodeReply(r)), r);
   // Flower's bytes for epochs = -2 are a zig-zag sint64 (field 8): the same bytes come out of edgelab.
-  const ours = Buffer.from(encodeInstruction({ kind: "fit", parameters: { tensors: [], tensorType: "" }, config: { epochs: -2 } })).toString("hex");
+  const ours = Buffer.from(
+    encodeInstruction({ kind: "fit", parameters: { tensors: [], tensorType: "" }, config: { epochs: -2 } }),
+  ).toString("hex");
   assert.match(ours, /4003/, "sint64 -2 is 0x40 0x03 on the wire");
 });
 
@@ -78,15 +121,27 @@ test("parameters as .npy tensors: layout kept, float64 accepted, wrong count/sha
   const flat = Float32Array.from({ length: 10 }, (_, i) => i / 4);
   const wire = toWire({ flat, shapes: [[2, 3], [4]] });
   assert.deepEqual(fromWire(wire, [[2, 3], [4]]), { flat, shapes: [[2, 3], [4]] });
-  const f64 = { tensors: [encodeNpy({ dtype: "float64", shape: [2], data: Float64Array.from([1.5, -2]) })], tensorType: "numpy.ndarray" };
+  const f64 = {
+    tensors: [encodeNpy({ dtype: "float64", shape: [2], data: Float64Array.from([1.5, -2]) })],
+    tensorType: "numpy.ndarray",
+  };
   assert.deepEqual([...fromWire(f64, [[2]]).flat], [1.5, -2]);
   assert.throws(() => fromWire(wire, [[2, 3]]), /2 tensors, the model has 1/);
   assert.throws(() => fromWire(wire, [[3, 2], [4]]), /tensor 0 has shape \[2, 3\], the model's is \[3, 2\]/);
-  const ints = { tensors: [encodeNpy({ dtype: "int32", shape: [1], data: Int32Array.from([1]) })], tensorType: "numpy.ndarray" };
+  const ints = {
+    tensors: [encodeNpy({ dtype: "int32", shape: [1], data: Int32Array.from([1]) })],
+    tensorType: "numpy.ndarray",
+  };
   assert.throws(() => fromWire(ints), /dtype int32/);
-  const nan = { tensors: [encodeNpy({ dtype: "float32", shape: [2], data: Float32Array.from([0, Number.NaN]) })], tensorType: "numpy.ndarray" };
+  const nan = {
+    tensors: [encodeNpy({ dtype: "float32", shape: [2], data: Float32Array.from([0, Number.NaN]) })],
+    tensorType: "numpy.ndarray",
+  };
   assert.throws(() => fromWire(nan), /value 1 is NaN/);
-  assert.throws(() => fromWire({ tensors: [Uint8Array.from([1, 2, 3])], tensorType: "numpy.ndarray" }), /not a NumPy \.npy file/);
+  assert.throws(
+    () => fromWire({ tensors: [Uint8Array.from([1, 2, 3])], tensorType: "numpy.ndarray" }),
+    /not a NumPy \.npy file/,
+  );
   assert.throws(() => fromWire({ tensors: [], tensorType: "torch.Tensor" }), /tensor_type "torch.Tensor"/);
 });
 
@@ -114,8 +169,15 @@ test(".npz: written as np.savez names it, read back stored or deflated, damage n
   const end = Buffer.from(stored.subarray(stored.length - 22));
   end.writeUInt32LE(local.length + deflated.length, 16);
   assert.deepEqual(parseNpz(Buffer.concat([local, deflated, central, end])).get("w"), a);
-  assert.throws(() => parseNpz(Buffer.from("not a zip at all, just text that is long enough")), /no ZIP end-of-directory/);
+  assert.throws(
+    () => parseNpz(Buffer.from("not a zip at all, just text that is long enough")),
+    /no ZIP end-of-directory/,
+  );
   assert.throws(() => parseNpz(stored.subarray(0, stored.length - 40), "cut.npz"), /cut\.npz/);
-  const numpy = spawnSync("/usr/bin/python3", ["-c", `import numpy as np; z = np.load(${JSON.stringify(path)}); print(z["arr_0"].tolist(), z["arr_1"].tolist())`], { encoding: "utf8" });
+  const numpy = spawnSync(
+    "/usr/bin/python3",
+    ["-c", `import numpy as np; z = np.load(${JSON.stringify(path)}); print(z["arr_0"].tolist(), z["arr_1"].tolist())`],
+    { encoding: "utf8" },
+  );
   if (numpy.status === 0) assert.equal(numpy.stdout.trim(), "[[1.0, 2.0], [3.0, 4.0]] [1, -2, 3]");
 });

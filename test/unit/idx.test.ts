@@ -17,12 +17,21 @@ test("IDX round-trips plain and gzipped", () => {
 
 test("IDX errors name the file and the problem", () => {
   const bytes = encodeIdx(images);
-  assert.throws(() => decodeIdx(bytes.subarray(0, bytes.length - 1), "f.idx"), (e: DataFormatError) => e instanceof DataFormatError && /^f\.idx: truncated at byte 27/.test(e.message));
-  assert.throws(() => decodeIdx(bytes.subarray(0, 6), "f.idx"), /truncated at byte 6: the header declares 3 dimensions/);
+  assert.throws(
+    () => decodeIdx(bytes.subarray(0, bytes.length - 1), "f.idx"),
+    (e: DataFormatError) => e instanceof DataFormatError && /^f\.idx: truncated at byte 27/.test(e.message),
+  );
+  assert.throws(
+    () => decodeIdx(bytes.subarray(0, 6), "f.idx"),
+    /truncated at byte 6: the header declares 3 dimensions/,
+  );
   assert.throws(() => decodeIdx(Uint8Array.from([1, 2, 3, 4, 5]), "f.idx"), /bad magic 01 02 03 04/);
   assert.throws(() => decodeIdx(Uint8Array.from([...bytes, 0]), "f.idx"), /1 trailing bytes/);
   const gz = encodeIdx(images, true);
-  assert.throws(() => decodeIdx(gz.subarray(0, gz.length - 8), "f.gz"), /f\.gz: truncated at byte \d+: the gzip stream ends early/);
+  assert.throws(
+    () => decodeIdx(gz.subarray(0, gz.length - 8), "f.gz"),
+    /f\.gz: truncated at byte \d+: the gzip stream ends early/,
+  );
   assert.throws(() => readIdx("/nonexistent/file"), /\/nonexistent\/file: cannot read: ENOENT/);
 });
 

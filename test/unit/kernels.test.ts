@@ -23,7 +23,15 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 /** dL/dW of sum(conv2d(x, w) * probe) on a backend. */
-async function filterGrad(backend: "cpu" | "wasm", x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], strides: number, pad: "same" | "valid"): Promise<Float32Array> {
+async function filterGrad(
+  backend: "cpu" | "wasm",
+  x: Float32Array,
+  xShape: number[],
+  w: Float32Array,
+  wShape: number[],
+  strides: number,
+  pad: "same" | "valid",
+): Promise<Float32Array> {
   await useBackend(backend);
   return tf.tidy(() => {
     const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
@@ -52,7 +60,10 @@ test("wasm Conv2DBackpropFilter matches tfjs' cpu kernel on random shapes", asyn
     const reference = await filterGrad("cpu", x, c.x, w, c.w, c.s, c.pad);
     const ours = await filterGrad("wasm", x, c.x, w, c.w, c.s, c.pad);
     const scale = Math.max(1, maxAbs(reference));
-    assert.ok(maxAbsDiff(reference, ours) / scale < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+    assert.ok(
+      maxAbsDiff(reference, ours) / scale < 1e-5,
+      `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`,
+    );
   }
 });
 
@@ -78,12 +89,28 @@ const convCases: { x: number[]; w: number[]; s: number; pad: "same" | "valid"; d
 ];
 
 test("wasm Conv2D (im2col + GEMM) matches tfjs' cpu kernel, dilation included", async () => {
-  for (const c of [...convCases, { x: [2, 9, 9, 3], w: [3, 3, 3, 4], s: 1, pad: "same" as const, d: 2 }, { x: [1, 11, 8, 2], w: [2, 3, 2, 3], s: 1, pad: "valid" as const, d: 3 }]) {
+  for (const c of [
+    ...convCases,
+    { x: [2, 9, 9, 3], w: [3, 3, 3, 4], s: 1, pad: "same" as const, d: 2 },
+    { x: [1, 11, 8, 2], w: [2, 3, 2, 3], s: 1, pad: "valid" as const, d: 3 },
+  ]) {
     const x = random(c.x.reduce((a, b) => a * b, 1));
     const w = random(c.w.reduce((a, b) => a * b, 1));
-    const [reference, ours] = await onBoth(() => tf.conv2d(tf.tensor4d(x, c.x as [number, number, number, number]), tf.tensor4d(w, c.w as [number, number, number, number]), c.s, c.pad, "NHWC", c.d ?? 1));
+    const [reference, ours] = await onBoth(() =>
+      tf.conv2d(
+        tf.tensor4d(x, c.x as [number, number, number, number]),
+        tf.tensor4d(w, c.w as [number, number, number, number]),
+        c.s,
+        c.pad,
+        "NHWC",
+        c.d ?? 1,
+      ),
+    );
     assert.equal(ours.length, reference.length, JSON.stringify(c));
-    assert.ok(maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+    assert.ok(
+      maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5,
+      `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`,
+    );
   }
 });
 
@@ -98,7 +125,10 @@ test("wasm Conv2DBackpropInput (GEMM + col2im) matches tfjs' cpu kernel", async 
         return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
       })(tf.tensor4d(x, c.x as [number, number, number, number]));
     });
-    assert.ok(maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+    assert.ok(
+      maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5,
+      `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`,
+    );
   }
 });
 
@@ -125,19 +155,48 @@ test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties, −�
 });
 
 test("SIMD im2col/col2im on a wasm memory equal the JS reference (padding, strides, dilation, odd channels, chunks)", () => {
-  const api = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+  const api = (
+    globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }
+  ).WebAssembly;
   const memory = new api.Memory({ initial: 256 });
   const kernels = patchKernels(memory);
   if (kernels instanceof Error) throw kernels;
-  const geometry = (batch: number, h: number, w: number, ci: number, f: number, s: number, pad: number, d = 1): ConvGeometry => {
+  const geometry = (
+    batch: number,
+    h: number,
+    w: number,
+    ci: number,
+    f: number,
+    s: number,
+    pad: number,
+    d = 1,
+  ): ConvGeometry => {
     const eff = (f - 1) * d + 1;
     return {
-      batch, inHeight: h, inWidth: w, inChannels: ci, outChannels: 4, filterHeight: f, filterWidth: f, strideHeight: s, strideWidth: s,
-      padTop: pad, padLeft: pad, dilationHeight: d, dilationWidth: d,
-      outHeight: Math.floor((h + 2 * pad - eff) / s) + 1, outWidth: Math.floor((w + 2 * pad - eff) / s) + 1,
+      batch,
+      inHeight: h,
+      inWidth: w,
+      inChannels: ci,
+      outChannels: 4,
+      filterHeight: f,
+      filterWidth: f,
+      strideHeight: s,
+      strideWidth: s,
+      padTop: pad,
+      padLeft: pad,
+      dilationHeight: d,
+      dilationWidth: d,
+      outHeight: Math.floor((h + 2 * pad - eff) / s) + 1,
+      outWidth: Math.floor((w + 2 * pad - eff) / s) + 1,
     };
   };
-  const cases = [geometry(3, 7, 7, 16, 3, 1, 1), geometry(2, 9, 7, 3, 3, 2, 1), geometry(2, 8, 8, 5, 3, 1, 0, 2), geometry(1, 5, 6, 7, 2, 1, 1), geometry(2, 4, 4, 32, 3, 1, 1)];
+  const cases = [
+    geometry(3, 7, 7, 16, 3, 1, 1),
+    geometry(2, 9, 7, 3, 3, 2, 1),
+    geometry(2, 8, 8, 5, 3, 1, 0, 2),
+    geometry(1, 5, 6, 7, 2, 1, 1),
+    geometry(2, 4, 4, 32, 3, 1, 1),
+  ];
   for (const g of cases) {
     let offset = 16;
     const heap = (n: number): Float32Array => {
@@ -164,7 +223,10 @@ test("SIMD im2col/col2im on a wasm memory equal the JS reference (padding, strid
     kernels.col2imAdd(ours, g, dx, 0, g.batch);
     assert.deepEqual(dx, dxReference, `col2im ${JSON.stringify(g)}`);
   }
-  assert.throws(() => kernels.im2col(new Float32Array(4), cases[0], new Float32Array(4), 0, 1), /views on the wasm heap/);
+  assert.throws(
+    () => kernels.im2col(new Float32Array(4), cases[0], new Float32Array(4), 0, 1),
+    /views on the wasm heap/,
+  );
 });
 
 test("wasm Sum over leading axes (bias gradients) matches tfjs' cpu kernel; other reductions still work", async () => {
@@ -187,11 +249,29 @@ test("wasm Sum over leading axes (bias gradients) matches tfjs' cpu kernel; othe
       return s;
     });
     assert.deepEqual(shapes[1], shapes[0], JSON.stringify(c));
-    assert.ok(maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5, `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`);
+    assert.ok(
+      maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5,
+      `${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`,
+    );
   }
   await useBackend("wasm");
   assert.deepEqual(tf.sum(tf.tensor([], [0, 3]), 0).dataSync(), new Float32Array(3));
-  assert.deepEqual(tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), 0).dataSync(), new Int32Array([4, 6]));
+  assert.deepEqual(
+    tf
+      .sum(
+        tf.tensor2d(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [2, 2],
+          "int32",
+        ),
+        0,
+      )
+      .dataSync(),
+    new Int32Array([4, 6]),
+  );
 });
 
 test("wasm Identity shares the buffer: a clone outlives its source and keeps its values", async () => {
@@ -205,83 +285,130 @@ test("wasm Identity shares the buffer: a clone outlives its source and keeps its
   assert.equal(tf.memory().numTensors, before);
 });
 
-test("wasm BatchMatMul and _FusedMatMul (OpenBLAS) match tfjs' cpu kernels: transposes, batches, broadcasting, bias, activations, gradients", { skip: openBlas() === null && "libopenblas is not installed" }, async () => {
-  await useBackend("wasm");
-  assert.ok(registerWasmKernels().replaced.includes("BatchMatMul"));
-  const close = (reference: Float32Array, ours: Float32Array, what: string): void => {
-    assert.equal(ours.length, reference.length, what);
-    assert.ok(maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5, `${what}: max diff ${maxAbsDiff(reference, ours)}`);
-  };
-  const products: { a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
-    { a: [5, 3], b: [3, 7] },
-    { a: [3, 5], b: [3, 7], ta: true },
-    { a: [5, 3], b: [7, 3], tb: true },
-    { a: [3, 5], b: [7, 3], ta: true, tb: true },
-    { a: [1, 9], b: [9, 4] }, // one row
-    { a: [3, 4, 5], b: [3, 5, 6] }, // batched
-    { a: [2, 3, 4, 5], b: [2, 3, 6, 5], tb: true }, // rank 4
-    { a: [2, 4, 5], b: [5, 6] }, // B broadcast: one stacked GEMM
-    { a: [2, 5, 4], b: [5, 6], ta: true }, // B broadcast, A transposed
-    { a: [4, 5], b: [3, 5, 6] }, // A broadcast
-    { a: [2, 1, 4, 5], b: [1, 3, 5, 6] }, // broadcasting one loop cannot express: wasm's own kernel
-    { a: [4, 0], b: [0, 3] }, // empty inner dimension
-  ];
-  for (const c of products) {
-    const a = random(c.a.reduce((x, y) => x * y, 1));
-    const b = random(c.b.reduce((x, y) => x * y, 1));
-    const [reference, ours] = await onBoth(() => tf.matMul(tf.tensor(a, c.a), tf.tensor(b, c.b), c.ta, c.tb));
-    close(reference, ours, JSON.stringify(c));
-  }
-  const fused: { bias?: number[]; activation?: "linear" | "relu" | "relu6" | "sigmoid" | "elu" | "leakyrelu" | "prelu"; alpha?: number }[] = [
-    { bias: [6] }, { bias: [1] }, { bias: [1, 6], activation: "relu" }, { activation: "relu6" }, { bias: [6], activation: "sigmoid" },
-    { bias: [6], activation: "elu" }, { bias: [6], activation: "leakyrelu", alpha: 0.1 }, { bias: [6], activation: "prelu" }, { activation: "prelu" }, { bias: [4, 1], activation: "relu" },
-  ];
-  const a = random(2 * 4 * 5);
-  const b = random(5 * 6);
-  for (const f of fused) {
-    const bias = f.bias && random(f.bias.reduce((x, y) => x * y, 1));
-    const [reference, ours] = await onBoth(() =>
-      tf.fused.matMul({
-        a: tf.tensor(a, [2, 4, 5]), b: tf.tensor(b, [5, 6]), bias: bias && tf.tensor(bias, f.bias), activation: f.activation, leakyreluAlpha: f.alpha,
-        preluActivationWeights: f.activation === "prelu" ? tf.tensor1d([0.3, 0.1, 0, -0.2, 1, 0.5]) : undefined,
-      }),
-    );
-    close(reference, ours, JSON.stringify(f));
-  }
-  // Gradients go through BatchMatMul with transposes.
-  const w = random(5 * 6);
-  const bias = random(6);
-  const [reference, ours] = await onBoth(() => {
-    const grads = tf.grads((x: tf.Tensor, k: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(tf.fused.matMul({ a: x as tf.Tensor2D, b: k as tf.Tensor2D, bias: c, activation: "relu" }), tf.sin(tf.range(0, 24).reshape([4, 6])))));
-    return tf.concat(grads([tf.tensor(a.subarray(0, 20), [4, 5]), tf.tensor(w, [5, 6]), tf.tensor(bias, [6])]).map((g) => g.flatten()));
-  });
-  close(reference, ours, "gradients of relu(x·W + b)");
-});
+test(
+  "wasm BatchMatMul and _FusedMatMul (OpenBLAS) match tfjs' cpu kernels: transposes, batches, broadcasting, bias, activations, gradients",
+  { skip: openBlas() === null && "libopenblas is not installed" },
+  async () => {
+    await useBackend("wasm");
+    assert.ok(registerWasmKernels().replaced.includes("BatchMatMul"));
+    const close = (reference: Float32Array, ours: Float32Array, what: string): void => {
+      assert.equal(ours.length, reference.length, what);
+      assert.ok(
+        maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5,
+        `${what}: max diff ${maxAbsDiff(reference, ours)}`,
+      );
+    };
+    const products: { a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
+      { a: [5, 3], b: [3, 7] },
+      { a: [3, 5], b: [3, 7], ta: true },
+      { a: [5, 3], b: [7, 3], tb: true },
+      { a: [3, 5], b: [7, 3], ta: true, tb: true },
+      { a: [1, 9], b: [9, 4] }, // one row
+      { a: [3, 4, 5], b: [3, 5, 6] }, // batched
+      { a: [2, 3, 4, 5], b: [2, 3, 6, 5], tb: true }, // rank 4
+      { a: [2, 4, 5], b: [5, 6] }, // B broadcast: one stacked GEMM
+      { a: [2, 5, 4], b: [5, 6], ta: true }, // B broadcast, A transposed
+      { a: [4, 5], b: [3, 5, 6] }, // A broadcast
+      { a: [2, 1, 4, 5], b: [1, 3, 5, 6] }, // broadcasting one loop cannot express: wasm's own kernel
+      { a: [4, 0], b: [0, 3] }, // empty inner dimension
+    ];
+    for (const c of products) {
+      const a = random(c.a.reduce((x, y) => x * y, 1));
+      const b = random(c.b.reduce((x, y) => x * y, 1));
+      const [reference, ours] = await onBoth(() => tf.matMul(tf.tensor(a, c.a), tf.tensor(b, c.b), c.ta, c.tb));
+      close(reference, ours, JSON.stringify(c));
+    }
+    const fused: {
+      bias?: number[];
+      activation?: "linear" | "relu" | "relu6" | "sigmoid" | "elu" | "leakyrelu" | "prelu";
+      alpha?: number;
+    }[] = [
+      { bias: [6] },
+      { bias: [1] },
+      { bias: [1, 6], activation: "relu" },
+      { activation: "relu6" },
+      { bias: [6], activation: "sigmoid" },
+      { bias: [6], activation: "elu" },
+      { bias: [6], activation: "leakyrelu", alpha: 0.1 },
+      { bias: [6], activation: "prelu" },
+      { activation: "prelu" },
+      { bias: [4, 1], activation: "relu" },
+    ];
+    const a = random(2 * 4 * 5);
+    const b = random(5 * 6);
+    for (const f of fused) {
+      const bias = f.bias && random(f.bias.reduce((x, y) => x * y, 1));
+      const [reference, ours] = await onBoth(() =>
+        tf.fused.matMul({
+          a: tf.tensor(a, [2, 4, 5]),
+          b: tf.tensor(b, [5, 6]),
+          bias: bias && tf.tensor(bias, f.bias),
+          activation: f.activation,
+          leakyreluAlpha: f.alpha,
+          preluActivationWeights: f.activation === "prelu" ? tf.tensor1d([0.3, 0.1, 0, -0.2, 1, 0.5]) : undefined,
+        }),
+      );
+      close(reference, ours, JSON.stringify(f));
+    }
+    // Gradients go through BatchMatMul with transposes.
+    const w = random(5 * 6);
+    const bias = random(6);
+    const [reference, ours] = await onBoth(() => {
+      const grads = tf.grads((x: tf.Tensor, k: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.fused.matMul({ a: x as tf.Tensor2D, b: k as tf.Tensor2D, bias: c, activation: "relu" }),
+            tf.sin(tf.range(0, 24).reshape([4, 6])),
+          ),
+        ),
+      );
+      return tf.concat(
+        grads([tf.tensor(a.subarray(0, 20), [4, 5]), tf.tensor(w, [5, 6]), tf.tensor(bias, [6])]).map((g) =>
+          g.flatten(),
+        ),
+      );
+    });
+    close(reference, ours, "gradients of relu(x·W + b)");
+  },
+);
 
-test("OpenBLAS sgemm agrees with the JS GEMM (all transpose combinations)", { skip: openBlas() === null && "libopenblas is not installed" }, () => {
-  const blas = openBlas()!;
-  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-    const [m, n, k] = [5, 7, 3];
-    const a = random(m * k);
-    const b = random(k * n);
-    const c1 = random(m * n);
-    const c2 = Float32Array.from(c1);
-    jsGemm.sgemm(ta, tb, m, n, k, 0.5, a, ta ? m : k, b, tb ? k : n, 2, c1, n);
-    blas.sgemm(ta, tb, m, n, k, 0.5, a, ta ? m : k, b, tb ? k : n, 2, c2, n);
-    assert.ok(maxAbsDiff(c1, c2) < 1e-5, `trans ${ta}/${tb}`);
-  }
-  // subarray views are passed at their offset
-  const big = random(40);
-  const out = new Float32Array(4);
-  blas.sgemm(false, false, 2, 2, 2, 1, big.subarray(10, 14), 2, big.subarray(20, 24), 2, 0, out, 2);
-  const ref = new Float32Array(4);
-  jsGemm.sgemm(false, false, 2, 2, 2, 1, big.subarray(10, 14), 2, big.subarray(20, 24), 2, 0, ref, 2);
-  assert.ok(maxAbsDiff(out, ref) < 1e-6);
-});
+test(
+  "OpenBLAS sgemm agrees with the JS GEMM (all transpose combinations)",
+  { skip: openBlas() === null && "libopenblas is not installed" },
+  () => {
+    const blas = openBlas()!;
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const [m, n, k] = [5, 7, 3];
+      const a = random(m * k);
+      const b = random(k * n);
+      const c1 = random(m * n);
+      const c2 = Float32Array.from(c1);
+      jsGemm.sgemm(ta, tb, m, n, k, 0.5, a, ta ? m : k, b, tb ? k : n, 2, c1, n);
+      blas.sgemm(ta, tb, m, n, k, 0.5, a, ta ? m : k, b, tb ? k : n, 2, c2, n);
+      assert.ok(maxAbsDiff(c1, c2) < 1e-5, `trans ${ta}/${tb}`);
+    }
+    // subarray views are passed at their offset
+    const big = random(40);
+    const out = new Float32Array(4);
+    blas.sgemm(false, false, 2, 2, 2, 1, big.subarray(10, 14), 2, big.subarray(20, 24), 2, 0, out, 2);
+    const ref = new Float32Array(4);
+    jsGemm.sgemm(false, false, 2, 2, 2, 1, big.subarray(10, 14), 2, big.subarray(20, 24), 2, 0, ref, 2);
+    assert.ok(maxAbsDiff(out, ref) < 1e-6);
+  },
+);
 
 test("whole-model gradients on wasm match the cpu backend (SqueezeNet, SentinelNet)", async () => {
   registerWasmKernels();
-  const check = async (build: () => ReturnType<typeof buildSqueezeNet>, shape: number[], classes: number): Promise<void> => {
+  const check = async (
+    build: () => ReturnType<typeof buildSqueezeNet>,
+    shape: number[],
+    classes: number,
+  ): Promise<void> => {
     const x = random(shape.reduce((a, b) => a * b, 1));
     const labels = Int32Array.from({ length: shape[0] }, (_, i) => i % classes);
     const grads: Float32Array[][] = [];
@@ -289,14 +416,24 @@ test("whole-model gradients on wasm match the cpu backend (SqueezeNet, SentinelN
       await useBackend(backend);
       const model = build();
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const { grads: g, value } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, "int32"), classes), model.apply(tf.tensor(x, shape), { training: false }) as tf.Tensor) as tf.Scalar, vars);
+      const { grads: g, value } = tf.variableGrads(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            tf.oneHot(tf.tensor1d(labels, "int32"), classes),
+            model.apply(tf.tensor(x, shape), { training: false }) as tf.Tensor,
+          ) as tf.Scalar,
+        vars,
+      );
       grads.push(Object.values(g).map((t) => t.dataSync() as Float32Array));
       tf.dispose([value, ...Object.values(g)]);
       model.dispose();
     }
     grads[0].forEach((ref, i) => {
       const scale = Math.max(1e-3, maxAbs(ref));
-      assert.ok(maxAbsDiff(ref, grads[1][i]) / scale < 1e-3, `tensor ${i}: ${maxAbsDiff(ref, grads[1][i])} (scale ${scale})`);
+      assert.ok(
+        maxAbsDiff(ref, grads[1][i]) / scale < 1e-3,
+        `tensor ${i}: ${maxAbsDiff(ref, grads[1][i])} (scale ${scale})`,
+      );
     });
   };
   await check(() => buildSqueezeNet({ seed: 5 }), [2, 32, 32, 3], 10);

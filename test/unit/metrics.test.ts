@@ -11,7 +11,8 @@ test("classification report matches scikit-learn (zero_division=0)", () => {
   const r = classificationReport(golden.yTrue, golden.yPred, ["a", "b", "c", "d", "e"]);
   close(r.accuracy, golden.accuracy, "accuracy");
   assert.deepEqual(r.confusion, golden.confusion);
-  for (const avg of ["macro", "weighted"] as const) for (const k of ["precision", "recall", "f1"] as const) close(r[avg][k], golden[avg][k], `${avg} ${k}`);
+  for (const avg of ["macro", "weighted"] as const)
+    for (const k of ["precision", "recall", "f1"] as const) close(r[avg][k], golden[avg][k], `${avg} ${k}`);
   r.perClass.forEach((c, i) => {
     close(c.precision, golden.perClass.precision[i], `precision ${i}`);
     close(c.recall, golden.perClass.recall[i], `recall ${i}`);

@@ -42,7 +42,13 @@ function residualChain(): onnx.IModelProto {
   return {
     irVersion: 8,
     opsetImport: [{ domain: "", version: 13 }],
-    graph: { name: "chain", node: g.nodes, initializer: g.initializers, input: [valueInfo("x", ["batch", 3, 4])], output: [valueInfo("y", ["batch", 12])] },
+    graph: {
+      name: "chain",
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo("x", ["batch", 3, 4])],
+      output: [valueInfo("y", ["batch", 12])],
+    },
   };
 }
 
@@ -50,7 +56,10 @@ test("cut points: one live tensor only — never inside the residual branch or a
   const model = residualChain();
   const analysis = analyzeGraph(model);
   const nodes = model.graph!.node!;
-  assert.deepEqual(analysis.order.map((i) => nodes[i].opType), ["Relu", "Sigmoid", "Tanh", "Add", "Mul", "Shape", "Gather", "Concat", "Relu", "Reshape"]);
+  assert.deepEqual(
+    analysis.order.map((i) => nodes[i].opType),
+    ["Relu", "Sigmoid", "Tanh", "Add", "Mul", "Shape", "Gather", "Concat", "Relu", "Reshape"],
+  );
   assert.equal(analysis.constantNodes.length, 1, "the Constant node is not a compute position");
   assert.ok(analysis.constants.has("k"));
   // After Relu (a), after Sigmoid (b: read by Tanh and Add, still one tensor), after Add (c), after Mul (d).
@@ -66,11 +75,18 @@ test("cut points: one live tensor only — never inside the residual branch or a
 test("a graph whose nodes are listed out of order is sorted; a cycle is refused", () => {
   const model = residualChain();
   const reversed = { ...model, graph: { ...model.graph, node: [...model.graph!.node!].reverse() } };
-  assert.deepEqual(analyzeGraph(reversed).cuts.map((c) => c.tensor), ["a", "b", "c", "d"]);
+  assert.deepEqual(
+    analyzeGraph(reversed).cuts.map((c) => c.tensor),
+    ["a", "b", "c", "d"],
+  );
   const g = new GraphBuilder();
   g.node("Relu", ["q"], {}, ["p"]);
   g.node("Relu", ["p"], {}, ["q"]);
-  const cyclic = { irVersion: 8, opsetImport: [{ domain: "", version: 13 }], graph: { node: g.nodes, input: [], output: [valueInfo("q", [1])] } };
+  const cyclic = {
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: { node: g.nodes, input: [], output: [valueInfo("q", [1])] },
+  };
   assert.throws(() => analyzeGraph(cyclic), /cycle/);
 });
 
@@ -84,14 +100,23 @@ test("extracted stages are valid ONNX models whose chain reproduces the whole mo
   const want = (await whole.run({ x: new ort.Tensor("float32", x, [5, 3, 4]) })).y;
   for (const split of [0, 1, 3, 4]) {
     const first = extractStage(profile.model, profile.analysis, { first: 0, last: split }, profile.types);
-    const second = extractStage(profile.model, profile.analysis, { first: split + 1, last: profile.nodes - 1 }, profile.types);
+    const second = extractStage(
+      profile.model,
+      profile.analysis,
+      { first: split + 1, last: profile.nodes - 1 },
+      profile.types,
+    );
     assert.equal(second.graph!.input!.length, 1, "one input: the cut tensor");
     const s1 = await ort.InferenceSession.create(encodeModel(first));
     const s2 = await ort.InferenceSession.create(encodeModel(second));
     const mid = await s1.run({ x: new ort.Tensor("float32", x, [5, 3, 4]) });
     const out = await s2.run({ [s2.inputNames[0]]: mid[s1.outputNames[0]] });
     assert.deepEqual(out.y.dims, want.dims);
-    assert.deepEqual(Array.from(out.y.data as Float32Array), Array.from(want.data as Float32Array), `split after position ${split}`);
+    assert.deepEqual(
+      Array.from(out.y.data as Float32Array),
+      Array.from(want.data as Float32Array),
+      `split after position ${split}`,
+    );
   }
 });
 
@@ -112,19 +137,26 @@ function randomBlocks(rng: Rng, n: number): BlockCost[] {
 function compositions(n: number, k: number): number[][] {
   if (k === 1) return [[n - 1]];
   const out: number[][] = [];
-  for (let end = 0; end <= n - k; end++) for (const rest of compositions(n - end - 1, k - 1)) out.push([end, ...rest.map((e) => e + end + 1)]);
+  for (let end = 0; end <= n - k; end++)
+    for (const rest of compositions(n - end - 1, k - 1)) out.push([end, ...rest.map((e) => e + end + 1)]);
   return out;
 }
 
 /** Every ordered choice of k distinct devices out of d. */
 function arrangements(d: number, k: number): number[][] {
   if (k === 0) return [[]];
-  return arrangements(d, k - 1).flatMap((head) => Array.from({ length: d }, (_, v) => v).filter((v) => !head.includes(v)).map((v) => [...head, v]));
+  return arrangements(d, k - 1).flatMap((head) =>
+    Array.from({ length: d }, (_, v) => v)
+      .filter((v) => !head.includes(v))
+      .map((v) => [...head, v]),
+  );
 }
 
 function bruteForce(request: PlanRequest, objective: "bottleneck" | "latency", chooseDevices: boolean): number {
   let best = Infinity;
-  const orders = chooseDevices ? arrangements(request.devices.length, request.stages) : [Array.from({ length: request.stages }, (_, i) => i)];
+  const orders = chooseDevices
+    ? arrangements(request.devices.length, request.stages)
+    : [Array.from({ length: request.stages }, (_, i) => i)];
   for (const ends of compositions(request.blocks.length, request.stages)) {
     for (const order of orders) {
       let start = 0;
@@ -133,7 +165,11 @@ function bruteForce(request: PlanRequest, objective: "bottleneck" | "latency", c
         const stage = stageCost(request, start, ends[s], order[s], s === ends.length - 1);
         start = ends[s] + 1;
         const fits = stage.memoryMB * 2 ** 20 <= request.devices[order[s]].memoryBytes;
-        const cost = !fits ? Infinity : objective === "bottleneck" ? Math.max(stage.computeMs, stage.transferMs) : stage.computeMs + stage.transferMs;
+        const cost = !fits
+          ? Infinity
+          : objective === "bottleneck"
+            ? Math.max(stage.computeMs, stage.transferMs)
+            : stage.computeMs + stage.transferMs;
         value = objective === "bottleneck" ? Math.max(value, cost) : value + cost;
       }
       best = Math.min(best, value);
@@ -149,14 +185,22 @@ test("pipeedge equals brute force on homogeneous devices, with memory limits (20
     const stages = 1 + Math.floor(rng.next() * Math.min(4, blocks.length));
     const memoryBytes = trial % 3 === 0 ? 9e6 : 1e12;
     const devices: DeviceSpec[] = Array.from({ length: stages }, (_, i) => ({ name: `d${i}`, speed: 1, memoryBytes }));
-    const request = { blocks, stages, devices, link: { bandwidthMbps: 100 + rng.next() * 1000, latencyMs: rng.next() } };
+    const request = {
+      blocks,
+      stages,
+      devices,
+      link: { bandwidthMbps: 100 + rng.next() * 1000, latencyMs: rng.next() },
+    };
     const want = bruteForce(request, "bottleneck", false);
     if (want === Infinity) {
       assert.throws(() => pipeedgePartitioner.plan(request), /fits/);
       continue;
     }
     const plan = pipeedgePartitioner.plan(request);
-    assert.ok(Math.abs(plan.bottleneckMs - want) < 1e-9, `trial ${trial}: DP ${plan.bottleneckMs} vs brute force ${want}`);
+    assert.ok(
+      Math.abs(plan.bottleneckMs - want) < 1e-9,
+      `trial ${trial}: DP ${plan.bottleneckMs} vs brute force ${want}`,
+    );
     assert.equal(plan.stages.length, stages);
     assert.equal(plan.stages[0].firstBlock, 0);
     assert.equal(plan.stages[stages - 1].lastBlock, blocks.length - 1);
@@ -169,7 +213,11 @@ test("pipeedge equals brute force on heterogeneous devices: it also picks which 
     const blocks = randomBlocks(rng, 2 + Math.floor(rng.next() * 5));
     const deviceCount = 2 + Math.floor(rng.next() * 3);
     const stages = 1 + Math.floor(rng.next() * Math.min(deviceCount, blocks.length));
-    const devices: DeviceSpec[] = Array.from({ length: deviceCount }, (_, i) => ({ name: `d${i}`, speed: 0.25 + rng.next() * 2, memoryBytes: (4 + rng.next() * 20) * 2 ** 20 }));
+    const devices: DeviceSpec[] = Array.from({ length: deviceCount }, (_, i) => ({
+      name: `d${i}`,
+      speed: 0.25 + rng.next() * 2,
+      memoryBytes: (4 + rng.next() * 20) * 2 ** 20,
+    }));
     const request = { blocks, stages, devices, link: { bandwidthMbps: 50 + rng.next() * 1000, latencyMs: rng.next() } };
     const want = bruteForce(request, "bottleneck", true);
     if (want === Infinity) {
@@ -177,7 +225,10 @@ test("pipeedge equals brute force on heterogeneous devices: it also picks which 
       continue;
     }
     const plan = pipeedgePartitioner.plan(request);
-    assert.ok(Math.abs(plan.bottleneckMs - want) < 1e-9, `trial ${trial}: DP ${plan.bottleneckMs} vs brute force ${want}`);
+    assert.ok(
+      Math.abs(plan.bottleneckMs - want) < 1e-9,
+      `trial ${trial}: DP ${plan.bottleneckMs} vs brute force ${want}`,
+    );
     assert.equal(new Set(plan.stages.map((s) => s.device)).size, stages, "each device used once");
   }
 });
@@ -196,18 +247,37 @@ test("latency partitioner equals brute force; with a homogeneous cluster it says
 });
 
 test("equal partitioner: stage layer counts as even as the cuts allow", () => {
-  const blocks = Array.from({ length: 12 }, (_, i) => ({ first: i, last: i, computeMs: 1, outBytes: 10, paramBytes: 1, maxActivationBytes: 1, layers: 1 }));
-  const plan = equalPartitioner.plan({ blocks, stages: 3, devices: parseDevices("3*pi4:0.5:4096", 1), link: { bandwidthMbps: 1000, latencyMs: 0 } });
-  assert.deepEqual(plan.stages.map((s) => s.layers), [4, 4, 4]);
+  const blocks = Array.from({ length: 12 }, (_, i) => ({
+    first: i,
+    last: i,
+    computeMs: 1,
+    outBytes: 10,
+    paramBytes: 1,
+    maxActivationBytes: 1,
+    layers: 1,
+  }));
+  const plan = equalPartitioner.plan({
+    blocks,
+    stages: 3,
+    devices: parseDevices("3*pi4:0.5:4096", 1),
+    link: { bandwidthMbps: 1000, latencyMs: 0 },
+  });
+  assert.deepEqual(
+    plan.stages.map((s) => s.layers),
+    [4, 4, 4],
+  );
   assert.equal(plan.stages[0].computeMs, 8, "a device at speed 0.5 takes twice as long");
 });
 
 test("devices and micro-batches parse as documented; bad specs fail in one line", () => {
-  assert.deepEqual(parseDevices("pi5:1:8192,2*pi4:0.45", 100).map((d) => [d.name, d.speed, d.memoryBytes]), [
-    ["pi5", 1, 8192 * 2 ** 20],
-    ["pi4-0", 0.45, 100],
-    ["pi4-1", 0.45, 100],
-  ]);
+  assert.deepEqual(
+    parseDevices("pi5:1:8192,2*pi4:0.45", 100).map((d) => [d.name, d.speed, d.memoryBytes]),
+    [
+      ["pi5", 1, 8192 * 2 ** 20],
+      ["pi4-0", 0.45, 100],
+      ["pi4-1", 0.45, 100],
+    ],
+  );
   assert.throws(() => parseDevices("pi5:fast", 1), /cannot read "pi5:fast"/);
   assert.throws(() => parseDevices("pi5:0", 1), /positive speed/);
   assert.deepEqual(microbatchRanges(10, 4, null), [
@@ -221,7 +291,15 @@ test("devices and micro-batches parse as documented; bad specs fail in one line"
 });
 
 test("the re-planner proposes moving layers off a slowed stage, and never from a stage it cannot time", () => {
-  const blocks = Array.from({ length: 8 }, (_, i) => ({ first: i, last: i, computeMs: i === 3 ? 0 : 1, outBytes: 100, paramBytes: 1, maxActivationBytes: 1, layers: 1 }));
+  const blocks = Array.from({ length: 8 }, (_, i) => ({
+    first: i,
+    last: i,
+    computeMs: i === 3 ? 0 : 1,
+    outBytes: 100,
+    paramBytes: 1,
+    maxActivationBytes: 1,
+    layers: 1,
+  }));
   const devices = parseDevices("2*pi", 1e12);
   const link = { bandwidthMbps: 1e6, latencyMs: 0 };
   const start = pipeedgePartitioner.plan({ blocks, stages: 2, devices, link, fixedOrder: true });

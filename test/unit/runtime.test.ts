@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { configureThreads, detectBackends, onnxThreadOptions, probeLibrary, readDevice, useBackend } from "../../lib/runtime";
+import {
+  configureThreads,
+  detectBackends,
+  onnxThreadOptions,
+  probeLibrary,
+  readDevice,
+  useBackend,
+} from "../../lib/runtime";
 import { Rng } from "../../lib/random";
 import { missingUcxSettings, prepareUcx, ucxDefaults } from "../../lib/native/ucx";
 
 test("thread configuration reaches every library's environment variable", () => {
   const config = configureThreads({ intraOp: 3, interOp: 1 });
   assert.deepEqual(config, { intraOp: 3, interOp: 1 });
-  for (const name of ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"]) assert.equal(process.env[name], "3");
+  for (const name of ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"])
+    assert.equal(process.env[name], "3");
   assert.deepEqual(onnxThreadOptions(), { intraOpNumThreads: 3, interOpNumThreads: 1, executionMode: "sequential" });
   assert.throws(() => configureThreads({ intraOp: 0 }), /positive integer/);
 });

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { applyStandardizer, cicidsClassSizes, fitStandardizer, parseStandardizer, stratifiedSubset, trainValTestSplit } from "../../lib/data";
+import {
+  applyStandardizer,
+  cicidsClassSizes,
+  fitStandardizer,
+  parseStandardizer,
+  stratifiedSubset,
+  trainValTestSplit,
+} from "../../lib/data";
 
 const imbalanced = (() => {
   const sizes = cicidsClassSizes(20000); // the real CICIDS imbalance, 15 classes
@@ -24,7 +31,8 @@ test("train/val/test split is a stratified partition", () => {
   const all = [...parts.train, ...parts.val, ...parts.test];
   assert.equal(all.length, imbalanced.length);
   assert.equal(new Set(all).size, imbalanced.length);
-  for (const part of [parts.train, parts.val, parts.test]) assert.equal(new Set(Array.from(part, (i) => imbalanced[i])).size, 15);
+  for (const part of [parts.train, parts.val, parts.test])
+    assert.equal(new Set(Array.from(part, (i) => imbalanced[i])).size, 15);
   assert.throws(() => trainValTestSplit(imbalanced, { train: 0.5, val: 0.1, test: 0.1 }), /sum to 1/);
 });
 

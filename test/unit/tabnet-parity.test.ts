@@ -23,14 +23,35 @@ import { repoRoot } from "../helpers/paths";
 
 interface Golden {
   reference: string;
-  config: { features: number; classes: number; n_d: number; n_a: number; n_steps: number; gamma: number; n_independent: number; n_shared: number; virtual_batch_size: number; momentum: number; epsilon: number };
+  config: {
+    features: number;
+    classes: number;
+    n_d: number;
+    n_a: number;
+    n_steps: number;
+    gamma: number;
+    n_independent: number;
+    n_shared: number;
+    virtual_batch_size: number;
+    momentum: number;
+    epsilon: number;
+  };
   lambdaSparse: number;
   learningRate: number;
   clipNorm: number;
   initial: Record<string, number[]>;
   steps: {
-    x: number[]; y: number[]; evalLogits: number[]; evalEntropy: number; trainLogits: number[]; entropy: number; crossEntropy: number; loss: number; gradNorm: number;
-    grads: Record<string, number[]>; after: Record<string, number[]>;
+    x: number[];
+    y: number[];
+    evalLogits: number[];
+    evalEntropy: number;
+    trainLogits: number[];
+    entropy: number;
+    crossEntropy: number;
+    loss: number;
+    gradNorm: number;
+    grads: Record<string, number[]>;
+    after: Record<string, number[]>;
   }[];
 }
 
@@ -44,15 +65,27 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
   let scale = 1e-6;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * scale, `${what}[${i}]: ${actual[i]} vs pytorch-tabnet ${expected[i]} (tolerance ${tol} × ${scale.toPrecision(3)})`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol * scale,
+      `${what}[${i}]: ${actual[i]} vs pytorch-tabnet ${expected[i]} (tolerance ${tol} × ${scale.toPrecision(3)})`,
+    );
   }
 }
 
 function checkAgainst(golden: Golden): void {
   const g = golden.config;
   const model = new TabNet({
-    features: g.features, classes: g.classes, nD: g.n_d, nA: g.n_a, nSteps: g.n_steps, gamma: g.gamma, nIndependent: g.n_independent, nShared: g.n_shared,
-    virtualBatchSize: g.virtual_batch_size, momentum: g.momentum, epsilon: g.epsilon,
+    features: g.features,
+    classes: g.classes,
+    nD: g.n_d,
+    nA: g.n_a,
+    nSteps: g.n_steps,
+    gamma: g.gamma,
+    nIndependent: g.n_independent,
+    nShared: g.n_shared,
+    virtualBatchSize: g.virtual_batch_size,
+    momentum: g.momentum,
+    epsilon: g.epsilon,
   });
   loadTabNetState(model, golden.initial, golden.reference);
   const optimizer = tabNetOptimizer(golden.learningRate);
@@ -93,7 +126,10 @@ function checkAgainst(golden: Golden): void {
     }
     tf.dispose([ys, ...Object.values(grads)]);
     // the step itself: same loss and norm, then the same weights and running statistics
-    const result = tabNetStep(model, optimizer, xs, Int32Array.from(s.y), { lambdaSparse: golden.lambdaSparse, clipNorm: golden.clipNorm });
+    const result = tabNetStep(model, optimizer, xs, Int32Array.from(s.y), {
+      lambdaSparse: golden.lambdaSparse,
+      clipNorm: golden.clipNorm,
+    });
     close([result.loss], [s.loss], `step ${k} loss`, 2e-3);
     close([result.gradNorm], [s.gradNorm], `step ${k} grad norm`, 2e-3);
     const after = tabNetState(model);
@@ -116,7 +152,9 @@ test("ghost batches split as PyTorch's chunk does", () => {
 });
 
 test("TabNet equals pytorch-tabnet 4.1.0 on its golden vectors: logits, entropy, loss, gradients, two clip + Adam steps", async () => {
-  const golden = JSON.parse(readFileSync(join(repoRoot, "test", "fixtures", "tabnet", "golden.json"), "utf8")) as Golden;
+  const golden = JSON.parse(
+    readFileSync(join(repoRoot, "test", "fixtures", "tabnet", "golden.json"), "utf8"),
+  ) as Golden;
   for (const backend of ["cpu", "wasm"] as const) {
     await useBackend(backend);
     checkAgainst(golden);
@@ -141,7 +179,11 @@ test("TabNet equals a live pytorch-tabnet run (another seed)", { skip: noReferen
   const dir = mkdtempSync(join(tmpdir(), "edgelab-tabnet-"));
   try {
     const out = join(dir, "golden.json");
-    const run = spawnSync(systemPython(), [join(repoRoot, "bench", "peers", "tabnet_reference.py"), "golden", out, "23"], { encoding: "utf8", env: process.env });
+    const run = spawnSync(
+      systemPython(),
+      [join(repoRoot, "bench", "peers", "tabnet_reference.py"), "golden", out, "23"],
+      { encoding: "utf8", env: process.env },
+    );
     assert.equal(run.status, 0, run.stderr);
     await useBackend("wasm");
     checkAgainst(JSON.parse(readFileSync(out, "utf8")) as Golden);
@@ -156,7 +198,10 @@ test("a trained TabNet exports to ONNX (sparsemax from standard operators): onnx
   const d = 20;
   const rows = 3000;
   const x = Float32Array.from({ length: rows * d }, () => rng.normal());
-  const y = Uint8Array.from({ length: rows }, (_, r) => (x[r * d + 2] > 0 ? 1 : 0) + (x[r * d + 7] + x[r * d + 9] > 0 ? 2 : 0));
+  const y = Uint8Array.from(
+    { length: rows },
+    (_, r) => (x[r * d + 2] > 0 ? 1 : 0) + (x[r * d + 7] + x[r * d + 9] > 0 ? 2 : 0),
+  );
   const model = new TabNet({ features: d, classes: 4, seed: 9 });
   await trainTabNet(model, { features: x, labels: y }, { epochs: 3, batchSize: 256, seed: 2 });
   const n = 256;

@@ -23,12 +23,23 @@ test("sparsemax forward matches the closed form: simplex projection with exact z
     for (const z of rows) {
       const ours = Array.from(tf.tidy(() => sparsemax(tf.tensor2d([z])).dataSync() as Float32Array));
       const ref = sparsemaxReference(z);
-      ref.forEach((v, i) => assert.ok(Math.abs(v - ours[i]) < 1e-5 * Math.max(1, Math.abs(z[i])), `${backend} ${JSON.stringify(z.slice(0, 4))}… [${i}]: ${ours[i]} vs ${v}`));
+      ref.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - ours[i]) < 1e-5 * Math.max(1, Math.abs(z[i])),
+          `${backend} ${JSON.stringify(z.slice(0, 4))}… [${i}]: ${ours[i]} vs ${v}`,
+        ),
+      );
       assert.ok(Math.abs(ours.reduce((a, b) => a + b, 0) - 1) < 1e-5, "sums to 1");
-      assert.ok(ours.every((v) => v >= 0), "non-negative");
+      assert.ok(
+        ours.every((v) => v >= 0),
+        "non-negative",
+      );
     }
     assert.deepEqual(Array.from(tf.tidy(() => sparsemax(tf.tensor2d([[3, 0, 0, 0]])).dataSync())), [1, 0, 0, 0]);
-    assert.deepEqual(Array.from(tf.tidy(() => sparsemax(tf.tensor2d([[1, 1, 1, 1]])).dataSync())), [0.25, 0.25, 0.25, 0.25]);
+    assert.deepEqual(
+      Array.from(tf.tidy(() => sparsemax(tf.tensor2d([[1, 1, 1, 1]])).dataSync())),
+      [0.25, 0.25, 0.25, 0.25],
+    );
   }
 });
 
@@ -38,7 +49,11 @@ test("sparsemax backward matches the closed-form Jacobian (I − 11ᵀ/|S|) on t
     const n = 3 + (trial % 9);
     const z = Array.from({ length: n }, () => rng.normal() * 2);
     const v = Array.from({ length: n }, () => rng.normal());
-    const grad = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(sparsemax(x), tf.tensor2d([v]))))(tf.tensor2d([z])).dataSync());
+    const grad = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => tf.sum(tf.mul(sparsemax(x), tf.tensor2d([v]))))(tf.tensor2d([z]))
+        .dataSync(),
+    );
     const ref = sparsemaxGradReference(z, v);
     ref.forEach((g, i) => assert.ok(Math.abs(g - grad[i]) < 1e-5, `trial ${trial} [${i}]: ${grad[i]} vs ${g}`));
   }
@@ -46,7 +61,11 @@ test("sparsemax backward matches the closed-form Jacobian (I − 11ᵀ/|S|) on t
   const z = [0.4, 1.3, -0.2, 1.0, 0.9];
   const v = [0.3, -1, 2, 0.5, 0.1];
   const f = (x: number[]): number => sparsemaxReference(x).reduce((s, p, i) => s + p * v[i], 0);
-  const grad = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(sparsemax(x), tf.tensor2d([v]))))(tf.tensor2d([z])).dataSync());
+  const grad = tf.tidy(() =>
+    tf
+      .grad((x: tf.Tensor) => tf.sum(tf.mul(sparsemax(x), tf.tensor2d([v]))))(tf.tensor2d([z]))
+      .dataSync(),
+  );
   z.forEach((_, i) => {
     const h = 1e-5;
     const up = [...z];
@@ -59,7 +78,19 @@ test("sparsemax backward matches the closed-form Jacobian (I − 11ᵀ/|S|) on t
 
 test("TabNet keeps pytorch-tabnet 4.1's defaults", () => {
   const model = new TabNet({ features: 78, classes: 15 });
-  assert.deepEqual([model.config.nD, model.config.nA, model.config.nSteps, model.config.gamma, model.config.nIndependent, model.config.nShared, model.config.momentum, model.config.virtualBatchSize], [8, 8, 3, 1.3, 2, 2, 0.02, 128]);
+  assert.deepEqual(
+    [
+      model.config.nD,
+      model.config.nA,
+      model.config.nSteps,
+      model.config.gamma,
+      model.config.nIndependent,
+      model.config.nShared,
+      model.config.momentum,
+      model.config.virtualBatchSize,
+    ],
+    [8, 8, 3, 1.3, 2, 2, 0.02, 128],
+  );
   model.dispose();
 });
 
@@ -72,12 +103,23 @@ test("TabNet learns a planted rule and its importances put the informative featu
   const y = Uint8Array.from({ length: rows }, (_, r) => (x[r * d + 3] > 0 ? 1 : 0) + (x[r * d + 11] > 0 ? 2 : 0));
   const model = new TabNet({ features: d, classes: 4, seed: 3 });
   const cut = 5000;
-  const { history } = await trainTabNet(model, { features: x.subarray(0, cut * d), labels: y.subarray(0, cut) }, { epochs: 12, batchSize: 256, seed: 1 }, { features: x.subarray(cut * d), labels: y.subarray(cut) });
+  const { history } = await trainTabNet(
+    model,
+    { features: x.subarray(0, cut * d), labels: y.subarray(0, cut) },
+    { epochs: 12, batchSize: 256, seed: 1 },
+    { features: x.subarray(cut * d), labels: y.subarray(cut) },
+  );
   assert.ok(history.at(-1)!.valAccuracy! > 0.8, `held-out accuracy ${history.at(-1)!.valAccuracy}`);
   assert.ok(history.at(-1)!.loss < history[0].loss, "loss falls");
   const explanation = model.explain(x.subarray(cut * d, (cut + 200) * d));
-  const ranked = Array.from(explanation.global, (v, i) => [v, i]).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
-  assert.deepEqual(ranked.slice(0, 2).sort((a, b) => a - b), informative, `top features ${ranked.slice(0, 4)} (importances ${Array.from(explanation.global, (v) => v.toFixed(3))})`);
+  const ranked = Array.from(explanation.global, (v, i) => [v, i])
+    .sort((a, b) => b[0] - a[0])
+    .map(([, i]) => i);
+  assert.deepEqual(
+    ranked.slice(0, 2).sort((a, b) => a - b),
+    informative,
+    `top features ${ranked.slice(0, 4)} (importances ${Array.from(explanation.global, (v) => v.toFixed(3))})`,
+  );
   assert.ok(Math.abs(explanation.global.reduce((a, b) => a + b, 0) - 1) < 1e-4);
   assert.equal(explanation.stepMasks.length, 3);
   for (const m of explanation.stepMasks) {

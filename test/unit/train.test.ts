@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { applyStandardizer, fashionMnistOrSynthetic, fitStandardizer, selectImages, selectRows, stratifiedSubset, syntheticCicids } from "../../lib/data";
+import {
+  applyStandardizer,
+  fashionMnistOrSynthetic,
+  fitStandardizer,
+  selectImages,
+  selectRows,
+  stratifiedSubset,
+  syntheticCicids,
+} from "../../lib/data";
 import { buildCnn, buildMlp, parameterCount } from "../../lib/models";
 import { useBackend } from "../../lib/runtime";
 import { balancedClassWeights, learningRateAt, projectEpoch, toArrayData, train } from "../../lib/train";
@@ -34,7 +42,15 @@ test("MLP on 78 CICIDS features (synthetic schema) with balanced class weights",
   const model = buildMlp({ inputShape: [78], hidden: [64, 64], classes: 15, dropout: 0 });
   assert.equal(parameterCount(model), 78 * 64 + 64 + 64 * 64 + 64 + 64 * 15 + 15);
   const idx = Int32Array.from({ length: 4000 }, (_, i) => i);
-  const result = await train(model, { train: toArrayData(selectRows(x, idx.subarray(0, 3000))), val: toArrayData(selectRows(x, idx.subarray(3000))), classNames: ds.classNames }, { epochs: 3, classWeights: "balanced", progress: "none" });
+  const result = await train(
+    model,
+    {
+      train: toArrayData(selectRows(x, idx.subarray(0, 3000))),
+      val: toArrayData(selectRows(x, idx.subarray(3000))),
+      classNames: ds.classNames,
+    },
+    { epochs: 3, classWeights: "balanced", progress: "none" },
+  );
   assert.ok(result.report.accuracy > 0.9, `accuracy ${result.report.accuracy}`);
   assert.equal(result.history.length, 3);
   assert.ok(result.samplesPerSec > 0 && result.peakRssMB > 0);
@@ -56,5 +72,8 @@ test("the FedAvg paper's CNN has its 1,663,370 parameters on 28×28×1 and refus
   // conv 5×5×1×32 + 32, conv 5×5×32×64 + 64, dense 7·7·64×512 + 512, dense 512×10 + 10.
   assert.equal(parameterCount(buildCnn({})), 832 + 51264 + 1606144 + 5130);
   assert.equal(buildCnn({}).outputs[0].shape.join(","), ",10");
-  assert.throws(() => buildCnn({ inputShape: [78] }), /takes images \[height, width, channels\], got input shape \[78\]/);
+  assert.throws(
+    () => buildCnn({ inputShape: [78] }),
+    /takes images \[height, width, channels\], got input shape \[78\]/,
+  );
 });
