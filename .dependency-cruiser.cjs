@@ -65,6 +65,14 @@ module.exports = {
       },
     },
     {
+      name: "native-code-loads-through-native",
+      comment:
+        "onnxruntime-node and koffi dlopen native code when imported: only native/ may load them, on first use (types are free).",
+      severity: "error",
+      from: { path: "^lib/", pathNot: "^lib/native/" },
+      to: { path: "node_modules/(onnxruntime-node|koffi)/", dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "lib-imports-no-tests-or-scripts",
       severity: "error",
       from: { path: "^lib/" },

@@ -5,7 +5,8 @@
  * call, so edgelab's own overhead is visible (`rawOrtP50Ms`).
  */
 import { readFileSync } from "node:fs";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { onnxruntime } from "../native/onnxruntime";
 import { latencyStats, type LatencyStats } from "../metrics/latency";
 import { Rng } from "../random";
 import { DeployedModel, sessionOptions, type DeployOptions } from "./session";
@@ -74,8 +75,8 @@ export async function benchmarkLatency(
   let feeds: Record<string, ort.Tensor> = {};
   if (config.raw ?? true) {
     const bytes = typeof source === "string" ? readFileSync(source) : source;
-    rawSession = await ort.InferenceSession.create(bytes, opts);
-    feeds = { [rawSession.inputNames[0]]: new ort.Tensor("float32", input, shape) };
+    rawSession = await onnxruntime().InferenceSession.create(bytes, opts);
+    feeds = { [rawSession.inputNames[0]]: new (onnxruntime().Tensor)("float32", input, shape) };
   }
   const samples: number[] = [];
   const rawSamples: number[] = [];

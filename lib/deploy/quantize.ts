@@ -11,7 +11,7 @@
  *
  * Both take and return model bytes; the metadata (preprocessing, labels) is kept.
  */
-import * as ort from "onnxruntime-node";
+import { onnxruntime } from "../native/onnxruntime";
 import type { onnx } from "onnx-proto";
 import { DataFormatError } from "../data/errors";
 import { decodeOnnx, toNumber } from "./onnx-model";
@@ -226,11 +226,13 @@ export async function quantizeStatic(
   const probe = decodeOnnx(bytes, file);
   const outputs = new Set((probe.graph!.output ?? []).map((o) => o.name));
   for (const a of activations) if (!outputs.has(a)) probe.graph!.output!.push({ name: a } as onnx.ValueInfoProto);
-  const session = await ort.InferenceSession.create(encodeModel(probe), { graphOptimizationLevel: "disabled" });
+  const session = await onnxruntime().InferenceSession.create(encodeModel(probe), {
+    graphOptimizationLevel: "disabled",
+  });
   const ranges = new Map<string, [number, number]>(activations.map((a) => [a, [Infinity, -Infinity]]));
   for (const batch of calibration) {
     const result = await session.run(
-      { [session.inputNames[0]]: new ort.Tensor("float32", batch.data, batch.shape) },
+      { [session.inputNames[0]]: new (onnxruntime().Tensor)("float32", batch.data, batch.shape) },
       activations,
     );
     for (const a of activations) {

@@ -4,7 +4,8 @@
  * shape/dtype checks (expected versus got), z-scoring, batching and warm-up.
  */
 import { readFileSync } from "node:fs";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { onnxruntime } from "../native/onnxruntime";
 import { DataFormatError } from "../data/errors";
 import { fuse } from "../buffers/fuse";
 import { onnxThreadOptions, threadConfig, type ThreadConfig } from "../runtime/threads";
@@ -73,7 +74,7 @@ export class DeployedModel {
     const t0 = performance.now();
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, sessionOptions(options));
+      session = await onnxruntime().InferenceSession.create(bytes, sessionOptions(options));
     } catch (err) {
       throw new DataFormatError(file, `onnxruntime cannot load the model: ${(err as Error).message.split("\n")[0]}`);
     }
@@ -117,7 +118,7 @@ export class DeployedModel {
         `input has ${data.length} values, shape ${describeShape(shape)} needs ${shape.reduce((a, b) => a * b, 1)}`,
       );
     const prepared = this.applyZScore ? applyPreprocessing(this.preprocessing, data) : data;
-    const feeds = { [this.input.name]: new ort.Tensor("float32", prepared, shape) };
+    const feeds = { [this.input.name]: new (onnxruntime().Tensor)("float32", prepared, shape) };
     const results = await this.session.run(feeds);
     const outputs: RunResult["outputs"] = {};
     for (const [name, t] of Object.entries(results)) {

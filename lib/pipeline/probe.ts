@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { onnx } from "onnx-proto";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { onnxruntime } from "../native/onnxruntime";
 import { encodeModel } from "../deploy/onnx-builder";
 import { sessionOptions } from "../deploy/session";
 import type { ThreadConfig } from "../runtime/threads";
@@ -52,8 +53,8 @@ export function randomFeeds(
     if (t.elemType === 1) {
       const data = new Float32Array(count);
       for (let i = 0; i < count; i++) data[i] = next() * 2;
-      feeds[name] = new ort.Tensor("float32", data, dims);
-    } else if (t.elemType === 7) feeds[name] = new ort.Tensor("int64", new BigInt64Array(count), dims);
+      feeds[name] = new (onnxruntime().Tensor)("float32", data, dims);
+    } else if (t.elemType === 7) feeds[name] = new (onnxruntime().Tensor)("int64", new BigInt64Array(count), dims);
     else
       throw new Error(`input "${name}" has element type ${t.elemType}; only float32 and int64 inputs can be generated`);
   }
@@ -70,7 +71,7 @@ async function runAllTensors(
     ...model,
     graph: { ...model.graph, output: names.map((name) => ({ name })) },
   });
-  const session = await ort.InferenceSession.create(
+  const session = await onnxruntime().InferenceSession.create(
     encodeModel(probe),
     sessionOptions({ threads, graphOptimizationLevel: "basic" }),
   );
@@ -123,7 +124,7 @@ export async function timeRange(
   threads?: ThreadConfig,
 ): Promise<number> {
   const stage = extractStage(model, analysis, range, types);
-  const session = await ort.InferenceSession.create(encodeModel(stage), sessionOptions({ threads }));
+  const session = await onnxruntime().InferenceSession.create(encodeModel(stage), sessionOptions({ threads }));
   try {
     const feeds = randomFeeds(
       (stage.graph!.input ?? []).map((v) => v.name ?? ""),
@@ -160,7 +161,7 @@ export async function profileNodeTimes(
   threads?: ThreadConfig,
 ): Promise<{ positionMs: Float64Array; wholeMs: number }> {
   const prefix = join(tmpdir(), `edgelab-ortprof-${process.pid}-${Date.now()}`);
-  const session = await ort.InferenceSession.create(encodeModel(model), {
+  const session = await onnxruntime().InferenceSession.create(encodeModel(model), {
     ...sessionOptions({ threads }),
     enableProfiling: true,
     profileFilePrefix: prefix,

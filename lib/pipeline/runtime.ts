@@ -11,7 +11,8 @@
  */
 import { readFileSync } from "node:fs";
 import { hostname, totalmem } from "node:os";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { onnxruntime } from "../native/onnxruntime";
 import { DataFormatError } from "../data/errors";
 import { encodeModel } from "../deploy/onnx-builder";
 import { npyAsFloat32, readNpy } from "../deploy/npy";
@@ -116,8 +117,8 @@ class StageModel {
       throw new Error(`stage input ${input}: only the batch dimension may be symbolic`);
     const options = this.options();
     const next = file
-      ? await ort.InferenceSession.create(file, options)
-      : await ort.InferenceSession.create(encodeModel(extractStage(model, analysis, range, types)), options);
+      ? await onnxruntime().InferenceSession.create(file, options)
+      : await onnxruntime().InferenceSession.create(encodeModel(extractStage(model, analysis, range, types)), options);
     if (this.session) await this.session.release();
     this.session = next;
     this.rowDims = dims as number[];
@@ -133,7 +134,7 @@ class StageModel {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const results = await this.session.run({
-      [this.session.inputNames[0]]: new ort.Tensor("float32", data, [rows, ...this.rowDims]),
+      [this.session.inputNames[0]]: new (onnxruntime().Tensor)("float32", data, [rows, ...this.rowDims]),
     });
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
