@@ -105,7 +105,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // A command that ran a child (mpiexec) sets the exit code itself; keep its failure.
+    if (!process.exitCode) process.exitCode = code;
   },
   (err: unknown) => {
     // One line on stderr; with --json also one JSON object on stdout, for scripts.

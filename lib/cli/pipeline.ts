@@ -23,7 +23,7 @@ import { defaultRebalanceConfig } from "../pipeline/rebalance";
 import { runStage } from "../pipeline/runtime";
 import { createEmulatedCluster } from "../cluster/emulated";
 import { toTextTable } from "../report/table";
-import { projectRoot } from "../runtime/paths";
+import { packageRoot } from "../runtime/paths";
 import { parse, UsageError } from "./args";
 
 /** The options of `edgelab pipeline`, for `--help`. */
@@ -242,7 +242,7 @@ async function run(argv: string[]): Promise<void> {
       threads,
       preprocess: !values["no-preprocess"],
       optimization,
-      root: projectRoot(),
+      root: packageRoot(),
       rebalance: values.rebalance ? defaultRebalanceConfig : null,
       window: values.window === undefined ? undefined : positive(values.window, "--window", 4),
       bindToCore: values["bind-to-core"],

@@ -12,7 +12,7 @@ import { parseSync } from "../parallel/strategies";
 import { lineFigure } from "../report/figure";
 import { saveFigure } from "../report/save";
 import { toTextTable, writeCsv } from "../report/table";
-import { projectRoot, resultsDir } from "../runtime/paths";
+import { packageRoot, resultsDir } from "../runtime/paths";
 import { parse, UsageError } from "./args";
 
 /** Runs `edgelab scale`. */
@@ -76,7 +76,7 @@ export async function scaleCommand(argv: string[]): Promise<void> {
     nps,
     trainArgs,
     machinefile: values.machinefile,
-    root: projectRoot(),
+    root: packageRoot(),
     outDir: join(outDir, "runs"),
     onRun: (np) => values.json || process.stderr.write(`edgelab scale: np = ${np} …\n`),
   });

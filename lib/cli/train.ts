@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { datasetNames } from "../data/registry";
 import { modelNames, modelRegistry } from "../models/registry";
 import { isTabularBaseline, tabularBaselineNames } from "../train/tabular-baselines";
-import { projectRoot, resultsDir } from "../runtime/paths";
+import { packageRoot, resultsDir } from "../runtime/paths";
 import { toTextTable } from "../report/table";
 import { worldCommunicator } from "../parallel/communicator";
 import { runUnderMpiexec } from "../experiments/launch";
@@ -90,7 +90,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const rest = withoutFlags(argv, ["--np", "--machinefile"]);
     process.exitCode = await runUnderMpiexec(
       np,
-      projectRoot(),
+      packageRoot(),
       ["train", ...(values.distributed ? [] : ["--distributed"]), ...rest],
       values.machinefile,
     );

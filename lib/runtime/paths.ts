@@ -21,6 +21,15 @@ export function byProfile<T>(values: { quick: T; full: T }): T {
   return values[profile()];
 }
 
+/**
+ * The installed edgelab package: the folder holding its `package.json` and `build/`, wherever the
+ * working directory is. What launchers hand to `mpiexec` so every rank starts the same CLI file.
+ */
+export function packageRoot(): string {
+  // This file is build/lib/runtime/paths.js.
+  return resolve(__dirname, "..", "..", "..");
+}
+
 let root: string | null = null;
 /** The edgelab checkout containing the working directory (or the working directory itself). */
 export function projectRoot(): string {

@@ -168,6 +168,26 @@ test(
     const summary = JSON.parse(viaNp.stdout.trim());
     assert.equal(summary.world, 2);
     assert.equal(summary.distributed.batchPerRank, 12);
+    const cli = join(repoRoot, "build", "lib", "cli", "main.js");
+    // From outside the checkout the ranks still find the CLI, and a job whose ranks fail fails.
+    const elsewhere = spawnSync(process.execPath, [cli, "train", "--np", "2", ...common, "--json"], {
+      encoding: "utf8",
+      cwd: dir,
+      timeout: 180_000,
+    });
+    assert.equal(elsewhere.status, 0, elsewhere.stderr);
+    assert.equal(JSON.parse(elsewhere.stdout.trim()).world, 2);
+    const failing = spawnSync(
+      process.execPath,
+      [cli, "train", "--np", "2", "--model", "mlp", "--dataset", join(dir, "nope")],
+      {
+        encoding: "utf8",
+        cwd: dir,
+        timeout: 180_000,
+      },
+    );
+    assert.equal(failing.status, 1, "mpiexec's failure is edgelab's exit status");
+    assert.match(failing.stderr, /nope: unknown dataset/);
     // npx starts node as its own child, which loses MPICH's PMI descriptor: MPI_Init used to abort.
     const t0 = performance.now();
     const viaNpx = spawnSync(
