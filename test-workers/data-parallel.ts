@@ -1,7 +1,7 @@
 /**
  * A data-parallel run for the MPI integration tests, launched as
- *   mpiexec -n N node build/test-workers/data-parallel.js OUT SYNC BATCH EPOCHS
- * or without mpiexec (a world of one). Each rank writes OUT.rank<r>.json with the reduced loss of
+ *   mpiexec -n N node build/test-workers/data-parallel.js OUT SYNC BATCH EPOCHS [PATIENCE [LR]]
+ * or without mpiexec (a world of one). PATIENCE turns on early stopping on the validation loss. Each rank writes OUT.rank<r>.json with the reduced loss of
  * every step and a SHA-256 of its weights after every step and every epoch.
  */
 import { createHash } from "node:crypto";
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     Number(process.argv[4]),
     Number(process.argv[5]),
   ];
+  const patience = process.argv[6] === undefined ? null : Number(process.argv[6]);
+  const learningRate = process.argv[7] === undefined ? 3e-3 : Number(process.argv[7]);
   const comm = worldCommunicator();
   await useBackend("wasm");
   const ds = syntheticCicids({ rows: 700, seed: 8 });
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   const losses: number[] = [];
   const stepDigests: string[] = [];
   const epochDigests: string[] = [];
-  const { row } = await trainDataParallel(
+  const { row, result } = await trainDataParallel(
     model,
     data,
     {
@@ -45,7 +47,8 @@ async function main(): Promise<void> {
       ranksPerNode: 2,
       train: {
         epochs,
-        learningRate: 3e-3,
+        learningRate,
+        earlyStopping: patience === null ? null : { metric: "valLoss", patience },
         seed: 5,
         progress: "none",
         onStep: (_s, loss) => {
@@ -59,7 +62,17 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     `${out}.rank${comm.rank}.json`,
-    JSON.stringify({ rank: comm.rank, size: comm.size, kind: comm.kind, losses, stepDigests, epochDigests, row }),
+    JSON.stringify({
+      rank: comm.rank,
+      size: comm.size,
+      kind: comm.kind,
+      losses,
+      stepDigests,
+      epochDigests,
+      row,
+      epochsRun: result.history.length,
+      stoppedEarly: result.stoppedEarly,
+    }),
   );
   comm.finalize();
 }

@@ -3,7 +3,7 @@
  * with Flower Datasets' semantics, a one-process simulation with edgelab's training engine, and a
  * server and client that speak Flower's `Join` protocol over gRPC.
  */
-export { coordinateMedian, trimmedMean, weightedMean } from "./aggregate";
+export { coordinateMedian, trimmedMean, weightedMean } from "../buffers/aggregate";
 export { answerWith, runClient, type ClientApp } from "./client";
 export {
   decodeInstruction,

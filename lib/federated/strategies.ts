@@ -5,7 +5,7 @@
  * 2021) are FedAvg followed by a server optimiser step on the pseudo-gradient. Pure, with state
  * (momentum, moments) kept inside the strategy object.
  */
-import { coordinateMedian, trimmedMean, weightedMean } from "./aggregate";
+import { coordinateMedian, trimmedMean, weightedMean } from "../buffers/aggregate";
 
 /** One client's fit result. */
 export interface FitResult {

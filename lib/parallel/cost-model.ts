@@ -6,7 +6,7 @@
  *   epoch averaging:    gather (N−1)·(α + S/β) at the root + binomial bcast ⌈log2 N⌉·(α + S/β), per epoch
  * with N nodes and S the model size in bytes. Pure functions.
  */
-import type { SyncStrategy } from "./strategies";
+import { synchronisation, type SyncStrategy } from "./strategies";
 
 /** The machine and network. */
 export interface ClusterModel {
@@ -70,16 +70,11 @@ export function projectScaling(nps: readonly number[], w: Workload, m: ClusterMo
     const nodes = Math.ceil(np / m.ranksPerNode);
     const perRankRate = m.nodeSamplesPerSec / m.ranksPerNode;
     const computeSeconds = (w.epochs * (w.samples / np)) / perRankRate;
-    let communicationSeconds = 0;
-    if (w.sync.kind === "allreduce") {
-      const steps = Math.ceil(w.samples / (w.batchPerRank * np));
-      communicationSeconds = w.epochs * steps * ringAllreduceSeconds(w.modelBytes, nodes, m);
-    } else if (w.sync.kind === "epoch-average") {
-      communicationSeconds = w.epochs * gatherBcastSeconds(w.modelBytes, nodes, m);
-    } else {
-      const steps = Math.ceil(w.samples / np / w.batchPerRank);
-      communicationSeconds = w.epochs * Math.floor(steps / w.sync.k) * ringAllreduceSeconds(w.modelBytes, nodes, m);
-    }
+    const perEpoch = synchronisation(w.sync).communication(w.samples, w.batchPerRank, np);
+    const communicationSeconds =
+      w.epochs *
+      (perEpoch.allreduces * ringAllreduceSeconds(w.modelBytes, nodes, m) +
+        perEpoch.gatherBcasts * gatherBcastSeconds(w.modelBytes, nodes, m));
     return { np, nodes, computeSeconds, communicationSeconds, totalSeconds: computeSeconds + communicationSeconds };
   });
   const base = rows[0];

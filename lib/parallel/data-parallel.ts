@@ -6,12 +6,19 @@
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { stridedShard } from "../shard/strided";
+import type { Partitioner } from "../shard/partitioner";
 import { selectSamples, type ArrayData } from "../train/batches";
-import { train, type ModelIdentity, type TrainConfig, type TrainData, type TrainResult } from "../train/engine";
+import {
+  train,
+  type ModelIdentity,
+  type SyncHooks,
+  type TrainConfig,
+  type TrainData,
+  type TrainResult,
+} from "../train/engine";
 import type { Communicator } from "./communicator";
 import { TimedCommunicator } from "./timed";
-import { allreduceGradients, broadcastVariables, epochAverage, localSgd, type SyncStrategy } from "./strategies";
+import { broadcastVariables, synchronisation, type SyncStrategy } from "./strategies";
 
 /** A distributed run's settings. */
 export interface DataParallelConfig {
@@ -20,6 +27,8 @@ export interface DataParallelConfig {
   batchSize: number;
   /** Ranks per node, for the paper's "batch per node" column. */
   ranksPerNode: number;
+  /** How averaging strategies shard the training set over ranks (default strided, the paper's i mod N = r). */
+  partitioner?: Partitioner;
   train: Partial<TrainConfig>;
 }
 
@@ -64,18 +73,18 @@ export async function trainDataParallel(
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   await broadcastVariables(comm, variables);
   const n = data.train.y.length;
-  let trainSet = data.train;
-  let sync;
-  if (config.sync.kind === "allreduce") {
-    sync = allreduceGradients(comm);
-  } else {
-    trainSet = selectSamples(data.train, stridedShard(n, comm.size, comm.rank)); // the paper's i mod N = r
-    const minShard = Math.floor(n / comm.size);
-    sync =
-      config.sync.kind === "epoch-average"
-        ? epochAverage(comm)
-        : localSgd(comm, config.sync.k, Math.max(1, Math.floor(minShard / config.batchSize)));
-  }
+  const strategy = synchronisation(config.sync);
+  const shard = strategy.shard(data.train.y, comm, config.partitioner ?? { kind: "strided" }); // the paper's i mod N = r
+  const trainSet = shard ? selectSamples(data.train, shard) : data.train;
+  const sync: SyncHooks = {
+    ...strategy.hooks(comm, { samples: n, batchSize: config.batchSize }),
+    // Only root has the validation set, so root decides when to stop, and every rank follows.
+    async agreeToStop(stop) {
+      const decision = Int32Array.of(stop ? 1 : 0);
+      await comm.bcast(decision, 0);
+      return decision[0] === 1;
+    },
+  };
   const isRoot = comm.rank === 0;
   // Only root writes checkpoints; on resume every rank reads root's (a shared folder, as the
   // paper's NFS), so all ranks restart from the same epoch with the same weights and optimiser.
@@ -109,12 +118,12 @@ export async function trainDataParallel(
     loss += all[2 * r];
     acc += all[2 * r + 1];
   }
-  const perRank = config.sync.kind === "allreduce" ? config.batchSize / comm.size : config.batchSize;
+  const perRank = strategy.globalBatch ? config.batchSize / comm.size : config.batchSize;
   return {
     result,
     row: {
       world: comm.size,
-      sync: config.sync.kind === "local-sgd" ? `local-sgd:${config.sync.k}` : config.sync.kind,
+      sync: strategy.label,
       epochs: result.history.length,
       batchPerNode: perRank * Math.min(comm.size, config.ranksPerNode),
       batchPerRank: perRank,

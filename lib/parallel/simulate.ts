@@ -7,7 +7,7 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { TrainConfig, TrainData } from "../train/engine";
 import { trainDataParallel } from "./data-parallel";
-import type { SyncStrategy } from "./strategies";
+import { synchronisation, type SyncStrategy } from "./strategies";
 import { virtualWorld } from "./virtual";
 
 /** One simulated study. */
@@ -65,10 +65,10 @@ export async function simulateScaling(
   const rows: SimulatedRow[] = [];
   const n = data.train.y.length;
   for (const np of sim.nps) {
-    const allreduce = sim.sync.kind === "allreduce";
-    const globalBatch = allreduce ? sim.batchPerRank * np : sim.batchPerRank;
-    const scale = allreduce && sim.linearScaling ? np : 1;
-    const stepsPerEpoch = allreduce ? Math.ceil(n / globalBatch) : Math.ceil(n / np / sim.batchPerRank);
+    const { globalBatch: splitsBatch } = synchronisation(sim.sync);
+    const globalBatch = splitsBatch ? sim.batchPerRank * np : sim.batchPerRank;
+    const scale = splitsBatch && sim.linearScaling ? np : 1;
+    const stepsPerEpoch = splitsBatch ? Math.ceil(n / globalBatch) : Math.ceil(n / np / sim.batchPerRank);
     const comms = virtualWorld(np);
     const models = comms.map((c) => build(c.rank));
     const runs = await Promise.all(

@@ -8,9 +8,11 @@
  * - `localSgd(k)`: weights averaged (one allreduce) every k steps.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { weightedMean } from "../buffers/aggregate";
+import { fuse, fusedLength, unfuse } from "../buffers/fuse";
+import { shardFor, type Partitioner } from "../shard/partitioner";
 import type { SyncHooks } from "../train/engine";
 import type { Communicator } from "./communicator";
-import { fuse, fusedLength, unfuse } from "../buffers/fuse";
 
 /** A strategy as plain config (what `--sync` parses to). */
 export type SyncStrategy = { kind: "allreduce" } | { kind: "epoch-average" } | { kind: "local-sgd"; k: number };
@@ -90,6 +92,14 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
   };
 }
 
+/** The element-wise mean of `world` equal-length rows gathered end to end (what root averages). */
+export function meanOfRanks(gathered: Float32Array, world: number): Float32Array {
+  const length = gathered.length / world;
+  if (!Number.isInteger(length)) throw new Error(`${gathered.length} values do not split into ${world} ranks`);
+  const rows = Array.from({ length: world }, (_, r) => gathered.subarray(r * length, (r + 1) * length));
+  return weightedMean(rows, new Array<number>(world).fill(1));
+}
+
 /** The paper's epoch-end weight averaging, literally: gather to root, average there, broadcast. */
 export function epochAverage(comm: Communicator): SyncHooks {
   return {
@@ -97,11 +107,7 @@ export function epochAverage(comm: Communicator): SyncHooks {
       if (comm.size === 1) return;
       const mine = fuseVariables(variables);
       const all = await comm.gather(mine, 0);
-      const avg = new Float32Array(mine.length);
-      if (all) {
-        for (let r = 0; r < comm.size; r++) for (let i = 0; i < avg.length; i++) avg[i] += all[r * avg.length + i];
-        for (let i = 0; i < avg.length; i++) avg[i] /= comm.size;
-      }
+      const avg = all ? meanOfRanks(all, comm.size) : new Float32Array(mine.length);
       await comm.bcast(avg, 0);
       assignFused(variables, avg);
     },
@@ -122,4 +128,72 @@ export function localSgd(comm: Communicator, k: number, stepsPerEpoch: number): 
       assignFused(variables, buf);
     },
   };
+}
+
+/** How often a strategy moves the whole model in one epoch: what the α–β cost model prices. */
+export interface EpochCommunication {
+  /** Allreduces of a model-sized buffer (gradients or weights). */
+  allreduces: number;
+  /** Gather-to-root then broadcast rounds of a model-sized buffer. */
+  gatherBcasts: number;
+}
+
+/**
+ * A synchronisation strategy: everything that differs between `allreduce`, `epoch-average` and
+ * `local-sgd:k`, in one object, so the trainer, the simulator and the cost model ask it instead of
+ * branching on the name.
+ */
+export interface Synchronisation {
+  readonly spec: SyncStrategy;
+  /** Its name in result rows and on the command line: `allreduce`, `epoch-average`, `local-sgd:8`. */
+  readonly label: string;
+  /** Whether `--batch` is the global batch, split over the ranks at every step (else it is each rank's). */
+  readonly globalBatch: boolean;
+  /** The samples this rank trains on, or null for every sample (its shares are then taken per batch). */
+  shard(labels: ArrayLike<number>, comm: Communicator, partitioner: Partitioner): Int32Array | null;
+  /** The engine hooks that keep this rank in step with the others; `samples` is the whole training set. */
+  hooks(comm: Communicator, run: { samples: number; batchSize: number }): SyncHooks;
+  /** Model-sized collectives per epoch for `samples` samples, `batchPerRank` per rank and step, `world` ranks. */
+  communication(samples: number, batchPerRank: number, world: number): EpochCommunication;
+}
+
+/** The strategy object for a parsed `--sync`. */
+export function synchronisation(spec: SyncStrategy): Synchronisation {
+  switch (spec.kind) {
+    case "allreduce":
+      return {
+        spec,
+        label: "allreduce",
+        globalBatch: true,
+        shard: () => null,
+        hooks: (comm) => allreduceGradients(comm),
+        communication: (samples, batchPerRank, world) => ({
+          allreduces: Math.ceil(samples / (batchPerRank * world)),
+          gatherBcasts: 0,
+        }),
+      };
+    case "epoch-average":
+      return {
+        spec,
+        label: "epoch-average",
+        globalBatch: false,
+        shard: (labels, comm, partitioner) => shardFor(partitioner, labels, comm.size, comm.rank),
+        hooks: (comm) => epochAverage(comm),
+        communication: () => ({ allreduces: 0, gatherBcasts: 1 }),
+      };
+    case "local-sgd":
+      return {
+        spec,
+        label: `local-sgd:${spec.k}`,
+        globalBatch: false,
+        shard: (labels, comm, partitioner) => shardFor(partitioner, labels, comm.size, comm.rank),
+        // Every rank runs as many steps as the smallest shard allows, so the averaging rounds line up.
+        hooks: (comm, run) =>
+          localSgd(comm, spec.k, Math.max(1, Math.floor(Math.floor(run.samples / comm.size) / run.batchSize))),
+        communication: (samples, batchPerRank, world) => ({
+          allreduces: Math.floor(Math.ceil(samples / world / batchPerRank) / spec.k),
+          gatherBcasts: 0,
+        }),
+      };
+  }
 }

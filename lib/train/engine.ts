@@ -40,6 +40,12 @@ export interface SyncHooks {
   afterStep?(step: number, variables: tf.Variable[]): void | Promise<void>;
   /** After each epoch's last step, before evaluation (e.g. the paper's epoch-end weight averaging). */
   afterEpoch?(epoch: number, variables: tf.Variable[]): void | Promise<void>;
+  /**
+   * Turns this rank's decision to stop early into the one every rank follows (e.g. root's, which
+   * holds the validation set), so ranks never fall out of lockstep. Called once per epoch on every
+   * rank when early stopping is configured.
+   */
+  agreeToStop?(stop: boolean): boolean | Promise<boolean>;
 }
 
 /** Training hyperparameters and run options. */
@@ -427,9 +433,12 @@ export async function train(
           config.keepCheckpoints,
         );
       }
-      if (config.earlyStopping && best && best.waited >= config.earlyStopping.patience) {
-        stoppedEarly = true;
-        break;
+      if (config.earlyStopping) {
+        const mine = best !== null && best.waited >= config.earlyStopping.patience;
+        if (hooks.agreeToStop ? await hooks.agreeToStop(mine) : mine) {
+          stoppedEarly = true;
+          break;
+        }
       }
     }
   } finally {

@@ -22,6 +22,8 @@ interface RankOutput {
   stepDigests: string[];
   epochDigests: string[];
   row: { world: number; meanTrainLoss: number; testAccuracy: number; globalSeconds: number } | null;
+  epochsRun: number;
+  stoppedEarly: boolean;
 }
 
 const openMpiRun = ["/usr/bin/mpirun.openmpi", "/usr/bin/orterun"].find((p) => existsSync(p));
@@ -33,9 +35,10 @@ function run(
   batch: number,
   epochs: number,
   launcher: string[] = ["mpiexec"],
+  extra: string[] = [],
 ): RankOutput[] {
   const out = join(dir, name);
-  const args = [process.execPath, worker, out, sync, String(batch), String(epochs)];
+  const args = [process.execPath, worker, out, sync, String(batch), String(epochs), ...extra];
   const child =
     np === 1
       ? spawnSync(args[0], args.slice(1), { encoding: "utf8", timeout: 180_000 })
@@ -80,6 +83,34 @@ test(
     const [l0, l1] = run(2, "ls2", "local-sgd:3", 20, 1);
     assert.equal(l0.stepDigests[2], l1.stepDigests[2], "local SGD averages at step 3");
     assert.notEqual(l0.stepDigests[0], l1.stepDigests[0]);
+  },
+);
+
+test(
+  "early stopping under mpiexec -n 2: root, which holds the validation set, decides and both ranks stop in the same epoch",
+  { skip: !haveMpi && "MPICH is not installed" },
+  () => {
+    // lr 3e-3: root's validation loss improves every epoch. Rank 1 has no validation set and used
+    // to stop after `patience` epochs on its own, leaving root waiting in a collective.
+    const improving = run(2, "es-improving", "allreduce", 24, 6, ["mpiexec"], ["1", "3e-3"]);
+    assert.deepEqual(
+      improving.map((r) => [r.epochsRun, r.stoppedEarly]),
+      [
+        [6, false],
+        [6, false],
+      ],
+    );
+    assert.deepEqual(improving[1].epochDigests, improving[0].epochDigests);
+    // lr 3e-2: the validation loss turns up after a few epochs and root stops; rank 1 stops with it.
+    const stopping = run(2, "es-stopping", "allreduce", 24, 12, ["mpiexec"], ["1", "3e-2"]);
+    assert.ok(stopping[0].stoppedEarly && stopping[0].epochsRun < 12, `root ran ${stopping[0].epochsRun} epochs`);
+    assert.deepEqual(
+      stopping.map((r) => [r.epochsRun, r.stoppedEarly]),
+      [
+        [stopping[0].epochsRun, true],
+        [stopping[0].epochsRun, true],
+      ],
+    );
   },
 );
 

@@ -1,7 +1,7 @@
 /**
  * Aggregation maths over flat parameter buffers (every client's model as one Float32Array, in the
  * same order): weighted mean, coordinate-wise median and trimmed mean. Accumulates in float64.
- * Pure; the federated strategies and the data-parallel averaging are built on these.
+ * Pure; the federated strategies and the data-parallel synchronisation strategies are built on these.
  */
 
 function checkShapes(buffers: readonly Float32Array[]): number {
