@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../random";
-import { modelEntry, parameterCount } from "../models";
+import { buildModel, parameterCount } from "../models";
 import { adam } from "../train/adam";
 
 /** What to measure. */
@@ -63,7 +63,7 @@ export async function openTrainingBench(config: ThroughputConfig): Promise<Train
     throw new Error(
       `no benchmark input defined for model "${config.model}"; choose one of ${Object.keys(benchInputs).join(", ")}`,
     );
-  const model = modelEntry(config.model).build({ ...shape, seed: 1 });
+  const model = buildModel(config.model, { ...shape, seed: 1 });
   const rng = new Rng(1);
   const perSample = shape.inputShape.reduce((a, b) => a * b, 1);
   const xs = tf.tensor(

@@ -5,7 +5,6 @@
 import { parseArgs } from "node:util";
 import { datasetNames } from "../data/registry";
 import { modelNames, modelRegistry } from "../models/registry";
-import { isTabularBaseline, tabularBaselineNames } from "../train/tabular-baselines";
 import { packageRoot, resultsDir } from "../runtime/paths";
 import { toTextTable } from "../report/table";
 import { worldCommunicator } from "../parallel/communicator";
@@ -17,7 +16,7 @@ import { parse, UsageError } from "./args";
 
 /** `edgelab train --help`. */
 export const trainUsage = `usage: edgelab train --model NAME --dataset NAME|PATH [options] [--json]
-  --model NAME          ${[...modelNames, ...tabularBaselineNames].join(", ")}
+  --model NAME          ${modelNames.join(", ")}
   --dataset NAME|PATH   ${datasetNames.join(", ")}, or a file or folder (IDX, CIFAR, CICIDS CSV, any CSV with --label)
   --label COLUMN        a CSV's label column: --dataset FILE.csv trains on any numeric table with a header
   --features A,B,…      that CSV's feature columns (default: every column but the label)
@@ -100,10 +99,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UsageError(`train: unexpected argument "${positionals[0]}" (edgelab train --help lists the options)`);
   if (!values.model || !values.dataset)
     throw new UsageError("train: --model and --dataset are required (edgelab train --help lists the options)");
-  if (!modelRegistry[values.model] && !isTabularBaseline(values.model))
-    throw new UsageError(
-      `train: unknown model "${values.model}"; choose one of ${[...modelNames, ...tabularBaselineNames].join(", ")}`,
-    );
+  if (!modelRegistry[values.model])
+    throw new UsageError(`train: unknown model "${values.model}"; choose one of ${modelNames.join(", ")}`);
   const lr = values.lr === undefined ? undefined : Number(values.lr);
   if (lr !== undefined && !(lr > 0 && Number.isFinite(lr)))
     throw new UsageError(`train: --lr must be a positive finite number, got "${values.lr}"`);
@@ -135,7 +132,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     train: {
       epochs: positiveInt(values.epochs, "--epochs") ?? 1,
       // TabNet keeps pytorch-tabnet's batch of 1024 unless told otherwise
-      ...(values.batch !== undefined || !isTabularBaseline(values.model)
+      ...(values.batch !== undefined || modelRegistry[values.model].trainer === "engine"
         ? { batchSize: positiveInt(values.batch, "--batch") ?? 32 }
         : {}),
       ...(lr !== undefined ? { learningRate: lr } : {}),

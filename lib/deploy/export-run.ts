@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataFormatError } from "../data/errors";
 import { parseStandardizer } from "../data/standardize";
-import { modelEntry, type ModelShape } from "../models/registry";
+import { buildModel, modelEntry, type ModelShape } from "../models/registry";
 import { writeFileAtomic } from "../report/atomic";
 import { loadCheckpoint } from "../train/checkpoint";
 import { tabNetFromCheckpoint } from "../train/tabnet-checkpoint";
@@ -44,14 +44,17 @@ export function exportRun(runDir: string, out: string): ExportRunResult {
       : {}),
   };
   let bytes: Uint8Array;
-  if (ckpt.state.model.name === "tabnet") {
+  const entry = modelEntry(ckpt.state.model.name);
+  if (!entry.capabilities.onnxExport)
+    throw new DataFormatError(runDir, `a ${ckpt.state.model.name} run cannot be exported to ONNX`);
+  if (entry.trainer === "tabnet") {
     // TabNet owns its variables (not a tfjs-layers model): its own exporter
     const { model, optimizer } = tabNetFromCheckpoint(ckpt);
     bytes = exportTabNetToOnnx(model, options);
     model.dispose();
     for (const o of optimizer) o.tensor.dispose();
   } else {
-    const model = modelEntry(ckpt.state.model.name).build(ckpt.state.model.config as ModelShape);
+    const model = buildModel(ckpt.state.model.name, ckpt.state.model.config as ModelShape);
     model.setWeights(ckpt.weights);
     bytes = exportToOnnx(model, options);
     model.dispose();

@@ -11,7 +11,7 @@ import { exportToOnnx } from "../deploy/export";
 import { exportTabNetToOnnx } from "../deploy/export-tabnet";
 import type { ClassificationReport } from "../metrics/classification";
 import { latencyStats } from "../metrics/latency";
-import { modelEntry } from "../models/registry";
+import { buildModel, modelEntry } from "../models/registry";
 import type { TabNet } from "../models/tabnet";
 import type { XGBoostClassifier } from "../models/xgboost";
 import { train, type TrainData } from "../train/engine";
@@ -83,8 +83,9 @@ export async function compareTabularModels(
   for (const spec of specs) {
     const label = spec.label ?? spec.model;
     options.onModel?.(label);
-    if (spec.model === "tabnet" || spec.model === "xgboost") {
-      const run = await trainTabularBaseline(spec.model, data, {
+    const { trainer } = modelEntry(spec.model);
+    if (trainer !== "engine") {
+      const run = await trainTabularBaseline(trainer, data, {
         epochs: spec.epochs,
         batchSize: spec.batchSize,
         learningRate: spec.learningRate,
@@ -94,7 +95,7 @@ export async function compareTabularModels(
       let latency: number[];
       let latencyOnnx: { p50Ms: number; p95Ms: number } | null = null;
       let sizeKB: number;
-      if (spec.model === "tabnet") {
+      if (trainer === "tabnet") {
         const model = run.model as TabNet;
         // deployed as the other neural models are: its ONNX export under onnxruntime
         const bytes = exportTabNetToOnnx(model);
@@ -115,7 +116,7 @@ export async function compareTabularModels(
       rows.push({
         model: spec.model,
         label,
-        parameters: spec.model === "tabnet" ? run.parameters : 0,
+        parameters: trainer === "tabnet" ? run.parameters : 0,
         sizeKB,
         epochs: run.result.history.length,
         secondsPerEpoch: run.result.secondsPerEpoch,
@@ -125,12 +126,12 @@ export async function compareTabularModels(
         weightedF1: run.result.report.weighted.f1,
         latencyP50Ms: stats.p50Ms,
         latencyP95Ms: stats.p95Ms,
-        latencyVia: spec.model === "tabnet" ? "onnxruntime" : "libxgboost",
+        latencyVia: trainer === "tabnet" ? "onnxruntime" : "libxgboost",
         peakRssMB: run.result.peakRssMB,
       });
       continue;
     }
-    const model = modelEntry(spec.model).build({
+    const model = buildModel(spec.model, {
       inputShape: data.train.sampleShape,
       classes: data.classNames.length,
       seed,

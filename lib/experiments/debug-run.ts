@@ -6,7 +6,7 @@
 import "../runtime/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
 import { cicidsFullRows } from "../data/cicids-schema";
-import { modelEntry, parameterCount } from "../models";
+import { buildModel, modelEntry, parameterCount } from "../models";
 import { trainingBackend, useBackend, type BackendName } from "../runtime/backends";
 import type { ArrayData } from "../train/batches";
 import { train } from "../train/engine";
@@ -61,7 +61,7 @@ export async function piDebugRun(
     const entry = modelEntry(name);
     const { backend, reason } = await trainingBackend(entry.trainingKernels);
     await useBackend(backend);
-    const model = entry.build({
+    const model = buildModel(name, {
       inputShape: config.train.sampleShape,
       classes: config.classNames.length,
       seed: config.seed,

@@ -11,7 +11,7 @@ import { DataFormatError } from "../data/errors";
 import { loadDataset } from "../data/registry";
 import { stratifiedSample } from "../data/split";
 import { standardizeSplit, type Standardizer } from "../data/standardize";
-import { modelEntry, parameterCount } from "../models";
+import { buildModel, modelEntry, parameterCount } from "../models";
 import { writeJsonAtomic } from "../report/atomic";
 import { lockFolder } from "../report/lock";
 import { writeCsv } from "../report/table";
@@ -24,7 +24,7 @@ import { hasCheckpoint } from "../train/checkpoint";
 import { hasXGBoostCheckpoint } from "../train/xgboost-checkpoint";
 import { toArrayData } from "../train/batches";
 import { train, type TrainConfig, type TrainResult } from "../train/engine";
-import { isTabularBaseline, trainTabularBaseline } from "../train/tabular-baselines";
+import { trainTabularBaseline } from "../train/tabular-baselines";
 
 /** A training run described by names and numbers (what the CLI flags map to). */
 export interface RunSpec {
@@ -101,15 +101,16 @@ async function trainRun(
   spec: RunSpec,
   comm: Communicator | null,
 ): Promise<{ summary: RunSummary; result: TrainResult; standardizer: Standardizer | null }> {
-  const baseline = isTabularBaseline(spec.model);
-  const entry = baseline ? { input: "tabular" as const, trainingKernels: [] as string[] } : modelEntry(spec.model);
-  if (baseline && spec.distributed) throw new Error(`${spec.model} does not train data-parallel over MPI`);
+  const entry = modelEntry(spec.model);
+  if (spec.distributed && !entry.capabilities.distributed)
+    throw new Error(`${spec.model} does not train data-parallel over MPI`);
   const seed = spec.seed ?? 0;
   const checkpoints = join(spec.outDir, "checkpoints");
-  if (spec.resume && !(spec.model === "xgboost" ? hasXGBoostCheckpoint(checkpoints) : hasCheckpoint(checkpoints))) {
+  const xgboost = entry.trainer === "xgboost"; // its checkpoint is the booster, not tensors
+  if (spec.resume && !(xgboost ? hasXGBoostCheckpoint(checkpoints) : hasCheckpoint(checkpoints))) {
     throw new DataFormatError(
       spec.outDir,
-      `no checkpoint to resume from (expected checkpoints/${spec.model === "xgboost" ? "xgboost" : "latest"}.json)`,
+      `no checkpoint to resume from (expected checkpoints/${xgboost ? "xgboost" : "latest"}.json)`,
     );
   }
   configureThreads(spec.threads ? { intraOp: spec.threads } : {});
@@ -133,8 +134,8 @@ async function trainRun(
   const { backend, reason } = await trainingBackend(entry.trainingKernels);
   await useBackend(backend);
   const data = { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames };
-  if (baseline) {
-    const run = await trainTabularBaseline(spec.model as "tabnet" | "xgboost", data, {
+  if (entry.trainer !== "engine") {
+    const run = await trainTabularBaseline(entry.trainer, data, {
       epochs: spec.train?.epochs ?? 1,
       batchSize: spec.train?.batchSize,
       learningRate: spec.train?.learningRate,
@@ -144,7 +145,7 @@ async function trainRun(
       ...(spec.rounds ? { xgboost: { rounds: spec.rounds } } : {}),
     });
     run.model.dispose();
-    const native = spec.model === "xgboost";
+    const native = xgboost;
     const summary = runSummary(spec, loaded, trainSet, testSet, run.result, {
       backend: native ? "cpu" : backend,
       backendNote: native ? "libxgboost (native, not tfjs)" : reason,
@@ -159,7 +160,7 @@ async function trainRun(
   }
   const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];
   const shape = { inputShape, classes: trainSet.classNames.length, seed };
-  const model = modelEntry(spec.model).build(shape);
+  const model = buildModel(spec.model, shape);
   const trainConfig: Partial<TrainConfig> = { seed, ...spec.train, outDir: spec.outDir, resume: spec.resume === true };
   let row: DataParallelRow | null = null;
   let result;

@@ -8,7 +8,7 @@ import type { ImageDataset, TabularDataset } from "../data/dataset";
 import { loadDataset } from "../data/registry";
 import { stratifiedSample } from "../data/split";
 import { standardizeSplit } from "../data/standardize";
-import { modelEntry } from "../models/registry";
+import { buildModel, modelEntry } from "../models/registry";
 import { trainingBackend, useBackend } from "../runtime/backends";
 import { toArrayData } from "../train/batches";
 import type { TrainData } from "../train/engine";
@@ -41,7 +41,7 @@ export async function prepareStudy(
   const classes = trainSet.classNames.length;
   return {
     data: { train: toArrayData(trainSet), val: toArrayData(testSet), classNames: trainSet.classNames },
-    build: (s) => entry.build({ inputShape, classes, seed: s }),
+    build: (s) => buildModel(model, { inputShape, classes, seed: s }),
     dataset: loaded.name,
     synthetic: loaded.synthetic,
     trainSamples: trainSet.labels.length,

@@ -1,6 +1,8 @@
 /**
- * Models by name, as plain data: what input each takes, how to build it, and which tfjs kernels
- * its training needs (so the runtime can pick a backend that has them).
+ * Every model by name, as plain data: what input it takes, how it trains, what it can do (export,
+ * checkpoint, freeze) and which tfjs kernels its training needs (so the runtime can pick a backend
+ * that has them). The CLI, notebooks and benchmarks look models up here and ask the entry,
+ * never the name.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { buildCnn } from "./cnn";
@@ -15,25 +17,53 @@ export interface ModelShape {
   seed?: number;
 }
 
+/** What a model can do, declared once so callers ask the entry instead of matching names. */
+export interface ModelCapabilities {
+  /** `edgelab export-onnx` converts a trained run to ONNX (tested against tfjs for every model that says so). */
+  onnxExport: boolean;
+  /** Training writes checkpoints every epoch (XGBoost: every tenth of its rounds) and resumes from them. */
+  checkpoint: boolean;
+  /** Trains data-parallel over MPI (`--np`, `--distributed`). */
+  distributed: boolean;
+  /** Layers can be frozen for finetuning (only the head trains). */
+  freeze: boolean;
+}
+
+/**
+ * How a model trains: `engine` = a tfjs-layers model trained by `train.train` (and over MPI);
+ * `tabnet` and `xgboost` have their own trainers (`train.trainTabularBaseline`).
+ */
+export type Trainer = "engine" | "tabnet" | "xgboost";
+
 /** A registered model. */
 export interface ModelEntry {
   description: string;
   /** "image" models take [h, w, c]; "tabular" take [features]; "any" flattens whatever it gets. */
   input: "image" | "tabular" | "any";
-  build: (shape: ModelShape) => tfl.LayersModel;
+  trainer: Trainer;
+  capabilities: ModelCapabilities;
+  /** Builds the tfjs-layers model (engine-trained models only; see {@link buildModel}). */
+  build?: (shape: ModelShape) => tfl.LayersModel;
   /** tfjs kernels training needs beyond the common ones (backends lacking them are skipped). */
   trainingKernels: string[];
 }
 
+const layersModel: Pick<ModelEntry, "trainer" | "capabilities"> = {
+  trainer: "engine",
+  capabilities: { onnxExport: true, checkpoint: true, distributed: true, freeze: false },
+};
+
 /** The registered models. */
 export const modelRegistry: Record<string, ModelEntry> = {
   mlp: {
+    ...layersModel,
     description: "BaselineMLP: dense 256 → 256 (≈ 90 K parameters on 78 features)",
     input: "any",
     build: ({ inputShape, classes, seed }) => buildMlp({ inputShape, classes, seed: seed ?? 0 }),
     trainingKernels: [],
   },
   "mlp-wide": {
+    ...layersModel,
     description:
       "a wide MLP, dense 2048 → 512 (≈ 2.66 M parameters on 28×28 images: MobileNetV3-Small's size), for federated round costs",
     input: "any",
@@ -41,6 +71,7 @@ export const modelRegistry: Record<string, ModelEntry> = {
     trainingKernels: [],
   },
   cnn: {
+    ...layersModel,
     description:
       "the FedAvg paper's CNN: conv 5×5 (32) → pool → conv 5×5 (64) → pool → dense 512 (≈ 1.66 M parameters on 28×28)",
     input: "image",
@@ -48,6 +79,7 @@ export const modelRegistry: Record<string, ModelEntry> = {
     trainingKernels: ["Conv2DBackpropFilter"],
   },
   "cnn-small": {
+    ...layersModel,
     description:
       "the same CNN, narrow: conv 5×5 (8) → pool → conv 5×5 (16) → pool → dense 64 (≈ 54 K parameters on 28×28)",
     input: "image",
@@ -56,12 +88,14 @@ export const modelRegistry: Record<string, ModelEntry> = {
     trainingKernels: ["Conv2DBackpropFilter"],
   },
   sentinelnet: {
+    ...layersModel,
     description: "SentinelNet CNN + BiLSTM (≈ 2.9 M parameters), the seed's primary model",
     input: "tabular",
     build: ({ inputShape, classes, seed }) => buildSentinelNet({ features: inputShape[0], classes, seed: seed ?? 0 }),
     trainingKernels: ["Conv2DBackpropFilter"],
   },
   "sentinelnet-debug": {
+    ...layersModel,
     description: "SentinelNet, small debug size (≈ 23 K parameters) for Pi pipeline checks",
     input: "tabular",
     build: ({ inputShape, classes, seed }) =>
@@ -69,10 +103,26 @@ export const modelRegistry: Record<string, ModelEntry> = {
     trainingKernels: ["Conv2DBackpropFilter"],
   },
   squeezenet: {
+    ...layersModel,
     description: "SqueezeNet v1.1 for 32×32 images (≈ 0.73 M parameters at 10 classes)",
     input: "image",
     build: ({ inputShape, classes, seed }) => buildSqueezeNet({ inputShape, classes, seed: seed ?? 0 }),
     trainingKernels: ["Conv2DBackpropFilter"],
+  },
+  tabnet: {
+    description:
+      "TabNet (Arik & Pfister 2019) as pytorch-tabnet 4.1: n_d = n_a = 8, 3 steps, sparsemax masks (≈ 10.7 K parameters on 78 features)",
+    input: "tabular",
+    trainer: "tabnet",
+    capabilities: { onnxExport: true, checkpoint: true, distributed: false, freeze: false },
+    trainingKernels: [],
+  },
+  xgboost: {
+    description: "XGBoost multi:softprob in the system libxgboost: 100 rounds of histogram trees, depth 6",
+    input: "tabular",
+    trainer: "xgboost",
+    capabilities: { onnxExport: false, checkpoint: true, distributed: false, freeze: false },
+    trainingKernels: [],
   },
 };
 
@@ -84,4 +134,12 @@ export function modelEntry(name: string): ModelEntry {
   const entry = modelRegistry[name];
   if (!entry) throw new Error(`unknown model "${name}"; choose one of ${modelNames.join(", ")}`);
   return entry;
+}
+
+/** Builds a registered tfjs-layers model; models with their own trainer (TabNet, XGBoost) say so. */
+export function buildModel(name: string, shape: ModelShape): tfl.LayersModel {
+  const entry = modelEntry(name);
+  if (!entry.build)
+    throw new Error(`model "${name}" is not a tfjs-layers model: it trains with its own ${entry.trainer} trainer`);
+  return entry.build(shape);
 }

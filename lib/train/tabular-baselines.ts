@@ -16,14 +16,6 @@ import { trainTabNet, defaultTabNetTrainConfig, type TabNetTrainConfig } from ".
 import { resumeTabNet, saveTabNetCheckpoint } from "./tabnet-checkpoint";
 import { loadXGBoostCheckpoint, saveXGBoostCheckpoint } from "./xgboost-checkpoint";
 
-/** Names of the models trained here. */
-export const tabularBaselineNames = ["tabnet", "xgboost"] as const;
-
-/** True for "tabnet" and "xgboost". */
-export function isTabularBaseline(name: string): name is (typeof tabularBaselineNames)[number] {
-  return (tabularBaselineNames as readonly string[]).includes(name);
-}
-
 /** Settings shared by both (each takes what applies). */
 export interface TabularBaselineConfig {
   epochs: number;

@@ -23,7 +23,14 @@ import {
   uint8Params,
   encodeModel,
 } from "../../lib/deploy";
-import { buildMlp, buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig } from "../../lib/models";
+import {
+  buildMlp,
+  buildModel,
+  buildSentinelNet,
+  buildSqueezeNet,
+  modelRegistry,
+  sentinelNetDebugConfig,
+} from "../../lib/models";
 import { Rng } from "../../lib/random";
 import { useBackend } from "../../lib/runtime";
 import { fixture, tempDir } from "../helpers/paths";
@@ -189,6 +196,27 @@ test("exporter: MLP, SqueezeNet and SentinelNet (debug and full size) match tfjs
     const out = await deployed.run(x, shape);
     const scale = Math.max(...Array.from(reference, Math.abs));
     assert.ok(scale > 1e-3, `${name}: non-trivial outputs`);
+    assert.ok(maxAbsDiff(out.data, reference) <= 1e-4, `${name}: max diff ${maxAbsDiff(out.data, reference)}`);
+    await deployed.release();
+    model.dispose();
+  }
+});
+
+test("every tfjs-layers model whose registry entry declares ONNX export exports with parity (≤ 1e-4)", async () => {
+  await useBackend("wasm");
+  const shapes = { image: [2, 32, 32, 3], tabular: [2, 78], any: [2, 28, 28, 1] };
+  const exportable = Object.entries(modelRegistry).filter(
+    ([, e]) => e.trainer === "engine" && e.capabilities.onnxExport,
+  );
+  assert.ok(exportable.length >= 7, exportable.map(([n]) => n).join(", "));
+  for (const [name, entry] of exportable) {
+    const shape = shapes[entry.input];
+    const model = buildModel(name, { inputShape: shape.slice(1), classes: 10, seed: 4 });
+    model.setWeights(model.getWeights().map((w) => tf.mul(tf.randomNormal(w.shape, 0, 1, "float32", 5), 0.1)));
+    const x = randn(shape.reduce((a, b) => a * b, 1));
+    const reference = (model.predict(tf.tensor(x, shape)) as tf.Tensor).dataSync() as Float32Array;
+    const deployed = await DeployedModel.load(exportToOnnx(model, { modelName: name }));
+    const out = await deployed.run(x, shape);
     assert.ok(maxAbsDiff(out.data, reference) <= 1e-4, `${name}: max diff ${maxAbsDiff(out.data, reference)}`);
     await deployed.release();
     model.dispose();
