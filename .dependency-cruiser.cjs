@@ -16,7 +16,7 @@ const ground = "(runtime|kernels|native|report|random|buffers)";
 /** Folders, and single files of other folders, that are pure maths over arrays and tensors. */
 const pureCore = [
   "^lib/(shard|models|kernels|random|buffers)/",
-  "^lib/train/(adam|batches|class-weights|clip|engine|evaluate|projection|schedule|tabnet)\\.ts$",
+  "^lib/train/(adam|batches|class-weights|clip|config|early-stopping|evaluate|loop|projection|schedule|tabnet)\\.ts$",
   "^lib/parallel/(cost-model|paper|simulate|strategies|virtual)\\.ts$",
   "^lib/federated/(aggregate|partition|round-cost|strategies|tensors)\\.ts$",
   "^lib/metrics/(classification|latency|scaling)\\.ts$",

@@ -5,7 +5,7 @@
  * from the cost model instead.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { TrainConfig, TrainData } from "../train/engine";
+import type { TrainConfig, TrainData } from "../train/config";
 import { trainDataParallel } from "./data-parallel";
 import { synchronisation, type SyncStrategy } from "./strategies";
 import { virtualWorld } from "./virtual";

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { weightedMean } from "../buffers/aggregate";
 import { fuse, fusedLength, unfuse } from "../buffers/fuse";
 import { shardFor, type Partitioner } from "../shard/partitioner";
-import type { SyncHooks } from "../train/engine";
+import type { SyncHooks } from "../train/config";
 import type { Communicator } from "./communicator";
 
 /** A strategy as plain config (what `--sync` parses to). */

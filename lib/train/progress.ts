@@ -1,5 +1,6 @@
 /** Training progress: a bar on an interactive terminal, a live line in a notebook, nothing otherwise. */
 import { liveDisplay } from "../report/notebook";
+import type { TrainingCallback } from "./config";
 
 /** What the engine reports while it trains. */
 export interface ProgressEvent {
@@ -47,3 +48,15 @@ export function autoProgress(): ProgressReporter {
 
 /** A reporter that reports nothing. */
 export const silentProgress: ProgressReporter = { step: () => undefined, epochEnd: () => undefined };
+
+/** Progress as a training callback: a line per step (throttled by the reporter) and a summary per epoch. */
+export function progressCallback(reporter: ProgressReporter): TrainingCallback {
+  return {
+    onStepEnd: (e) => reporter.step(e),
+    onEpochEnd(log, state) {
+      reporter.epochEnd(
+        `epoch ${log.epoch}/${state.config.epochs} loss ${log.trainLoss.toFixed(4)} acc ${log.trainAccuracy.toFixed(4)} | val loss ${log.valLoss.toFixed(4)} acc ${log.valAccuracy.toFixed(4)} macro-F1 ${log.valMacroF1.toFixed(4)} | ${log.seconds.toFixed(1)} s`,
+      );
+    },
+  };
+}

@@ -11,7 +11,7 @@ import { TabNet, type TabNetConfig } from "../models/tabnet";
 import { XGBoostClassifier, boosterParams, defaultXGBoostParams, type XGBoostParams } from "../models/xgboost";
 import { writeFileAtomic } from "../report/atomic";
 import { writeCsv } from "../report/table";
-import type { EpochLog, TrainData, TrainResult } from "./engine";
+import type { EpochLog, TrainData, TrainResult } from "./config";
 import { trainTabNet, defaultTabNetTrainConfig, type TabNetTrainConfig } from "./tabnet";
 import { resumeTabNet, saveTabNetCheckpoint } from "./tabnet-checkpoint";
 import { loadXGBoostCheckpoint, saveXGBoostCheckpoint } from "./xgboost-checkpoint";
