@@ -42,6 +42,19 @@ export default tseslint.config(
     },
   },
   {
+    // Each folder's index.ts is its public face: it names what callers may use, so internals stay internal.
+    files: ["lib/*/index.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ExportAllDeclaration[exported=null]",
+          message: "export the folder's public API by name, not with export *",
+        },
+      ],
+    },
+  },
+  {
     // Tests read the CLI's JSON by key; typing every shape would add nothing a failing assertion does not say.
     files: ["test/**", "test-workers/**", "bench/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -1,4 +1,12 @@
 /** Benchmarks: throughput measurements and their peers (PyTorch, pandas, python-xgboost). */
-export * from "./paired";
-export * from "./peers";
-export * from "./throughput";
+export { type PairedRound, type PairedSummary, summarizePaired } from "./paired";
+export { type PeerOutcome, type PeerResult, torchTrainingPeer, xgboostPeer } from "./peers";
+export {
+  benchInputs,
+  measureTrainingThroughput,
+  openTrainingBench,
+  type ThroughputConfig,
+  type ThroughputResult,
+  type ThroughputSegment,
+  type TrainingBench,
+} from "./throughput";

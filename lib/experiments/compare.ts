@@ -14,7 +14,8 @@ import { latencyStats } from "../metrics/latency";
 import { buildModel, modelEntry } from "../models/registry";
 import type { TabNet } from "../models/tabnet";
 import type { XGBoostClassifier } from "../models/xgboost";
-import { train, type TrainData } from "../train/engine";
+import { train } from "../train/engine";
+import type { TrainData } from "../train/config";
 import { trainTabularBaseline } from "../train/tabular-baselines";
 import { parameterCount as layersParameterCount } from "../models/mlp";
 

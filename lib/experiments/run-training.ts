@@ -23,7 +23,8 @@ import type { SyncStrategy } from "../parallel/strategies";
 import { hasCheckpoint } from "../train/checkpoint";
 import { hasXGBoostCheckpoint } from "../train/xgboost-checkpoint";
 import { toArrayData } from "../train/batches";
-import { train, type TrainConfig, type TrainResult } from "../train/engine";
+import { train } from "../train/engine";
+import type { TrainConfig, TrainResult } from "../train/config";
 import { trainTabularBaseline } from "../train/tabular-baselines";
 
 /** A training run described by names and numbers (what the CLI flags map to). */

@@ -11,7 +11,7 @@ import { standardizeSplit } from "../data/standardize";
 import { buildModel, modelEntry } from "../models/registry";
 import { trainingBackend, useBackend } from "../runtime/backends";
 import { toArrayData } from "../train/batches";
-import type { TrainData } from "../train/engine";
+import type { TrainData } from "../train/config";
 
 /** What {@link prepareStudy} returns. */
 export interface Study {

@@ -1,13 +1,7 @@
 /** Compute kernels edgelab adds to tfjs backends: im2col/GEMM maths, wasm SIMD kernels on the heap, and the wasm registrations. */
-export * from "./adam-simd";
-export * from "./column-sum";
-export * from "./conv-backprop-filter";
-export * from "./conv-backprop-input";
-export * from "./conv2d";
-export * from "./gemm";
-export * from "./im2col";
-export * from "./matmul";
-export * from "./max-pool-grad";
-export * from "./patches-simd";
-export * from "./wasm";
-export * from "./wasm-heap";
+export { adamKernel, type AdamKernel, adamModuleBytes } from "./adam-simd";
+export { type Gemm, jsGemm } from "./gemm";
+export { col2imAdd, type ConvGeometry, im2col, patchSize } from "./im2col";
+export { patchKernels } from "./patches-simd";
+export { registerWasmKernels, type WasmKernelReport } from "./wasm";
+export { activeWasmHeap } from "./wasm-heap";

@@ -1,11 +1,37 @@
 /** Models with typed configs, parameter counts and a registry by name. */
-export * from "./cnn";
-export * from "./dropout";
-export * from "./mlp";
-export * from "./registry";
-export * from "./sentinelnet";
-export * from "./sparsemax";
-export * from "./squeezenet";
-export * from "./tabnet";
-export * from "./tabnet-state";
-export * from "./xgboost";
+export { buildCnn, type CnnConfig, defaultCnnConfig } from "./cnn";
+export { dropoutClock, DropoutClock, StepDropout } from "./dropout";
+export { buildMlp, defaultMlpConfig, type MlpConfig, parameterCount } from "./mlp";
+export {
+  buildModel,
+  type ModelCapabilities,
+  modelEntry,
+  type ModelEntry,
+  modelNames,
+  modelRegistry,
+  type ModelShape,
+  type Trainer,
+} from "./registry";
+export {
+  buildSentinelNet,
+  defaultSentinelNetConfig,
+  type SentinelNetConfig,
+  sentinelNetDebugConfig,
+} from "./sentinelnet";
+export { sparsemax, sparsemaxGradReference, sparsemaxReference } from "./sparsemax";
+export { buildSqueezeNet, defaultSqueezeNetConfig, type SqueezeNetConfig } from "./squeezenet";
+export {
+  type BatchNorm,
+  defaultTabNetConfig,
+  type FeatureTransformer,
+  ghostBatchSizes,
+  type GluLayer,
+  TabNet,
+  TABNET_BN_EPSILON,
+  type TabNetConfig,
+  type TabNetExplanation,
+  type TabNetLayers,
+  type TabNetOutput,
+} from "./tabnet";
+export { loadTabNetState, tabNetState, type TabNetState } from "./tabnet-state";
+export { boosterParams, defaultXGBoostParams, XGBoostClassifier, type XGBoostParams } from "./xgboost";

@@ -1,2 +1,9 @@
 /** Headless notebook execution (what `npm start` and the notebook tests run). */
-export * from "./execute";
+export {
+  executeNotebook,
+  type ExecuteOptions,
+  listNotebooks,
+  notebookPython,
+  type NotebookRun,
+  writeProjectKernel,
+} from "./execute";

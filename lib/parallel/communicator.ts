@@ -48,7 +48,7 @@ export class SelfCommunicator implements Communicator {
 }
 
 /**
- * MPI_COMM_WORLD through the MPICH binding. Every collective runs under a {@link CollectiveWatchdog}:
+ * MPI_COMM_WORLD through the MPICH binding. Every collective runs under a watchdog (`watchdog.ts`):
  * a rank left waiting longer than `EDGELAB_MPI_TIMEOUT` seconds (a peer died or hung) ends the job
  * with a message naming itself and the collective.
  */

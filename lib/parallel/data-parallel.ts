@@ -8,14 +8,8 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Partitioner } from "../shard/partitioner";
 import { selectSamples, type ArrayData } from "../train/batches";
-import {
-  train,
-  type ModelIdentity,
-  type SyncHooks,
-  type TrainConfig,
-  type TrainData,
-  type TrainResult,
-} from "../train/engine";
+import { train } from "../train/engine";
+import type { ModelIdentity, SyncHooks, TrainConfig, TrainData, TrainResult } from "../train/config";
 import type { Communicator } from "./communicator";
 import { TimedCommunicator } from "./timed";
 import { broadcastVariables, synchronisation, type SyncStrategy } from "./strategies";

@@ -1,10 +1,31 @@
 /** Distributed training on MPI: communicator, synchronisation strategies, data-parallel driver. */
-export * from "./communicator";
-export * from "./data-parallel";
-export * from "./strategies";
-export * from "./simulate";
-export * from "./timed";
-export * from "./virtual";
-export * from "./watchdog";
-export * from "./cost-model";
-export * from "./paper";
+export { type Communicator, MpiCommunicator, SelfCommunicator, worldCommunicator } from "./communicator";
+export { type DataParallelConfig, type DataParallelRow, trainDataParallel } from "./data-parallel";
+export {
+  allreduceGradients,
+  assignFused,
+  broadcastVariables,
+  epochAverage,
+  type EpochCommunication,
+  fuseVariables,
+  localSgd,
+  meanOfRanks,
+  parseSync,
+  synchronisation,
+  type Synchronisation,
+  type SyncStrategy,
+} from "./strategies";
+export { defaultScalingSimulation, type ScalingSimulation, type SimulatedRow, simulateScaling } from "./simulate";
+export { TimedCommunicator } from "./timed";
+export { virtualWorld } from "./virtual";
+export { describeMpiFailure } from "./watchdog";
+export {
+  type ClusterModel,
+  gatherBcastSeconds,
+  gigabitPi4Cluster,
+  type ProjectedRow,
+  projectScaling,
+  ringAllreduceSeconds,
+  type Workload,
+} from "./cost-model";
+export { paperTable1, paperTable2 } from "./paper";

@@ -1,2 +1,2 @@
 /** Deterministic random numbers shared by data splits, sharding, synthetic data and training. */
-export * from "./rng";
+export { permutation, Rng } from "./rng";

@@ -1,7 +1,15 @@
 /** Environment detection, backend selection and thread configuration: detected once, asked everywhere. */
-export * from "./backends";
-export * from "./device";
-export * from "./environment";
+export {
+  type BackendName,
+  backendNames,
+  type BackendStatus,
+  detectBackends,
+  preferredBackend,
+  trainingBackend,
+  useBackend,
+} from "./backends";
+export { cpuFrequencyMHz, cpuTemperatureC, type DeviceInfo, piModel, piThrottled, readDevice } from "./device";
+export { environment, type Environment } from "./environment";
 export {
   disabledLibrary,
   libraryPackages,
@@ -10,7 +18,7 @@ export {
   probeLibrary,
   type LibraryProbe,
 } from "../native/libraries";
-export * from "./limits";
-export * from "./threads";
-export * from "./paths";
-export * from "./python";
+export { formatBytes, maxInputBytes } from "./limits";
+export { configureThreads, defaultThreadConfig, onnxThreadOptions, threadConfig, type ThreadConfig } from "./threads";
+export { byProfile, packageRoot, profile, type Profile, projectRoot, resultsDir } from "./paths";
+export { pythonHasModule, systemPython } from "./python";

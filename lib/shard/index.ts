@@ -1,5 +1,5 @@
 /** Sharding a dataset across ranks: strided (the paper's), contiguous, shuffled, stratified, Dirichlet non-IID. */
-export * from "./contiguous";
-export * from "./partitioner";
-export * from "./strided";
-export * from "./stratified";
+export { contiguousShard, shuffledShard } from "./contiguous";
+export { type Partitioner, shardFor } from "./partitioner";
+export { stridedShard } from "./strided";
+export { dirichletShards, stratifiedShards } from "./stratified";

@@ -23,24 +23,6 @@ import { trainLoop } from "./loop";
 import { autoProgress, progressCallback } from "./progress";
 import { resourceUsage } from "./resources";
 
-export {
-  defaultTrainConfig,
-  type EpochLog,
-  type ModelIdentity,
-  type StepEvent,
-  type SyncHooks,
-  type TrainConfig,
-  type TrainData,
-  type TrainingCallback,
-  type TrainingState,
-  type TrainResult,
-} from "./config";
-export { changedHyperparameters, checkpointer, type CheckpointerConfig } from "./checkpointer";
-export { earlyStopping, type EarlyStoppingConfig } from "./early-stopping";
-export { historyCsv } from "./history-writer";
-export { checkDivergence, trainLoop, TrainingDivergedError } from "./loop";
-export { resourceUsage, type ResourceUsage } from "./resources";
-
 /**
  * Trains `model` on `data.train`, evaluating on `data.val` after every epoch.
  * @example
