@@ -55,9 +55,13 @@ export async function broadcastVariables(comm: Communicator, variables: tf.Varia
   assignFused(variables, buf);
 }
 
-/** Synchronous SGD: strided shares of each global batch, one fused allreduce of weighted gradients per step. */
+/**
+ * Synchronous SGD: strided shares of each global batch, and one fused allreduce per step that
+ * carries the share-weighted gradients and the loss together (one rendezvous of the ranks per step).
+ */
 export function allreduceGradients(comm: Communicator): SyncHooks {
   let fused: Float32Array | null = null;
+  let globalLoss = NaN;
   return {
     batchIndices(order, s, batchSize) {
       const global = order.subarray(s * batchSize, Math.min(order.length, (s + 1) * batchSize));
@@ -65,17 +69,19 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
       for (let i = comm.rank; i < global.length; i += comm.size) share.push(global[i]);
       return Int32Array.from(share);
     },
-    async gradients(grads, batch) {
+    async gradients(grads, batch, loss) {
       const names = Object.keys(grads);
       const values = names.map((k) => grads[k].dataSync() as Float32Array);
-      const length = fusedLength(values) + 1;
+      const length = fusedLength(values) + 2;
       if (!fused || fused.length !== length) fused = new Float32Array(length);
       fuse(values, fused);
-      // Each rank's gradient is a mean over its share; weight by the share to get the global mean.
-      for (let i = 0; i < length - 1; i++) fused[i] *= batch;
+      // Each rank's gradient and loss are means over its share; weight by the share to get the global means.
+      for (let i = 0; i < length - 2; i++) fused[i] *= batch;
+      fused[length - 2] = loss * batch;
       fused[length - 1] = batch;
       await comm.allreduceSum(fused);
       const total = fused[length - 1];
+      globalLoss = fused[length - 2] / total;
       const parts = unfuse(
         fused,
         values.map((v) => v.length),
@@ -84,11 +90,8 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
         names.map((k, i) => [k, tf.tidy(() => tf.div(tf.tensor(parts[i], grads[k].shape), total))]),
       );
     },
-    async loss(loss, batch) {
-      const buf = Float32Array.from([loss * batch, batch]);
-      await comm.allreduceSum(buf);
-      return buf[0] / buf[1];
-    },
+    // Reduced with this step's gradients: no second collective.
+    loss: () => globalLoss,
   };
 }
 

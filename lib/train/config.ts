@@ -19,8 +19,11 @@ export interface SyncHooks {
   stepsPerEpoch?(n: number, batchSize: number): number;
   /** The indices this rank trains on at step `s` of an epoch with sample order `order`. */
   batchIndices?(order: Int32Array, s: number, batchSize: number): Int32Array;
-  /** Transforms gradients before they are applied (e.g. averages them over ranks). */
-  gradients?(grads: tf.NamedTensorMap, batch: number): tf.NamedTensorMap | Promise<tf.NamedTensorMap>;
+  /**
+   * Transforms gradients before they are applied (e.g. averages them over ranks). `loss` is this
+   * rank's loss on its `batch` samples, so a strategy can reduce it in the same collective.
+   */
+  gradients?(grads: tf.NamedTensorMap, batch: number, loss: number): tf.NamedTensorMap | Promise<tf.NamedTensorMap>;
   /** The step's loss as reported (e.g. the mean over ranks). */
   loss?(loss: number, batch: number): number | Promise<number>;
   /** After each optimiser step (e.g. local SGD averaging every k steps). */

@@ -165,9 +165,10 @@ export async function trainLoop(
           logitsData = logits.dataSync();
           return loss;
         }, variables);
+        const rawLoss = (await value.data())[0];
         let toApply = grads;
         if (hooks.gradients) {
-          toApply = await hooks.gradients(grads, idx.length);
+          toApply = await hooks.gradients(grads, idx.length, rawLoss);
           if (toApply !== grads) tf.dispose(Object.values(grads));
         }
         if (config.clipNorm !== null) {
@@ -176,7 +177,6 @@ export async function trainLoop(
           tf.dispose(Object.values(unclipped));
         }
         optimizer.applyGradients(toApply);
-        const rawLoss = (await value.data())[0];
         const loss = hooks.loss ? await hooks.loss(rawLoss, idx.length) : rawLoss;
         firstLoss ??= loss;
         checkDivergence(loss, firstLoss, epoch, s + 1, lr);

@@ -42,8 +42,9 @@ test("allreduceGradients: every rank applies the share-weighted mean gradient an
   // Rank 0 averaged over 3 samples, rank 1 over 1: the global-batch mean weights them 3 : 1.
   const grads = [{ w: tf.tensor1d([1, 2]) }, { w: tf.tensor1d([5, 6]) }];
   const shares = [3, 1];
-  const out = await Promise.all(hooks.map((h, r) => h.gradients!(grads[r], shares[r])));
+  const out = await Promise.all(hooks.map((h, r) => h.gradients!(grads[r], shares[r], [1, 3][r])));
   for (const g of out) close(g.w.dataSync(), [2, 3]);
+  // The loss rode in the same allreduce: (3·1 + 1·3) / 4 on both ranks, with no collective of its own.
   const losses = await Promise.all(hooks.map((h, r) => h.loss!([1, 3][r], shares[r])));
   assert.deepEqual(losses, [1.5, 1.5]);
   // Each rank takes every size-th sample of the same global batch.
