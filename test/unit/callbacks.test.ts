@@ -5,29 +5,19 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { test } from "node:test";
-import { applyStandardizer, fitStandardizer, selectRows, syntheticCicids } from "../../lib/data";
 import { buildMlp } from "../../lib/models";
 import { useBackend } from "../../lib/runtime";
+import { cicidsTask } from "../helpers/tasks";
 import {
   defaultTrainConfig,
   earlyStopping,
-  toArrayData,
   trainLoop,
   type EpochLog,
   type TrainingCallback,
   type TrainingState,
 } from "../../lib/train";
 
-function task(): Parameters<typeof trainLoop>[1] {
-  const ds = syntheticCicids({ rows: 300, seed: 4 });
-  const x = { ...ds, features: applyStandardizer(fitStandardizer(ds.features, ds.featureNames), ds.features) };
-  const idx = Int32Array.from({ length: 300 }, (_, i) => i);
-  return {
-    train: toArrayData(selectRows(x, idx.subarray(0, 240))),
-    val: toArrayData(selectRows(x, idx.subarray(240))),
-    classNames: ds.classNames,
-  };
-}
+const task = () => cicidsTask(300, 240, 4);
 
 const model = () => buildMlp({ inputShape: [78], hidden: [8], classes: 15, dropout: 0, seed: 1 });
 

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import { weightedMean } from "../../lib/buffers";
-import { applyStandardizer, fitStandardizer, selectRows, syntheticCicids } from "../../lib/data";
 import { buildMlp } from "../../lib/models";
 import {
   allreduceGradients,
@@ -22,7 +21,7 @@ import {
   type SyncStrategy,
 } from "../../lib/parallel";
 import { useBackend } from "../../lib/runtime";
-import { toArrayData } from "../../lib/train";
+import { cicidsTask } from "../helpers/tasks";
 
 const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol = 1e-6): void => {
   assert.equal(got.length, want.length);
@@ -98,16 +97,7 @@ test("synchronisation(): one object per strategy answers what the trainer, the s
   assert.deepEqual(local.communication(1000, 10, 2), { allreduces: 12, gatherBcasts: 0 });
 });
 
-function smallTask(): Parameters<typeof trainDataParallel>[1] {
-  const ds = syntheticCicids({ rows: 400, seed: 3 });
-  const x = { ...ds, features: applyStandardizer(fitStandardizer(ds.features, ds.featureNames), ds.features) };
-  const idx = Int32Array.from({ length: 400 }, (_, i) => i);
-  return {
-    train: toArrayData(selectRows(x, idx.subarray(0, 320))),
-    val: toArrayData(selectRows(x, idx.subarray(320))),
-    classNames: ds.classNames,
-  };
-}
+const smallTask = () => cicidsTask(400, 320, 3);
 
 test("two virtual ranks with allreduce train to the weights one process reaches on the same global batch", async () => {
   await useBackend("cpu");
