@@ -87,12 +87,14 @@ export async function trainCommand(argv: string[]): Promise<void> {
     // edgelab starts mpiexec itself, on node directly (npx in between breaks MPI's start-up).
     const np = positiveInt(values.np, "--np") as number;
     const rest = withoutFlags(argv, ["--np", "--machinefile"]);
-    process.exitCode = await runUnderMpiexec(
+    const run = await runUnderMpiexec(
       np,
       packageRoot(),
       ["train", ...(values.distributed ? [] : ["--distributed"]), ...rest],
       values.machinefile,
     );
+    if (run.failure) throw new Error(run.failure);
+    process.exitCode = run.code;
     return;
   }
   if (positionals.length > 0)

@@ -35,5 +35,12 @@ export {
   type DebugRunConfig,
   type DebugRunRow,
 } from "./debug-run";
-export { launchMpiTraining, mpiexecCommand, runUnderMpiexec, type MpiLaunch, type MpiLaunchResult } from "./launch";
+export {
+  launchMpiTraining,
+  mpiexecCommand,
+  runUnderMpiexec,
+  type MpiexecExit,
+  type MpiLaunch,
+  type MpiLaunchResult,
+} from "./launch";
 export { scaleSweep, type ScaleSweepConfig, type ScaleSweepRow } from "./sweep";

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { RunSummary } from "./run-training";
+import { LauncherOutputFilter } from "../parallel/launcher-output";
 import { describeMpiFailure } from "../parallel/watchdog";
 
 /** One MPI launch. */
@@ -44,13 +45,68 @@ export function mpiexecCommand(np: number, root: string, cliArgs: string[], mach
   ];
 }
 
-/** Runs `edgelab ARGS` under mpiexec with this terminal attached; resolves with its exit code. */
-export function runUnderMpiexec(np: number, root: string, cliArgs: string[], machinefile?: string): Promise<number> {
+/** How a job started with {@link runUnderMpiexec} ended. */
+export interface MpiexecExit {
+  /** mpiexec's exit code. */
+  code: number;
+  /**
+   * When the job failed and no rank said why (a rank killed by a signal, a native crash): one line
+   * naming the rank and how it ended, in place of Hydra's banner and UCX's backtraces.
+   */
+  failure?: string;
+}
+
+const tailBytes = 64 << 10;
+
+/**
+ * Runs `edgelab ARGS` under mpiexec: the ranks' output streams through as they print it; the
+ * launcher's own noise (Hydra's termination banner, UCX backtraces) is held back and summarised in
+ * {@link MpiexecExit.failure}.
+ */
+export function runUnderMpiexec(
+  np: number,
+  root: string,
+  cliArgs: string[],
+  machinefile?: string,
+): Promise<MpiexecExit> {
   const [cmd, ...args] = mpiexecCommand(np, root, cliArgs, machinefile);
+  const json = cliArgs.includes("--json");
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: "inherit" });
+    const child = spawn(cmd, args, { stdio: ["inherit", "pipe", "pipe"] });
+    let tail = "";
+    let rankSaidWhy = false;
+    let rankPrintedJsonError = false;
+    const relay = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream): void => {
+      const filter = new LauncherOutputFilter();
+      let pending = "";
+      let blanks = 0;
+      const emit = (line: string): void => {
+        tail = (tail + line + "\n").slice(-tailBytes);
+        // Blank lines wait for the next shown line: Hydra's banner starts with one.
+        if (line.trim() === "") return void blanks++;
+        if (!filter.accept(line)) return void (blanks = 0);
+        to.write("\n".repeat(blanks));
+        blanks = 0;
+        if (to === process.stderr && line.startsWith("edgelab: ")) rankSaidWhy = true;
+        if (to === process.stdout && line.startsWith('{"error":')) rankPrintedJsonError = true;
+        to.write(`${line}\n`);
+      };
+      from.setEncoding("utf8");
+      from.on("data", (chunk: string) => {
+        const lines = (pending + chunk).split("\n");
+        pending = lines.pop() ?? "";
+        lines.forEach(emit);
+      });
+      from.on("end", () => pending && emit(pending));
+    };
+    relay(child.stdout, process.stdout);
+    relay(child.stderr, process.stderr);
     child.on("error", (err) => reject(new Error(`cannot run mpiexec: ${err.message} (npm run setup installs MPICH)`)));
-    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.on("close", (status, signal) => {
+      const code = status ?? (signal ? 128 : 1);
+      const explained = rankSaidWhy && (rankPrintedJsonError || !json);
+      resolve(code === 0 || explained ? { code } : { code, failure: describeMpiFailure(np, code, tail) });
+    });
   });
 }
 

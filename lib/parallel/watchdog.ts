@@ -85,6 +85,12 @@ export function describeMpiFailure(np: number, status: number | null, output: st
   );
   if (bad)
     return `rank ${bad[1]} (pid ${bad[2]} on ${bad[3]}) ended abnormally: ${bad[4].trim().toLowerCase()}; mpiexec stopped the other ranks`;
+  // Newer Hydra banners name the process but not its rank.
+  const pid = /PID (\d+) RUNNING AT ([^\s]+)[\s\S]*?(EXIT CODE: \d+)/.exec(output);
+  if (pid) {
+    const how = /EXIT STRING: ([^\n]+?)\.?\s*$/m.exec(output)?.[1] ?? pid[3];
+    return `a rank (pid ${pid[1]} on ${pid[2]}) ended abnormally: ${how.trim().toLowerCase()}; mpiexec stopped the other ranks`;
+  }
   const lines = output
     .trim()
     .split("\n")

@@ -2,7 +2,7 @@
  * Real MPI: `mpiexec -n 2` launches two Node processes that synchronise through libmpich.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -333,6 +333,44 @@ test(
     assert.ok((performance.now() - t0) / 1000 < 25, "no wait for the watchdog: mpiexec notices the exit");
     const line = describeMpiFailure(2, child.status, `${child.stdout}\n${child.stderr}`);
     assert.match(line, /rank 1 .*exit code: 3/, line);
+  },
+);
+
+test(
+  "edgelab train --np 2 with a rank killed by a signal: one line naming it (and one JSON object with --json), no launcher banner or backtrace",
+  { skip: !haveMpi && "MPICH is not installed" },
+  async () => {
+    const cli = join(repoRoot, "build", "lib", "cli", "main.js");
+    const out = join(dir, "killed-rank");
+    const args = [cli, "train", "--np", "2", "--model", "mlp", "--dataset", "synthetic-cicids"];
+    const child = spawn(process.execPath, [...args, "--subset", "20000", "--epochs", "50", "--out", out, "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // A rank is a node process started by mpiexec on the CLI with --distributed and this --out.
+    let rank = "";
+    for (let i = 0; i < 600 && !rank; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const ps = spawnSync("pgrep", ["-f", `main.js train --distributed .*--out ${out}`], { encoding: "utf8" });
+      rank = ps.stdout.trim().split("\n").filter(Boolean).pop() ?? "";
+    }
+    assert.ok(rank, "a rank started");
+    await new Promise((r) => setTimeout(r, 3000)); // inside MPI_Init or training
+    process.kill(Number(rank), "SIGKILL");
+    const code = await exited;
+    assert.equal(code, 1);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    assert.match(
+      stderr.trim(),
+      new RegExp(
+        `^edgelab: a rank \\(pid ${rank} on \\S+\\) ended abnormally: killed \\(signal 9\\); mpiexec stopped the other ranks$`,
+      ),
+    );
+    assert.deepEqual(JSON.parse(stdout.trim()), { error: stderr.trim().replace(/^edgelab: /, "") });
   },
 );
 
