@@ -4,7 +4,8 @@
 
 The executed notebook (complete, or up to and including the failing cell) is written to OUT.
 Exit 0: every cell ran. Exit 1: a cell failed; stdout holds one JSON object
-{"cell": N, "error": "...", "stderr": "..."}. tslab reports runtime errors as a stderr stream plus
+{"cell": N, "error": "...", "stderr": "...", "kernelExit": CODE}, where kernelExit is the dead
+kernel process's exit status (negative: the signal that killed it) when the kernel died. tslab reports runtime errors as a stderr stream plus
 an error status (no error output), so the status, not the outputs, decides.
 """
 import argparse
@@ -24,6 +25,18 @@ args = parser.parse_args()
 
 nb = nbformat.read(args.source, as_version=4)
 client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=False, resources={"metadata": {"path": args.source.rsplit("/", 1)[0] if "/" in args.source else "."}})
+kernel = {}
+
+
+def remember_kernel_process(cell_index=None, **_):
+    """Keeps the running cell's index and the kernel's Popen, for reporting a dead kernel."""
+    kernel["cell"] = cell_index
+    provisioner = getattr(client.km, "provisioner", None) if client.km is not None else None
+    if "process" not in kernel and provisioner is not None:
+        kernel["process"] = getattr(provisioner, "process", None)
+
+
+client.on_cell_start = remember_kernel_process
 failure = None
 try:
     client.execute()
@@ -38,6 +51,11 @@ except (CellExecutionError, DeadKernelError) as err:
         if stderr or errors:
             failed = (index, stderr, errors)
     index, stderr, errors = failed if failed else (None, "", [])
+    if isinstance(err, DeadKernelError) and kernel.get("cell") is not None:
+        index = kernel["cell"]
+        outputs = nb.cells[index].get("outputs", [])
+        stderr = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr")
+        errors = []
     message = str(err).strip().splitlines()
     failure = {
         "cell": None if index is None else index + 1,
@@ -45,6 +63,12 @@ except (CellExecutionError, DeadKernelError) as err:
         "stderr": stderr.strip(),
         "detail": "\n".join(message[-8:]),
     }
+    process = kernel.get("process")
+    if isinstance(err, DeadKernelError) and process is not None:
+        try:
+            failure["kernelExit"] = process.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - a diagnostic only
+            pass
 finally:
     nbformat.write(nb, args.target)
 if failure:

@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { constants as osConstants } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Profile } from "../runtime/paths";
 import { systemPython } from "../runtime/python";
@@ -36,8 +37,6 @@ export interface NotebookRun {
   error: string | null;
   /** The kernel process died (rather than a cell raising). */
   kernelDied?: boolean;
-  /** Errors of earlier attempts that were retried (a dead kernel is retried once). */
-  retried?: string[];
 }
 
 /** The Python that runs nbconvert (see {@link systemPython}). */
@@ -116,21 +115,10 @@ function stripAnsi(text: string): string {
 }
 
 /**
- * Executes one notebook. If the kernel process dies (not a cell error), the notebook is run once
- * more and the first failure is kept in `retried` and printed to stderr: an intermittent kernel
- * death has been seen twice in about ten fresh-machine runs and is not yet explained.
+ * Executes one notebook. A kernel that dies fails the run like a failing cell, with the kernel's
+ * exit status (the signal, for a crash) and its last lines of stderr.
  */
 export function executeNotebook(path: string, options: ExecuteOptions): NotebookRun {
-  const first = executeOnce(path, options);
-  if (first.ok || !first.kernelDied) return first;
-  process.stderr.write(
-    `edgelab: the kernel died while running ${path}; running it once more. First failure:\n${first.error}\n`,
-  );
-  const second = executeOnce(path, options);
-  return { ...second, retried: [first.error ?? "kernel died"] };
-}
-
-function executeOnce(path: string, options: ExecuteOptions): NotebookRun {
   mkdirSync(options.outDir, { recursive: true });
   const name = basename(path, ".ipynb");
   const executed = join(options.outDir, `${name}.ipynb`);
@@ -170,7 +158,8 @@ function executeOnce(path: string, options: ExecuteOptions): NotebookRun {
         html: null,
         error: `${python} has no nbclient: run npm run setup (or set EDGELAB_PYTHON)`,
       };
-    let report: { cell: number | null; error: string; stderr: string; detail: string } | null = null;
+    let report: { cell: number | null; error: string; stderr: string; detail: string; kernelExit?: number } | null =
+      null;
     try {
       report = JSON.parse((run.stdout ?? "").trim().split("\n").pop() ?? "");
     } catch {
@@ -179,7 +168,7 @@ function executeOnce(path: string, options: ExecuteOptions): NotebookRun {
     // A dead kernel leaves no cell output; its own last words are on the driver's stderr.
     const kernelWords =
       report && /DeadKernelError/.test(report.error)
-        ? `\n--- kernel stderr ---\n${stderr.split("\n").slice(-20).join("\n")}`
+        ? `\nthe kernel process ${describeExit(report.kernelExit)}\n--- kernel stderr ---\n${stderr.split("\n").slice(-20).join("\n")}`
         : "";
     const message = report
       ? `cell ${report.cell ?? "?"}: ${report.error}\n${stripAnsi(report.stderr || report.detail)}${kernelWords}`
@@ -205,4 +194,12 @@ function executeOnce(path: string, options: ExecuteOptions): NotebookRun {
     html = exp.status === 0 ? join(options.outDir, `${name}.html`) : null;
   }
   return { notebook: path, ok: true, seconds, executed, html, error: null };
+}
+
+/** "exited with code 1", "was killed by signal 11 (SIGSEGV)" or "ended (exit status unknown)". */
+function describeExit(status: number | undefined): string {
+  if (status === undefined || status === null) return "ended (exit status unknown)";
+  if (status >= 0) return `exited with code ${status}`;
+  const name = Object.entries(osConstants.signals).find(([, n]) => n === -status)?.[0];
+  return `was killed by signal ${-status}${name ? ` (${name})` : ""}`;
 }

@@ -32,6 +32,29 @@ test("a runtime error in a cell fails the run with the cell's error (tslab repor
   assert.ok(existsSync(run.executed), "the partial notebook is kept for inspection");
 });
 
+test("a kernel that dies fails the run at once, naming the signal that killed it (no silent retry)", () => {
+  const dir = tempDir("edgelab-nb-dead-");
+  const cell = (source: string) => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source });
+  const nb = {
+    cells: [cell("console.error('last words');"), cell("process.kill(process.pid, 'SIGKILL');"), cell("1;")],
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  writeFileSync(join(dir, "dies.ipynb"), JSON.stringify(nb));
+  const t0 = performance.now();
+  const run = executeNotebook(join(dir, "dies.ipynb"), {
+    notebooksDir: dir,
+    outDir: join(dir, "out"),
+    profile: "quick",
+    html: false,
+  });
+  assert.equal(run.ok, false);
+  assert.equal(run.kernelDied, true);
+  assert.match(run.error ?? "", /^cell 2: DeadKernelError[\s\S]*the kernel process was killed by signal 9 \(SIGKILL\)/);
+  assert.ok(performance.now() - t0 < 120_000, "one attempt, not a retry loop");
+});
+
 for (const notebook of listNotebooks(join(repoRoot, "notebooks"))) {
   test(`notebook ${notebook.split("/").pop()} executes (quick profile)`, () => {
     const run = executeNotebook(notebook, {
