@@ -9,6 +9,7 @@ import { buildCnn } from "./cnn";
 import { buildMlp } from "./mlp";
 import { buildSentinelNet, sentinelNetDebugConfig } from "./sentinelnet";
 import { buildSqueezeNet } from "./squeezenet";
+import { visionZoo } from "./vision-zoo";
 
 /** What a model needs to be built: the per-sample input shape and the class count. */
 export interface ModelShape {
@@ -46,6 +47,8 @@ export interface ModelEntry {
   build?: (shape: ModelShape) => tfl.LayersModel;
   /** tfjs kernels training needs beyond the common ones (backends lacking them are skipped). */
   trainingKernels: string[];
+  /** Layers a finetune trains (every other layer frozen); present where `capabilities.freeze`. */
+  head?: readonly string[];
 }
 
 const layersModel: Pick<ModelEntry, "trainer" | "capabilities"> = {
@@ -125,6 +128,23 @@ export const modelRegistry: Record<string, ModelEntry> = {
     trainingKernels: [],
   },
 };
+
+// The torchvision zoo: image models at any input size (224×224 for seed 001's benchmark).
+for (const [name, zoo] of Object.entries(visionZoo)) {
+  modelRegistry[name] = {
+    trainer: "engine",
+    capabilities: { onnxExport: false, checkpoint: true, distributed: true, freeze: true },
+    description: `torchvision's ${zoo.torchvision} (${(zoo.parameters / 1e6).toFixed(2)} M parameters at 224×224 / 1000 classes)`,
+    input: "image",
+    build: ({ inputShape, classes, seed }) => zoo.build({ inputShape, classes, seed: seed ?? 0 }),
+    trainingKernels: [
+      "Conv2DBackpropFilter",
+      "DepthwiseConv2dNativeBackpropInput",
+      "DepthwiseConv2dNativeBackpropFilter",
+    ],
+    head: zoo.head,
+  };
+}
 
 /** Registered model names. */
 export const modelNames = Object.keys(modelRegistry);

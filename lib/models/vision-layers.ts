@@ -1,0 +1,162 @@
+/**
+ * The few layers torchvision's models need that tfjs-layers lacks, each a thin tfjs-layers
+ * `Layer` over differentiable tfjs ops (so gradients come from tfjs' autodiff):
+ * PyTorch's hard-swish and hard-sigmoid (x·relu6(x+3)/6 and relu6(x+3)/6 — not Keras' 0.2x+0.5),
+ * squeeze-and-excitation's channel scaling, ShuffleNet's channel split and shuffle, and
+ * EfficientNet's stochastic depth ("row" mode: whole samples of a residual branch dropped).
+ */
+import "../runtime/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { dropoutClock } from "./dropout";
+
+/** Activations PyTorch defines differently from Keras. */
+export type TorchActivationKind = "hardswish" | "hardsigmoid";
+
+/** `nn.Hardswish` / `nn.Hardsigmoid`. */
+export class TorchActivation extends tfl.layers.Layer {
+  static readonly className = "TorchActivation";
+  readonly kind: TorchActivationKind;
+
+  constructor(args: { kind: TorchActivationKind; name?: string }) {
+    super({ name: args.name });
+    this.kind = args.kind;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    return tf.tidy(() => {
+      const gate = tf.div(tf.relu6(tf.add(x, 3)), 6);
+      return this.kind === "hardswish" ? tf.mul(x, gate) : gate;
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), kind: this.kind };
+  }
+}
+
+/** `x · s` for x [N, H, W, C] and per-sample channel weights s [N, 1, 1, C] (squeeze-and-excitation). */
+export class ChannelScale extends tfl.layers.Layer {
+  static readonly className = "ChannelScale";
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const [x, s] = inputs as tf.Tensor[];
+    return tf.mul(x, s);
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return (inputShape as tfl.Shape[])[0];
+  }
+}
+
+/** Channels [start, start + size) of an NHWC tensor (`x.chunk(2, dim=1)` in ShuffleNetV2). */
+export class ChannelSlice extends tfl.layers.Layer {
+  static readonly className = "ChannelSlice";
+  readonly start: number;
+  readonly size: number;
+
+  constructor(args: { start: number; size: number; name?: string }) {
+    super({ name: args.name });
+    this.start = args.start;
+    this.size = args.size;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    return tf.slice(x, [0, 0, 0, this.start], [-1, -1, -1, this.size]);
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = [...(inputShape as tfl.Shape)];
+    shape[shape.length - 1] = this.size;
+    return shape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), start: this.start, size: this.size };
+  }
+}
+
+/**
+ * ShuffleNet's channel shuffle in NHWC: channel `g · (C/groups) + j` moves to `j · groups + g`,
+ * as `view(N, groups, C/groups, H, W).transpose(1, 2)` does in NCHW.
+ */
+export class ChannelShuffle extends tfl.layers.Layer {
+  static readonly className = "ChannelShuffle";
+  readonly groups: number;
+
+  constructor(args: { groups: number; name?: string }) {
+    super({ name: args.name });
+    this.groups = args.groups;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = single(inputs) as tf.Tensor4D;
+    const [n, h, w, c] = x.shape;
+    return tf.tidy(() =>
+      tf.reshape(tf.transpose(tf.reshape(x, [n * h * w, this.groups, c / this.groups]), [0, 2, 1]), [n, h, w, c]),
+    );
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), groups: this.groups };
+  }
+}
+
+/**
+ * Stochastic depth, "row" mode: in training each sample's residual branch is kept with
+ * probability 1 − p and scaled by 1 / (1 − p); identity at inference. Masks are keyed on
+ * (seed, training step) through the engine's {@link dropoutClock}, so runs are reproducible.
+ */
+export class StochasticDepth extends tfl.layers.Layer {
+  static readonly className = "StochasticDepth";
+  readonly p: number;
+  readonly seed: number;
+
+  constructor(args: { p: number; seed: number; name?: string }) {
+    super({ name: args.name });
+    if (!(args.p >= 0 && args.p < 1)) throw new Error(`stochastic depth probability must be in [0, 1), got ${args.p}`);
+    this.p = args.p;
+    this.seed = args.seed;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = single(inputs);
+    if (!kwargs.training || this.p === 0) return x;
+    return tf.tidy(() => {
+      const survival = 1 - this.p;
+      const draw = tf.randomUniform(
+        [x.shape[0] ?? 1, 1, 1, 1],
+        0,
+        1,
+        "float32",
+        this.seed * 1_000_003 + dropoutClock.step,
+      );
+      return tf.mul(x, tf.div(tf.floor(tf.add(draw, survival)), survival));
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), p: this.p, seed: this.seed };
+  }
+}
+
+function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? inputs[0] : inputs;
+}
+
+for (const layer of [TorchActivation, ChannelScale, ChannelSlice, ChannelShuffle, StochasticDepth])
+  tf.serialization.registerClass(layer);
