@@ -31,6 +31,8 @@ export const trainUsage = `usage: edgelab train --model NAME --dataset NAME|PATH
   --resume DIR          continue the run in DIR from its latest checkpoint
   --seed S              (default 0)
   --class-weights balanced|none   (default none)
+  --optimizer adam|sgd  (default adam; seed 001's vision benchmark: sgd --lr 0.1)
+  --finetune            train only the head (vision zoo: the classifier), every other layer frozen
   --np N [--machinefile F]        start mpiexec with N ranks (data-parallel; --sync allreduce unless given)
   --distributed --sync allreduce|epoch-average|local-sgd[:k] [--ranks-per-node R (default 2)]
                         this process is one rank under an mpiexec you started`;
@@ -71,6 +73,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     seed: { type: "string" },
     "class-weights": { type: "string" },
     json: { type: "boolean" },
+    finetune: { type: "boolean" },
+    optimizer: { type: "string" },
     distributed: { type: "boolean" },
     sync: { type: "string" },
     "ranks-per-node": { type: "string" },
@@ -108,6 +112,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UsageError(`train: --lr must be a positive finite number, got "${values.lr}"`);
   if (values["class-weights"] && values["class-weights"] !== "balanced" && values["class-weights"] !== "none")
     throw new UsageError(`train: --class-weights must be balanced or none`);
+  if (values.optimizer !== undefined && values.optimizer !== "adam" && values.optimizer !== "sgd")
+    throw new UsageError(`train: --optimizer must be adam or sgd, got "${values.optimizer}"`);
+  if (values.finetune && !modelRegistry[values.model].capabilities.freeze)
+    throw new UsageError(
+      `train: --finetune needs a model with a head to train alone (${modelNames.filter((n) => modelRegistry[n].capabilities.freeze).join(", ")})`,
+    );
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`train: --seed must be an integer, got "${values.seed}"`);
   if (values.sync && !values.distributed) throw new UsageError("train: --sync needs --distributed");
@@ -131,6 +141,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     outDir,
     resume: values.resume !== undefined,
     seed,
+    finetune: values.finetune === true,
     train: {
       epochs: positiveInt(values.epochs, "--epochs") ?? 1,
       // TabNet keeps pytorch-tabnet's batch of 1024 unless told otherwise
@@ -138,6 +149,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
         ? { batchSize: positiveInt(values.batch, "--batch") ?? 32 }
         : {}),
       ...(lr !== undefined ? { learningRate: lr } : {}),
+      ...(values.optimizer !== undefined ? { optimizer: values.optimizer as "adam" | "sgd" } : {}),
       classWeights: (values["class-weights"] as "balanced" | "none" | undefined) ?? "none",
       progress: values.json ? "none" : "auto",
     },

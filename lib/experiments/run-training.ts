@@ -11,7 +11,7 @@ import { DataFormatError } from "../data/errors";
 import { loadDataset } from "../data/registry";
 import { stratifiedSample } from "../data/split";
 import { standardizeSplit, type Standardizer } from "../data/standardize";
-import { buildModel, modelEntry, parameterCount } from "../models";
+import { buildModel, freezeAllBut, modelEntry, parameterCount } from "../models";
 import { writeJsonAtomic } from "../report/atomic";
 import { lockFolder } from "../report/lock";
 import { writeCsv } from "../report/table";
@@ -51,6 +51,8 @@ export interface RunSpec {
   train?: Partial<TrainConfig>;
   /** XGBoost's boosting rounds (default 100). */
   rounds?: number;
+  /** Train only the model's head (registry `head`), every other layer frozen. */
+  finetune?: boolean;
   /** Data-parallel over MPI (launch with mpiexec); `train.batchSize` is the global batch for allreduce, per rank otherwise. */
   distributed?: { sync: SyncStrategy; ranksPerNode: number };
 }
@@ -63,6 +65,8 @@ export interface RunSummary {
   backend: BackendName;
   backendNote: string | null;
   parameters: number;
+  /** Parameters the optimizer updates (fewer than `parameters` when finetuning). */
+  trainableParameters: number;
   trainSamples: number;
   testSamples: number;
   epochs: number;
@@ -151,6 +155,7 @@ async function trainRun(
       backend: native ? "cpu" : backend,
       backendNote: native ? "libxgboost (native, not tfjs)" : reason,
       parameters: run.parameters,
+      trainableParameters: run.parameters,
       rank: 0,
       world: 1,
       distributed: null,
@@ -162,6 +167,12 @@ async function trainRun(
   const inputShape = "images" in trainSet ? trainSet.shape.slice(1) : [trainSet.featureNames.length];
   const shape = { inputShape, classes: trainSet.classNames.length, seed };
   const model = buildModel(spec.model, shape);
+  const parameters = parameterCount(model);
+  if (spec.finetune) {
+    if (!entry.capabilities.freeze || !entry.head)
+      throw new Error(`${spec.model} cannot be finetuned: it declares no head to train alone`);
+    freezeAllBut(model, entry.head);
+  }
   const trainConfig: Partial<TrainConfig> = { seed, ...spec.train, outDir: spec.outDir, resume: spec.resume === true };
   let row: DataParallelRow | null = null;
   let result;
@@ -186,7 +197,8 @@ async function trainRun(
   const summary = runSummary(spec, loaded, trainSet, testSet, result, {
     backend,
     backendNote: reason,
-    parameters: parameterCount(model),
+    parameters,
+    trainableParameters: parameterCount(model),
     rank: comm?.rank ?? 0,
     world: comm?.size ?? 1,
     distributed: row,
@@ -205,7 +217,10 @@ function runSummary(
   trainSet: ImageDataset | TabularDataset,
   testSet: ImageDataset | TabularDataset,
   result: TrainResult,
-  extra: Pick<RunSummary, "backend" | "backendNote" | "parameters" | "rank" | "world" | "distributed">,
+  extra: Pick<
+    RunSummary,
+    "backend" | "backendNote" | "parameters" | "trainableParameters" | "rank" | "world" | "distributed"
+  >,
 ): RunSummary {
   return {
     model: spec.model,
@@ -214,6 +229,7 @@ function runSummary(
     backend: extra.backend,
     backendNote: extra.backendNote,
     parameters: extra.parameters,
+    trainableParameters: extra.trainableParameters,
     trainSamples: trainSet.labels.length,
     testSamples: testSet.labels.length,
     epochs: result.history.length,
