@@ -19,6 +19,7 @@ import { columnSums, reducesLeadingAxes } from "./column-sum";
 import { conv2dForward } from "./conv2d";
 import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise";
 import { jsGemm, type Gemm } from "./gemm";
 import {
   geometryFromInfo,
@@ -408,6 +409,63 @@ export function registerWasmKernels(): WasmKernelReport {
       return out as unknown as tf.TensorInfo;
     };
     note("_FusedMatMul", true, install("_FusedMatMul", fusedMatMulKernel, true));
+  }
+
+  // Depthwise convolution's gradients (MobileNet, EfficientNet, MNASNet, ShuffleNet): wasm has
+  // only the forward kernel.
+  const depthwiseGrad =
+    (which: "input" | "filter"): tf.KernelFunc =>
+    ({ inputs, backend, attrs }) => {
+      const a = attrs as unknown as {
+        strides: [number, number] | number;
+        pad: Pad;
+        dilations: [number, number] | number;
+        dimRoundingMode?: Rounding;
+        inputShape?: Shape4;
+        filterShape?: Shape4;
+      };
+      const { x, dy, filter } = inputs as unknown as {
+        x?: HeapTensorInfo;
+        dy: HeapTensorInfo;
+        filter?: HeapTensorInfo;
+      };
+      const xShape = which === "input" ? (a.inputShape as Shape4) : (x!.shape as Shape4);
+      const fShape = which === "input" ? (filter!.shape as Shape4) : (a.filterShape as Shape4);
+      const info = tf.backend_util.computeConv2DInfo(
+        xShape,
+        fShape,
+        a.strides,
+        a.dilations,
+        a.pad,
+        a.dimRoundingMode,
+        true,
+        "channelsLast",
+      );
+      const wasm = backend as unknown as WasmBackend;
+      const out = wasm.makeOutput(which === "input" ? xShape : fShape, "float32");
+      const g = geometryFromInfo(info);
+      if (which === "input")
+        depthwiseBackpropInput(
+          wasm.typedArrayFromHeap(dy),
+          wasm.typedArrayFromHeap(filter!),
+          g,
+          wasm.typedArrayFromHeap(out),
+        );
+      else
+        depthwiseBackpropFilter(
+          wasm.typedArrayFromHeap(x!),
+          wasm.typedArrayFromHeap(dy),
+          g,
+          wasm.typedArrayFromHeap(out),
+        );
+      return out as unknown as tf.TensorInfo;
+    };
+  for (const [name, which] of [
+    ["DepthwiseConv2dNativeBackpropInput", "input"],
+    ["DepthwiseConv2dNativeBackpropFilter", "filter"],
+  ] as const) {
+    had = tf.getKernel(name, "wasm") !== undefined;
+    note(name, had, install(name, depthwiseGrad(which), false));
   }
 
   report = { registered, replaced, gemm: gemm.name };

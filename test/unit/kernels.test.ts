@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/runtime/tfjs";
 import { col2imAdd, im2col, jsGemm, patchSize, registerWasmKernels, type ConvGeometry } from "../../lib/kernels";
 import { patchKernels } from "../../lib/kernels/patches-simd";
-import { buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig } from "../../lib/models";
+import { buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig, visionZoo } from "../../lib/models";
 import { openBlas } from "../../lib/native/openblas";
 import { Rng } from "../../lib/random";
 import { useBackend } from "../../lib/runtime";
@@ -402,7 +402,7 @@ test(
   },
 );
 
-test("whole-model gradients on wasm match the cpu backend (SqueezeNet, SentinelNet)", async () => {
+test("whole-model gradients on wasm match the cpu backend (SqueezeNet, SentinelNet, MobileNetV3-Small, ShuffleNetV2)", async () => {
   registerWasmKernels();
   const check = async (
     build: () => ReturnType<typeof buildSqueezeNet>,
@@ -438,4 +438,54 @@ test("whole-model gradients on wasm match the cpu backend (SqueezeNet, SentinelN
   };
   await check(() => buildSqueezeNet({ seed: 5 }), [2, 32, 32, 3], 10);
   await check(() => buildSentinelNet({ ...sentinelNetDebugConfig, seed: 5 }), [3, 78], 15);
+  // Depthwise convolutions, hard-swish, squeeze-and-excitation, channel split and shuffle.
+  for (const name of ["mobilenet_v3_small", "shufflenet_v2_x0_5"])
+    await check(() => visionZoo[name].build({ inputShape: [32, 32, 3], classes: 10, seed: 5 }), [2, 32, 32, 3], 10);
+});
+
+test("wasm depthwise convolution gradients (input and filter) match tfjs' cpu kernels: strides, explicit and same padding, multiplier 2 (tfjs has no dilated depthwise gradient)", async () => {
+  const cases: {
+    x: number[];
+    w: number[];
+    s: number;
+    pad: "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
+    d: number;
+  }[] = [
+    { x: [2, 9, 9, 5], w: [3, 3, 5, 1], s: 1, pad: "same", d: 1 },
+    { x: [2, 10, 10, 8], w: [3, 3, 8, 1], s: 2, pad: "valid", d: 1 },
+    {
+      x: [1, 11, 7, 3],
+      w: [5, 5, 3, 1],
+      s: 2,
+      pad: [
+        [0, 0],
+        [2, 2],
+        [2, 2],
+        [0, 0],
+      ],
+      d: 1,
+    },
+    { x: [1, 8, 8, 3], w: [3, 3, 3, 2], s: 1, pad: "valid", d: 1 },
+  ];
+  for (const c of cases) {
+    const x = random(c.x.reduce((a, b) => a * b, 1));
+    const w = random(c.w.reduce((a, b) => a * b, 1));
+    for (const wrt of ["input", "filter"] as const) {
+      const [reference, ours] = await onBoth(() => {
+        const xt = tf.tensor4d(x, c.x as [number, number, number, number]);
+        const wt = tf.tensor4d(w, c.w as [number, number, number, number]);
+        const loss = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+          const y = tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad, "NHWC", c.d);
+          return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
+        };
+        return wrt === "input"
+          ? tf.grad((a: tf.Tensor) => loss(a, wt))(xt)
+          : tf.grad((b: tf.Tensor) => loss(xt, b))(wt);
+      });
+      assert.ok(
+        maxAbsDiff(reference, ours) / Math.max(1, maxAbs(reference)) < 1e-5,
+        `${wrt} ${JSON.stringify(c)}: max diff ${maxAbsDiff(reference, ours)}`,
+      );
+    }
+  }
 });
