@@ -21,6 +21,7 @@ import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise";
 import { jsGemm, type Gemm } from "./gemm";
+import { repeatWhole, wholeCopies } from "./tile";
 import {
   geometryFromInfo,
   imagesPerChunk,
@@ -466,6 +467,25 @@ export function registerWasmKernels(): WasmKernelReport {
   ] as const) {
     had = tf.getKernel(name, "wasm") !== undefined;
     note(name, had, install(name, depthwiseGrad(which), false));
+  }
+
+  // Tile of whole copies (batch-norm gradients) as doubling copies; any other tile goes to wasm's own.
+  const wasmTile = tf.getKernel("Tile", "wasm");
+  if (wasmTile) {
+    const tile: tf.KernelFunc = (args) => {
+      const { x } = args.inputs as unknown as { x: HeapTensorInfo };
+      const { reps } = args.attrs as unknown as { reps: number[] };
+      const copies = x.dtype === "float32" ? wholeCopies(x.shape, reps) : null;
+      if (copies === null) return wasmTile.kernelFunc(args);
+      const wasm = args.backend as unknown as WasmBackend;
+      const out = wasm.makeOutput(
+        x.shape.map((d, i) => d * reps[i]),
+        x.dtype,
+      );
+      repeatWhole(wasm.typedArrayFromHeap(x), copies, wasm.typedArrayFromHeap(out));
+      return out as unknown as tf.TensorInfo;
+    };
+    note("Tile", true, install("Tile", tile, true));
   }
 
   report = { registered, replaced, gemm: gemm.name };

@@ -489,3 +489,35 @@ test("wasm depthwise convolution gradients (input and filter) match tfjs' cpu ke
     }
   }
 });
+
+test("wasm Tile: whole-copy tiles (batch-norm gradients) and every other tile match tfjs' cpu kernel", async () => {
+  registerWasmKernels();
+  const cases: [number[], number[]][] = [
+    [
+      [1, 1, 1, 5],
+      [2, 3, 4, 1],
+    ],
+    [
+      [1, 7],
+      [9, 1],
+    ],
+    [[3], [4]],
+    [
+      [2, 1, 3],
+      [1, 2, 1],
+    ],
+    [
+      [1, 1, 2],
+      [3, 2, 2],
+    ],
+    [
+      [1, 4],
+      [0, 1],
+    ],
+  ];
+  for (const [shape, reps] of cases) {
+    const x = random(shape.reduce((a, b) => a * b, 1));
+    const [reference, ours] = await onBoth(() => tf.tile(tf.tensor(x, shape), reps));
+    assert.deepEqual(Array.from(ours), Array.from(reference), `${JSON.stringify(shape)} × ${JSON.stringify(reps)}`);
+  }
+});
