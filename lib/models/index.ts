@@ -36,6 +36,13 @@ export {
 export { loadTabNetState, tabNetState, type TabNetState } from "./tabnet-state";
 export { loadTorchStateDict, type TorchArray } from "./torch-weights";
 export { makeDivisible, type VisionShape } from "./vision-builder";
-export { ChannelScale, ChannelShuffle, ChannelSlice, StochasticDepth, TorchActivation } from "./vision-layers";
+export {
+  BatchNorm2d,
+  ChannelScale,
+  ChannelShuffle,
+  ChannelSlice,
+  StochasticDepth,
+  TorchActivation,
+} from "./vision-layers";
 export { freezeAllBut, type VisionModel, visionZoo } from "./vision-zoo";
 export { boosterParams, defaultXGBoostParams, XGBoostClassifier, type XGBoostParams } from "./xgboost";

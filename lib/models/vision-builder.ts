@@ -9,7 +9,7 @@ import "../runtime/tfjs";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { StepDropout } from "./dropout";
 import { layerSeed } from "./mlp";
-import { ChannelScale, StochasticDepth, TorchActivation } from "./vision-layers";
+import { BatchNorm2d, ChannelScale, StochasticDepth, TorchActivation } from "./vision-layers";
 
 /** What every vision model is built from. */
 export interface VisionShape {
@@ -86,11 +86,9 @@ export class VisionBuilder {
       .apply(x) as T;
   }
 
-  /** `nn.BatchNorm2d` (momentum converted: Keras keeps 1 − m of the old statistic). */
+  /** `nn.BatchNorm2d` with PyTorch's momentum semantics and unbiased running variance. */
   bn(x: T, name: string): T {
-    return tfl.layers
-      .batchNormalization({ axis: -1, epsilon: this.norm.epsilon, momentum: 1 - this.norm.momentum, name })
-      .apply(x) as T;
+    return new BatchNorm2d({ epsilon: this.norm.epsilon, momentum: this.norm.momentum, name }).apply(x) as T;
   }
 
   /** An activation (none: `x` itself). */

@@ -2,12 +2,14 @@
  * The few layers torchvision's models need that tfjs-layers lacks, each a thin tfjs-layers
  * `Layer` over differentiable tfjs ops (so gradients come from tfjs' autodiff):
  * PyTorch's hard-swish and hard-sigmoid (x·relu6(x+3)/6 and relu6(x+3)/6 — not Keras' 0.2x+0.5),
- * squeeze-and-excitation's channel scaling, ShuffleNet's channel split and shuffle, and
- * EfficientNet's stochastic depth ("row" mode: whole samples of a residual branch dropped).
+ * squeeze-and-excitation's channel scaling, ShuffleNet's channel split and shuffle,
+ * EfficientNet's stochastic depth ("row" mode: whole samples of a residual branch dropped), and
+ * PyTorch's `BatchNorm2d`, whose training mode runs on edgelab's two-pass kernels.
  */
 import "../runtime/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { batchNormTraining, hasBatchNormKernels } from "../kernels/batch-norm-op";
 import { dropoutClock } from "./dropout";
 
 /** Activations PyTorch defines differently from Keras. */
@@ -154,9 +156,85 @@ export class StochasticDepth extends tfl.layers.Layer {
   }
 }
 
+/**
+ * `nn.BatchNorm2d` over the channel (last) axis. Training mode normalises with the batch's
+ * statistics through edgelab's fused kernels (two passes forward, two backward, instead of tfjs'
+ * ~20 kernels) and updates the running statistics as PyTorch does: with the new batch weighted by
+ * `momentum` and the variance unbiased. Inference uses the running statistics. Weights are named
+ * as Keras' batch norm names them (gamma, beta, moving_mean, moving_variance).
+ */
+export class BatchNorm2d extends tfl.layers.Layer {
+  static readonly className = "BatchNorm2d";
+  readonly epsilon: number;
+  readonly momentum: number;
+  private gamma!: tfl.LayerVariable;
+  private beta!: tfl.LayerVariable;
+  private movingMean!: tfl.LayerVariable;
+  private movingVariance!: tfl.LayerVariable;
+
+  constructor(args: { epsilon: number; momentum: number; name?: string }) {
+    super({ name: args.name });
+    this.epsilon = args.epsilon;
+    this.momentum = args.momentum;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = inputShape as tfl.Shape;
+    const channels = shape[shape.length - 1] as number;
+    this.gamma = this.addWeight("gamma", [channels], "float32", tfl.initializers.ones(), undefined, true);
+    this.beta = this.addWeight("beta", [channels], "float32", tfl.initializers.zeros(), undefined, true);
+    this.movingMean = this.addWeight("moving_mean", [channels], "float32", tfl.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight(
+      "moving_variance",
+      [channels],
+      "float32",
+      tfl.initializers.ones(),
+      undefined,
+      false,
+    );
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = single(inputs);
+    return tf.tidy(() => {
+      const gamma = this.gamma.read() as tf.Tensor1D;
+      const beta = this.beta.read() as tf.Tensor1D;
+      if (!kwargs.training)
+        return tf.batchNorm(x, this.movingMean.read(), this.movingVariance.read(), beta, gamma, this.epsilon);
+      let y: tf.Tensor;
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (hasBatchNormKernels()) ({ y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon));
+      else {
+        const axes = x.shape.map((_, i) => i).slice(0, -1);
+        ({ mean, variance } = tf.moments(x, axes));
+        y = tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
+      }
+      const n = x.size / (x.shape[x.shape.length - 1] as number);
+      const m = this.momentum;
+      const update = (v: tfl.LayerVariable, batch: tf.Tensor): void => {
+        v.write(tf.add(tf.mul(v.read(), 1 - m), tf.mul(batch, m)));
+      };
+      update(this.movingMean, mean);
+      update(this.movingVariance, n > 1 ? tf.mul(variance, n / (n - 1)) : variance);
+      tf.dispose([mean, variance]);
+      return y;
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon, momentum: this.momentum };
+  }
+}
+
 function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(inputs) ? inputs[0] : inputs;
 }
 
-for (const layer of [TorchActivation, ChannelScale, ChannelSlice, ChannelShuffle, StochasticDepth])
+for (const layer of [TorchActivation, ChannelScale, ChannelSlice, ChannelShuffle, StochasticDepth, BatchNorm2d])
   tf.serialization.registerClass(layer);

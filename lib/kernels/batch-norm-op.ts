@@ -1,0 +1,116 @@
+/**
+ * `batchNormTraining`: a differentiable tfjs op for batch normalisation in training mode, backed by
+ * two kernels (forward; backward) registered on the cpu and wasm backends, which run the
+ * two-pass loops of ./batch-norm on the tensors' own memory. Returns the normalised tensor and the
+ * batch statistics (for the running averages).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { batchNormBackward, batchNormForward } from "./batch-norm";
+
+const FORWARD = "EdgelabBatchNormTrain";
+const BACKWARD = "EdgelabBatchNormTrainGrad";
+
+/** The slice of a backend these kernels use: make an output, view a tensor's values. */
+interface Memory {
+  output(shape: number[]): tf.TensorInfo;
+  view(t: tf.TensorInfo): Float32Array;
+}
+
+/** wasm: outputs live on the heap; views are taken after every output is made (allocation may move the heap). */
+function wasmMemory(backend: unknown): Memory {
+  const b = backend as {
+    makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+    typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  };
+  return { output: (shape) => b.makeOutput(shape, "float32"), view: (t) => b.typedArrayFromHeap(t) };
+}
+
+/** cpu: outputs are JS arrays registered with the backend. */
+function cpuMemory(backend: unknown): Memory {
+  const b = backend as {
+    makeTensorInfo(shape: number[], dtype: string, values?: Float32Array): tf.TensorInfo;
+    data: { get(id: object): { values: Float32Array } };
+  };
+  return {
+    output: (shape) => b.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((a, c) => a * c, 1))),
+    view: (t) => b.data.get(t.dataId).values,
+  };
+}
+
+function register(backendName: string, memory: (backend: unknown) => Memory): void {
+  if (tf.getKernel(FORWARD, backendName)) return;
+  tf.registerKernel({
+    kernelName: FORWARD,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, gamma, beta } = inputs as unknown as Record<string, tf.TensorInfo>;
+      const m = memory(backend);
+      const channels = [gamma.shape[0]];
+      const outs = [m.output(x.shape), m.output(channels), m.output(channels), m.output(channels)];
+      const [y, mean, variance, invStd] = outs.map((t) => m.view(t));
+      batchNormForward(
+        m.view(x),
+        m.view(gamma),
+        m.view(beta),
+        (attrs as { epsilon: number }).epsilon,
+        y,
+        mean,
+        variance,
+        invStd,
+      );
+      return outs;
+    },
+  });
+  tf.registerKernel({
+    kernelName: BACKWARD,
+    backendName,
+    kernelFunc: ({ inputs, backend }) => {
+      const { dy, x, gamma, mean, invStd } = inputs as unknown as Record<string, tf.TensorInfo>;
+      const m = memory(backend);
+      const outs = [m.output(x.shape), m.output(gamma.shape), m.output(gamma.shape)];
+      const [dx, dGamma, dBeta] = outs.map((t) => m.view(t));
+      batchNormBackward(m.view(dy), m.view(x), m.view(gamma), m.view(mean), m.view(invStd), dx, dGamma, dBeta);
+      return outs;
+    },
+  });
+}
+
+register("cpu", cpuMemory);
+register("wasm", wasmMemory);
+
+/** True when the active backend runs {@link batchNormTraining} with edgelab's kernels. */
+export function hasBatchNormKernels(): boolean {
+  return tf.getKernel(FORWARD, tf.getBackend()) !== undefined;
+}
+
+/**
+ * Batch norm in training mode over the last axis: returns y and the batch mean and biased
+ * variance. Differentiable with respect to x, gamma and beta. The statistics are kept (outside
+ * any tidy): the caller disposes them.
+ */
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  let stats: tf.Tensor[] = [];
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, g, b] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const [y, mean, variance, invStd] = tf.engine().runKernel(FORWARD, { x: xs, gamma: g, beta: b }, {
+      epsilon,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    stats = [tf.keep(mean), tf.keep(variance)]; // outlive the op's scope; the caller disposes them
+    save([xs, g, mean, invStd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sg, smean, sinv] = saved;
+        return tf.engine().runKernel(BACKWARD, { dy, x: sx, gamma: sg, mean: smean, invStd: sinv }, {}) as tf.Tensor[];
+      },
+    };
+  });
+  const y = op(x, gamma, beta);
+  return { y, mean: stats[0] as tf.Tensor1D, variance: stats[1] as tf.Tensor1D };
+}

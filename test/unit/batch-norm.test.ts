@@ -1,0 +1,89 @@
+/**
+ * edgelab's training-mode batch norm (two-pass kernels on cpu and wasm) against tfjs' own
+ * composition, and its running statistics against PyTorch's update rule.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { batchNormTraining } from "../../lib/kernels/batch-norm-op";
+import { BatchNorm2d } from "../../lib/models";
+import { Rng } from "../../lib/random";
+import { useBackend } from "../../lib/runtime";
+
+const rng = new Rng(3);
+const random = (n: number, scale = 1, offset = 0): Float32Array =>
+  Float32Array.from({ length: n }, () => offset + scale * rng.normal());
+const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let scale = 1e-6;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]));
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst / scale;
+};
+
+for (const backend of ["cpu", "wasm"] as const) {
+  test(`${backend}: batchNormTraining's output, statistics and gradients (x, γ, β) equal tfjs' composition`, async () => {
+    await useBackend(backend);
+    for (const shape of [
+      [4, 5, 6, 7],
+      [2, 3, 3, 16],
+      [16, 1, 1, 3],
+    ]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const c = shape[3];
+      const x = tf.tensor(random(n, 2, 0.5), shape);
+      const gamma = tf.tensor1d(random(c, 0.3, 1));
+      const beta = tf.tensor1d(random(c, 0.1));
+      const probe = tf.tensor(random(n), shape);
+      const reference = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+        const { mean, variance } = tf.moments(xs, [0, 1, 2]);
+        return tf.batchNorm(xs, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5);
+      };
+      const ours = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+        batchNormTraining(xs, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5).y;
+      const values = [reference, ours].map((f) => {
+        const loss = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.mul(f(xs, g, b), probe));
+        const grads = tf.grads(loss)([x, gamma, beta]);
+        return [f(x, gamma, beta), ...grads].map((t) => t.dataSync() as Float32Array);
+      });
+      ["y", "dx", "dγ", "dβ"].forEach((what, i) =>
+        assert.ok(
+          maxRelDiff(values[0][i], values[1][i]) < 1e-4,
+          `${shape.join("×")} ${what}: ${maxRelDiff(values[0][i], values[1][i])}`,
+        ),
+      );
+      const { mean, variance } = batchNormTraining(x, gamma, beta, 1e-5);
+      const moments = tf.moments(x, [0, 1, 2]);
+      assert.ok(maxRelDiff(moments.mean.dataSync(), mean.dataSync()) < 1e-5);
+      assert.ok(maxRelDiff(moments.variance.dataSync(), variance.dataSync()) < 1e-5);
+      tf.dispose([x, gamma, beta, probe, mean, variance, moments.mean, moments.variance]);
+    }
+  });
+}
+
+test("BatchNorm2d updates running statistics as PyTorch does (momentum on the new batch, unbiased variance) and infers with them", async () => {
+  await useBackend("wasm");
+  const input = tfl.input({ shape: [3, 3, 2] });
+  const layer = new BatchNorm2d({ epsilon: 1e-5, momentum: 0.1 });
+  const model = tfl.model({ inputs: input, outputs: layer.apply(input) as tfl.SymbolicTensor });
+  const values = random(2 * 3 * 3 * 2, 3, 1);
+  const x = tf.tensor(values, [2, 3, 3, 2]);
+  tf.dispose(model.apply(x, { training: true }) as tf.Tensor);
+  const [, , runningMean, runningVar] = layer.getWeights().map((w) => w.dataSync());
+  for (let c = 0; c < 2; c++) {
+    const column = Array.from(values).filter((_, i) => i % 2 === c);
+    const mean = column.reduce((a, b) => a + b, 0) / column.length;
+    const unbiased = column.reduce((a, b) => a + (b - mean) ** 2, 0) / (column.length - 1);
+    assert.ok(Math.abs(runningMean[c] - 0.1 * mean) < 1e-5, `mean ${runningMean[c]} vs ${0.1 * mean}`);
+    assert.ok(
+      Math.abs(runningVar[c] - (0.9 + 0.1 * unbiased)) < 1e-4,
+      `var ${runningVar[c]} vs ${0.9 + 0.1 * unbiased}`,
+    );
+  }
+  const inferred = (model.apply(x, { training: false }) as tf.Tensor).dataSync();
+  const expected = Array.from(values).map((v, i) => (v - runningMean[i % 2]) / Math.sqrt(runningVar[i % 2] + 1e-5));
+  assert.ok(maxRelDiff(expected, inferred) < 1e-5);
+  model.dispose();
+  x.dispose();
+});
