@@ -43,6 +43,8 @@ export {
   ChannelSlice,
   StochasticDepth,
   TorchActivation,
+  type TorchActivationKind,
+  torchActivation,
 } from "./vision-layers";
 export { freezeAllBut, type VisionModel, visionZoo } from "./vision-zoo";
 export { boosterParams, defaultXGBoostParams, XGBoostClassifier, type XGBoostParams } from "./xgboost";

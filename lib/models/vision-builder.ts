@@ -94,9 +94,9 @@ export class VisionBuilder {
   /** An activation (none: `x` itself). */
   act(x: T, kind: Activation): T {
     if (kind === "none") return x;
-    if (kind === "hardswish" || kind === "hardsigmoid") return new TorchActivation({ kind }).apply(x) as T;
-    const activation = kind === "silu" ? "swish" : kind;
-    return tfl.layers.activation({ activation }).apply(x) as T;
+    if (kind === "hardswish" || kind === "hardsigmoid" || kind === "silu")
+      return new TorchActivation({ kind }).apply(x) as T;
+    return tfl.layers.activation({ activation: kind }).apply(x) as T;
   }
 
   /** torchvision's `Conv2dNormActivation`: conv `prefix.0`, batch norm `prefix.1`, activation. */

@@ -12,10 +12,45 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { batchNormTraining, hasBatchNormKernels } from "../kernels/batch-norm-op";
 import { dropoutClock } from "./dropout";
 
-/** Activations PyTorch defines differently from Keras. */
-export type TorchActivationKind = "hardswish" | "hardsigmoid";
+/** Activations PyTorch defines differently from Keras (or that tfjs would save four tensors for). */
+export type TorchActivationKind = "hardswish" | "hardsigmoid" | "silu";
 
-/** `nn.Hardswish` / `nn.Hardsigmoid`. */
+/**
+ * `nn.Hardswish`, `nn.Hardsigmoid` and `nn.SiLU` as single differentiable ops that keep only their
+ * input for the backward pass (tfjs' composition keeps every intermediate: four full-size tensors
+ * per activation, which is what exhausts the wasm heap at batch 16 and 224²). Gradients follow
+ * PyTorch's: hard-swish 0 below −3, 1 above 3, (2x + 3)/6 between; hard-sigmoid 1/6 strictly
+ * inside (−3, 3); SiLU σ(x)(1 + x(1 − σ(x))).
+ */
+export function torchActivation(kind: TorchActivationKind, x: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([input]);
+    const value = tf.tidy(() => {
+      if (kind === "silu") return tf.mul(input, tf.sigmoid(input));
+      const gate = tf.div(tf.relu6(tf.add(input, 3)), 6);
+      return kind === "hardswish" ? tf.mul(input, gate) : gate;
+    });
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [v] = saved;
+          if (kind === "silu") {
+            const s = tf.sigmoid(v);
+            return [tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(v, tf.sub(1, s)))))];
+          }
+          const inside = tf.logicalAnd(tf.greater(v, -3), tf.less(v, 3));
+          if (kind === "hardsigmoid") return [tf.mul(dy, tf.mul(tf.cast(inside, "float32"), 1 / 6))];
+          const slope = tf.where(inside, tf.div(tf.add(tf.mul(v, 2), 3), 6), tf.cast(tf.greaterEqual(v, 3), "float32"));
+          return [tf.mul(dy, slope)];
+        }),
+    };
+  });
+  return op(x);
+}
+
+/** {@link torchActivation} as a layer. */
 export class TorchActivation extends tfl.layers.Layer {
   static readonly className = "TorchActivation";
   readonly kind: TorchActivationKind;
@@ -26,11 +61,7 @@ export class TorchActivation extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = single(inputs);
-    return tf.tidy(() => {
-      const gate = tf.div(tf.relu6(tf.add(x, 3)), 6);
-      return this.kind === "hardswish" ? tf.mul(x, gate) : gate;
-    });
+    return torchActivation(this.kind, single(inputs));
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { batchNormTraining } from "../../lib/kernels/batch-norm-op";
-import { BatchNorm2d } from "../../lib/models";
+import { BatchNorm2d, torchActivation, type TorchActivationKind } from "../../lib/models";
 import { Rng } from "../../lib/random";
 import { useBackend } from "../../lib/runtime";
 
@@ -85,5 +85,26 @@ test("BatchNorm2d updates running statistics as PyTorch does (momentum on the ne
   const expected = Array.from(values).map((v, i) => (v - runningMean[i % 2]) / Math.sqrt(runningVar[i % 2] + 1e-5));
   assert.ok(maxRelDiff(expected, inferred) < 1e-5);
   model.dispose();
+  x.dispose();
+});
+
+test("hard-swish, hard-sigmoid and SiLU as single ops: values and gradients equal tfjs' composition away from the kinks", async () => {
+  await useBackend("wasm");
+  const x = tf.tensor1d(Float32Array.from({ length: 400 }, (_, i) => -8 + i * 0.04 + 0.013));
+  const composed: Record<TorchActivationKind, (v: tf.Tensor) => tf.Tensor> = {
+    hardswish: (v) => tf.mul(v, tf.div(tf.relu6(tf.add(v, 3)), 6)),
+    hardsigmoid: (v) => tf.div(tf.relu6(tf.add(v, 3)), 6),
+    silu: (v) => tf.mul(v, tf.sigmoid(v)),
+  };
+  for (const kind of ["hardswish", "hardsigmoid", "silu"] as const) {
+    const [ref, ours] = [composed[kind], (v: tf.Tensor) => torchActivation(kind, v)].map((f) => [
+      f(x).dataSync(),
+      tf
+        .grad((v: tf.Tensor) => tf.sum(tf.mul(f(v), tf.sin(v))))(x)
+        .dataSync(),
+    ]);
+    assert.ok(maxRelDiff(ref[0], ours[0]) < 1e-6, `${kind} values`);
+    assert.ok(maxRelDiff(ref[1], ours[1]) < 1e-5, `${kind} gradients: ${maxRelDiff(ref[1], ours[1])}`);
+  }
   x.dispose();
 });
