@@ -2,10 +2,11 @@
  * `npm run bench`: edgelab side by side with its peers in one run, one JSON object on stdout
  * (progress on stderr). Each measurement runs in its own process so peak RSS is its own.
  *   npm run bench                       all benchmarks
- *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, tabnet, mpi, pipeline, federated, firewall, fuzz
+ *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, tabnet, mpi, pipeline, federated, firewall, fuzz, vision
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
  *   npm run bench -- --rounds 5         SqueezeNet: alternating edgelab / PyTorch rounds (default 3)
  *   npm run bench -- --only fuzz --cases 100000   parser fuzzing, cases per parser
+ *   npm run bench -- --only vision --batches 5     seed 001's seconds per batch, fewer batches (default 20)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
@@ -399,6 +400,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       only: { type: "string" },
+      batches: { type: "string" },
       rows: { type: "string" },
       samples: { type: "string" },
       steps: { type: "string" },
@@ -424,6 +426,24 @@ async function main(): Promise<void> {
   if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 2400)));
   if (want("pipeline")) results.push(...layerSplit(Number(values.rounds ?? 3)));
   if (want("federated")) results.push(federated(Number(values.rounds ?? 3)));
+  if (want("vision")) {
+    process.stderr.write("bench: seed 001's seconds per batch, every zoo model, train and finetune …\n");
+    const args = [
+      "bench",
+      "spb",
+      "--model",
+      "all",
+      "--batches",
+      values.batches ?? "20",
+      "--rounds",
+      values.rounds ?? "1",
+    ];
+    results.push({
+      benchmark: "vision-seconds-per-batch",
+      command: `npx edgelab ${args.join(" ")} --json`,
+      ...runJson(process.execPath, [join(root, "build", "lib", "cli", "main.js"), ...args, "--json"]),
+    });
+  }
   if (want("firewall")) results.push(firewallScoring());
   if (want("fuzz")) results.push(fuzz(Number(values.cases ?? 100000)));
   const device = readDevice();

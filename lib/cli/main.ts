@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataFormatError } from "../data/errors";
 import { UsageError } from "./args";
-import { benchCommand } from "./bench";
+import { benchCommand, benchUsage } from "./bench";
 import { dataCommand } from "./data";
 import { flCommand, flUsage } from "./fl";
 import { replayCommand, replayUsage, serveCommand, serveUsage } from "./firewall";
@@ -22,7 +22,9 @@ import { trainCommand, trainUsage } from "./train";
 
 const commands: Record<string, { summary: string; usage?: string; run: (argv: string[]) => Promise<void> }> = {
   bench: {
-    summary: "bench train|onnx: training throughput beside PyTorch; ONNX latency beside raw onnxruntime",
+    summary:
+      "bench train|onnx|spb: training throughput beside PyTorch; ONNX latency beside raw onnxruntime; seed 001's seconds per batch (train, finetune) beside torchvision",
+    usage: benchUsage,
     run: benchCommand,
   },
   "inspect-onnx": {

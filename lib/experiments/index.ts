@@ -44,3 +44,4 @@ export {
   type MpiLaunchResult,
 } from "./launch";
 export { scaleSweep, type ScaleSweepConfig, type ScaleSweepRow } from "./sweep";
+export { measureVisionCost, seed001SecondsPerBatch, type VisionCost, type VisionCostSpec } from "./vision-cost";

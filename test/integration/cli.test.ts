@@ -788,3 +788,77 @@ test("with --json an error is also one JSON object on stdout; --help lists every
     assert.match(help, new RegExp(`${flag}\\b`), flag);
   assert.match(help, /--epochs E\s+\(default 1\)/);
 });
+
+test("edgelab train --finetune on a zoo model: only the head trains (SGD), the summary says how many parameters; other models refuse it", () => {
+  const dir = tempDir("edgelab-finetune-");
+  const common = ["--dataset", "synthetic-cifar", "--subset", "64", "--epochs", "1", "--batch", "16"];
+  const run = json(
+    "train",
+    "--model",
+    "mobilenet_v3_small",
+    ...common,
+    "--finetune",
+    "--optimizer",
+    "sgd",
+    "--lr",
+    "0.1",
+    "--out",
+    join(dir, "ft"),
+  );
+  assert.equal(run.parameters, 1_528_106, "torchvision's MobileNetV3-Small at 32×32, 10 classes");
+  assert.equal(run.trainableParameters, 576 * 1024 + 1024 + 1024 * 10 + 10, "classifier.0 and classifier.3 only");
+  assert.equal(run.backend, "wasm");
+  const full = json("train", "--model", "shufflenet_v2_x0_5", ...common, "--out", join(dir, "full"));
+  assert.equal(full.trainableParameters, full.parameters);
+  const refused = edgelab("train", "--model", "mlp", ...common, "--finetune");
+  assert.equal(refused.code, 2);
+  assert.match(
+    refused.stderr,
+    /^edgelab: train: --finetune needs a model with a head to train alone \(resnet18, mobilenet_v2, /,
+  );
+  const badOptimizer = edgelab("train", "--model", "mlp", ...common, "--optimizer", "rmsprop");
+  assert.match(badOptimizer.stderr, /--optimizer must be adam or sgd, got "rmsprop"/);
+});
+
+test("edgelab bench spb: the --json contract, one row per model and mode, the peer or why it is absent", () => {
+  const run = json(
+    "bench",
+    "spb",
+    "--model",
+    "squeezenet1_1,shufflenet_v2_x0_5",
+    "--mode",
+    "train,finetune",
+    "--size",
+    "64",
+    "--batches",
+    "2",
+  );
+  assert.match(run.protocol, /seed 001: .*SGD lr 0\.1.*batch 16, 64², 2 consecutive batches/);
+  assert.deepEqual(
+    run.rows.map((r: { model: string; mode: string }) => `${r.model} ${r.mode}`),
+    ["squeezenet1_1 train", "squeezenet1_1 finetune", "shufflenet_v2_x0_5 train", "shufflenet_v2_x0_5 finetune"],
+  );
+  for (const row of run.rows) {
+    for (const key of [
+      "model",
+      "mode",
+      "batch",
+      "size",
+      "secondsPerBatch",
+      "peakRssMB",
+      "parameters",
+      "trainableParameters",
+      "peer",
+      "ratio",
+    ])
+      assert.ok(key in row, key);
+    assert.ok(row.secondsPerBatch > 0 && row.peakRssMB > 0, JSON.stringify(row));
+    assert.equal(row.batch, 16);
+    if (row.peer === null) assert.match(row.peerNote, /not installed|skipped/);
+    else assert.ok(Math.abs(row.ratio - row.peer.secondsPerBatch / row.secondsPerBatch) < 1e-9);
+  }
+  assert.ok(run.rows[1].trainableParameters < run.rows[0].trainableParameters, "finetune trains the head only");
+  const bad = edgelab("bench", "spb", "--model", "vgg16");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^edgelab: bench spb: unknown vision model "vgg16"; choose from resnet18, /);
+});

@@ -1,0 +1,80 @@
+/**
+ * `edgelab bench spb --model resnet18,mobilenet_v3_small,… --mode train|finetune --batch 16
+ *   --size 224 --batches 20 [--rounds R] [--threads T] [--no-peer] [--json]`: seed 001's seconds
+ * per batch beside PyTorch (see lib/bench/spb.ts). `--model all` measures the whole zoo.
+ */
+import { parseArgs } from "node:util";
+import { benchSecondsPerBatch, cliEntry } from "../bench/spb";
+import { measureVisionCost } from "../experiments/vision-cost";
+import { peakRssMBFromKernel } from "../metrics/sampler";
+import { visionZoo } from "../models/vision-zoo";
+import { useBackend } from "../runtime/backends";
+import { configureThreads } from "../runtime/threads";
+import { parse, UsageError } from "./args";
+
+function positive(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`bench spb: ${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+/** Runs `edgelab bench spb`. */
+export async function benchSpbCommand(argv: string[]): Promise<void> {
+  const options = {
+    model: { type: "string" },
+    mode: { type: "string" },
+    batch: { type: "string" },
+    size: { type: "string" },
+    batches: { type: "string" },
+    rounds: { type: "string" },
+    threads: { type: "string" },
+    "no-peer": { type: "boolean" },
+    single: { type: "boolean" },
+    json: { type: "boolean" },
+  } as const;
+  const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "bench spb");
+  const zoo = Object.keys(visionZoo);
+  const models = !values.model || values.model === "all" ? zoo : values.model.split(",").map((m) => m.trim());
+  const unknown = models.find((m) => !visionZoo[m]);
+  if (unknown)
+    throw new UsageError(`bench spb: unknown vision model "${unknown}"; choose from ${zoo.join(", ")} or all`);
+  const modes = (values.mode ?? "train,finetune").split(",").map((m) => m.trim());
+  if (modes.some((m) => m !== "train" && m !== "finetune"))
+    throw new UsageError(`bench spb: --mode must be train, finetune or both, got "${values.mode}"`);
+  const threads = configureThreads(
+    values.threads === undefined ? {} : { intraOp: positive(values.threads, "--threads", 1) },
+  );
+  const spec = {
+    models,
+    modes: modes as ("train" | "finetune")[],
+    batch: positive(values.batch, "--batch", 16),
+    size: positive(values.size, "--size", 224),
+    batches: positive(values.batches, "--batches", 20),
+    rounds: positive(values.rounds, "--rounds", 1),
+    threads: threads.intraOp,
+    noPeer: values["no-peer"] === true,
+  };
+  if (values.single) {
+    // One measurement in this process (what the comparison spawns per round).
+    await useBackend("wasm");
+    const cost = await measureVisionCost({ ...spec, model: models[0], mode: spec.modes[0] });
+    console.log(JSON.stringify({ ...cost, peakRssMB: peakRssMBFromKernel() }));
+    return;
+  }
+  const rows = benchSecondsPerBatch(spec, cliEntry());
+  const protocol = `seed 001: fresh model, random inputs in memory, SGD lr 0.1, cross-entropy, batch ${spec.batch}, ${spec.size}², ${spec.batches} consecutive batches timed, no warm-up; ${spec.threads} thread(s) each side`;
+  if (values.json) {
+    console.log(JSON.stringify({ protocol, threads: spec.threads, rows }));
+    return;
+  }
+  console.log(protocol);
+  for (const r of rows)
+    console.log(
+      `${r.model.padEnd(20)} ${r.mode.padEnd(8)} ${r.secondsPerBatch?.toFixed(2) ?? "failed"} s/batch` +
+        (r.peer
+          ? `  PyTorch ${r.peer.secondsPerBatch.toFixed(2)}  ratio ${r.ratio?.toFixed(2)}`
+          : `  (${r.peerNote})`) +
+        (r.error ? `  ${r.error}` : ""),
+    );
+}
