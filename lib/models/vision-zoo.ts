@@ -21,6 +21,11 @@ export interface VisionModel {
   timm: string | null;
   /** Parameters at 224×224 / 1000 classes (equal to torchvision's). */
   parameters: number;
+  /**
+   * ImageNet-1K top-1 accuracy (%) of torchvision's IMAGENET1K_V1 weights, as torchvision publishes
+   * it (`weights.meta`); null where torchvision has no weights (MobileNetV2 ×0.5).
+   */
+  imagenetTop1: number | null;
   /** Layers (by torchvision module path) trained when finetuning; every other layer is frozen. */
   head: string[];
   build: (shape: VisionShape) => tfl.LayersModel;
@@ -32,6 +37,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "resnet18()",
     timm: "resnet18",
     parameters: 11_689_512,
+    imagenetTop1: 69.758,
     head: ["fc"],
     build: buildResNet18,
   },
@@ -39,6 +45,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "mobilenet_v2()",
     timm: "mobilenetv2_100",
     parameters: 3_504_872,
+    imagenetTop1: 71.878,
     head: ["classifier.1"],
     build: (shape) => buildMobileNetV2(shape, 1),
   },
@@ -46,6 +53,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "mobilenet_v2(width_mult=0.5)",
     timm: "mobilenetv2_050",
     parameters: 1_968_680,
+    imagenetTop1: null,
     head: ["classifier.1"],
     build: (shape) => buildMobileNetV2(shape, 0.5),
   },
@@ -53,6 +61,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "mobilenet_v3_small()",
     timm: "mobilenetv3_small_100",
     parameters: 2_542_856,
+    imagenetTop1: 67.668,
     head: ["classifier.0", "classifier.3"],
     build: (shape) => buildMobileNetV3(shape, "small"),
   },
@@ -60,6 +69,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "mobilenet_v3_large()",
     timm: "mobilenetv3_large_100",
     parameters: 5_483_032,
+    imagenetTop1: 74.042,
     head: ["classifier.0", "classifier.3"],
     build: (shape) => buildMobileNetV3(shape, "large"),
   },
@@ -67,6 +77,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "efficientnet_b0()",
     timm: "efficientnet_b0",
     parameters: 5_288_548,
+    imagenetTop1: 77.692,
     head: ["classifier.1"],
     build: buildEfficientNetB0,
   },
@@ -74,6 +85,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "mnasnet1_0()",
     timm: "mnasnet_100",
     parameters: 4_383_312,
+    imagenetTop1: 73.456,
     head: ["classifier.1"],
     build: buildMnasNet,
   },
@@ -81,6 +93,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "squeezenet1_1()",
     timm: null,
     parameters: 1_235_496,
+    imagenetTop1: 58.178,
     head: ["classifier.1"],
     build: buildSqueezeNet11,
   },
@@ -88,6 +101,7 @@ export const visionZoo: Record<string, VisionModel> = {
     torchvision: "shufflenet_v2_x0_5()",
     timm: null,
     parameters: 1_366_792,
+    imagenetTop1: 60.552,
     head: ["fc"],
     build: buildShuffleNetV2,
   },
