@@ -10,14 +10,11 @@ import { peakRssMBFromKernel } from "../metrics/sampler";
 import { visionZoo } from "../models/vision-zoo";
 import { useBackend } from "../runtime/backends";
 import { configureThreads } from "../runtime/threads";
-import { parse, UsageError } from "./args";
+import { numberFlag, parse, UsageError } from "./args";
 
-function positive(v: string | undefined, flag: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`bench spb: ${flag} must be a positive integer, got "${v}"`);
-  return n;
-}
+/** A positive integer flag of `bench spb`. */
+const positive = (v: string | undefined, flag: string, fallback: number): number =>
+  numberFlag("bench spb", v, `${flag} (a positive integer)`, fallback, (n) => Number.isInteger(n) && n >= 1);
 
 /** Runs `edgelab bench spb`. */
 export async function benchSpbCommand(argv: string[]): Promise<void> {

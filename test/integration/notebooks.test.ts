@@ -11,17 +11,28 @@ import { repoRoot, tempDir } from "../helpers/paths";
 
 const results = tempDir("edgelab-nb-");
 
-test("a runtime error in a cell fails the run with the cell's error (tslab reports it only on stderr)", () => {
-  const dir = tempDir("edgelab-nb-fail-");
+/** Writes a notebook of code cells with the tslab kernel and returns its path. */
+function writeNotebook(dir: string, name: string, sources: string[]): string {
   const cell = (source: string) => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source });
   const nb = {
-    cells: [cell("const a = 1;"), cell("const b: number = (undefined as any).boom;"), cell("console.log('never');")],
+    cells: sources.map(cell),
     metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
     nbformat: 4,
     nbformat_minor: 5,
   };
-  writeFileSync(join(dir, "broken.ipynb"), JSON.stringify(nb));
-  const run = executeNotebook(join(dir, "broken.ipynb"), {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(nb));
+  return path;
+}
+
+test("a runtime error in a cell fails the run with the cell's error (tslab reports it only on stderr)", () => {
+  const dir = tempDir("edgelab-nb-fail-");
+  const path = writeNotebook(dir, "broken.ipynb", [
+    "const a = 1;",
+    "const b: number = (undefined as any).boom;",
+    "console.log('never');",
+  ]);
+  const run = executeNotebook(path, {
     notebooksDir: dir,
     outDir: join(dir, "out"),
     profile: "quick",
@@ -34,16 +45,13 @@ test("a runtime error in a cell fails the run with the cell's error (tslab repor
 
 test("a kernel that dies fails the run at once, naming the signal that killed it (no silent retry)", () => {
   const dir = tempDir("edgelab-nb-dead-");
-  const cell = (source: string) => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source });
-  const nb = {
-    cells: [cell("console.error('last words');"), cell("process.kill(process.pid, 'SIGKILL');"), cell("1;")],
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  };
-  writeFileSync(join(dir, "dies.ipynb"), JSON.stringify(nb));
+  const path = writeNotebook(dir, "dies.ipynb", [
+    "console.error('last words');",
+    "process.kill(process.pid, 'SIGKILL');",
+    "1;",
+  ]);
   const t0 = performance.now();
-  const run = executeNotebook(join(dir, "dies.ipynb"), {
+  const run = executeNotebook(path, {
     notebooksDir: dir,
     outDir: join(dir, "out"),
     profile: "quick",
