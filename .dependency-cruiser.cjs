@@ -17,7 +17,7 @@ const ground = "(runtime|kernels|native|report|random|buffers)";
 const pureCore = [
   "^lib/(shard|models|kernels|random|buffers)/",
   "^lib/train/(adam|batches|class-weights|clip|config|early-stopping|evaluate|loop|projection|schedule|tabnet)\\.ts$",
-  "^lib/parallel/(cost-model|launcher-output|paper|simulate|strategies|virtual)\\.ts$",
+  "^lib/parallel/(cost-fit|cost-model|launcher-output|paper|simulate|strategies|virtual)\\.ts$",
   "^lib/federated/(aggregate|partition|round-cost|strategies|tensors)\\.ts$",
   "^lib/metrics/(classification|latency|scaling)\\.ts$",
   "^lib/firewall/(features|metrics|panos|syslog)\\.ts$",

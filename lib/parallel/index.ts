@@ -28,4 +28,12 @@ export {
   ringAllreduceSeconds,
   type Workload,
 } from "./cost-model";
+export {
+  costTerms,
+  type CostModelSpec,
+  fitCostModel,
+  type FittedCostModel,
+  leaveOneOut,
+  type TimedRun,
+} from "./cost-fit";
 export { paperTable1, paperTable2 } from "./paper";
