@@ -56,7 +56,8 @@ export interface MpiexecExit {
   failure?: string;
 }
 
-const tailBytes = 64 << 10;
+/** Lines of output kept for describing a failure (Hydra's banner and a rank's last words fit easily). */
+const tailLines = 400;
 
 /**
  * Runs `edgelab ARGS` under mpiexec: the ranks' output streams through as they print it; the
@@ -73,7 +74,7 @@ export function runUnderMpiexec(
   const json = cliArgs.includes("--json");
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["inherit", "pipe", "pipe"] });
-    let tail = "";
+    const tail: string[] = [];
     let rankSaidWhy = false;
     let rankPrintedJsonError = false;
     const relay = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream): void => {
@@ -81,7 +82,8 @@ export function runUnderMpiexec(
       let pending = "";
       let blanks = 0;
       const emit = (line: string): void => {
-        tail = (tail + line + "\n").slice(-tailBytes);
+        tail.push(line);
+        if (tail.length > 2 * tailLines) tail.splice(0, tail.length - tailLines);
         // Blank lines wait for the next shown line: Hydra's banner starts with one.
         if (line.trim() === "") return void blanks++;
         if (!filter.accept(line)) return void (blanks = 0);
@@ -105,7 +107,7 @@ export function runUnderMpiexec(
     child.on("close", (status, signal) => {
       const code = status ?? (signal ? 128 : 1);
       const explained = rankSaidWhy && (rankPrintedJsonError || !json);
-      resolve(code === 0 || explained ? { code } : { code, failure: describeMpiFailure(np, code, tail) });
+      resolve(code === 0 || explained ? { code } : { code, failure: describeMpiFailure(np, code, tail.join("\n")) });
     });
   });
 }

@@ -7,6 +7,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { buildEfficientNetB0 } from "./efficientnet";
 import { buildMnasNet } from "./mnasnet";
 import { buildMobileNetV2 } from "./mobilenet-v2";
+import { parameterCount } from "./mlp";
 import { buildMobileNetV3 } from "./mobilenet-v3";
 import { buildResNet18 } from "./resnet";
 import { buildShuffleNetV2 } from "./shufflenet-v2";
@@ -117,8 +118,5 @@ export function freezeAllBut(model: tfl.LayersModel, head: readonly string[]): n
   const missing = head.filter((name) => !model.layers.some((l) => l.name === name));
   if (missing.length > 0) throw new Error(`${model.name} has no layer ${missing.join(", ")} to finetune`);
   for (const layer of model.layers) layer.trainable = head.includes(layer.name);
-  return model.trainableWeights.reduce(
-    (n, w) => n + w.shape.reduce((a, b) => (a as number) * (b as number), 1)!,
-    0,
-  ) as number;
+  return parameterCount(model);
 }
