@@ -300,71 +300,77 @@ function tabnet(): Json {
   return runJson(process.execPath, [join(root, "build", "bench", "tabnet.js")]);
 }
 
+/** One model of the np = 2 versus np = 1 benchmark. */
+interface MpiScalingCase {
+  model: string;
+  dataset: string;
+  /** Global batch (split over the ranks). */
+  batch: number;
+}
+
+/** Issue #18's pair: a small MLP (where per-step overhead shows) and SqueezeNet-32, both at global batch 48. */
+const mpiScalingCases: MpiScalingCase[] = [
+  { model: "mlp", dataset: "fashion-mnist", batch: 48 },
+  { model: "squeezenet", dataset: "synthetic-cifar", batch: 48 },
+];
+
 /**
  * np = 2 versus np = 1 under mpiexec at the same total thread count (np = 1 with 2 threads, np = 2
- * with 1 each): SqueezeNet-32 with synchronous allreduce, efficiency and time in collectives per step.
+ * with 1 each), synchronous allreduce: efficiency and time in collectives per step, per model.
  */
 function mpiScaling(images: number): Json[] {
   const cores = defaultThreadConfig().intraOp;
   const perRank = (np: number): number => Math.max(1, Math.floor(cores / np));
   const rows: Json[] = [];
-  const runs: { np: number; seconds: number; commMsPerStep: number; steps: number; imgPerSec: number }[] = [];
-  for (const np of [1, 2]) {
-    process.stderr.write(`bench: mpiexec -n ${np}, SqueezeNet-32 allreduce, ${perRank(np)} thread(s) per rank …\n`);
-    try {
-      const run = launchMpiTraining({
-        np,
-        root,
-        trainArgs: [
-          "--model",
-          "squeezenet",
-          "--dataset",
-          "synthetic-cifar",
-          "--subset",
-          String(images),
-          "--epochs",
-          "1",
-          "--batch",
-          "48",
-          "--sync",
-          "allreduce",
-          "--threads",
-          String(perRank(np)),
-          "--out",
-          join(root, "data", "cache", `bench-mpi-np${np}`),
-        ],
-      });
-      const d = run.summary.distributed!;
-      runs.push({
-        np,
-        seconds: d.globalSeconds,
-        commMsPerStep: d.commMsPerStep,
-        steps: d.steps,
-        imgPerSec: images / d.globalSeconds,
-      });
-    } catch (err) {
-      rows.push({ benchmark: "mpi-scaling", np, error: (err as Error).message });
+  for (const c of mpiScalingCases) {
+    const runs: { np: number; seconds: number; commMsPerStep: number; steps: number; launchSeconds: number }[] = [];
+    for (const np of [1, 2]) {
+      process.stderr.write(`bench: mpiexec -n ${np}, ${c.model} allreduce, ${perRank(np)} thread(s) per rank …\n`);
+      try {
+        const run = launchMpiTraining({
+          np,
+          root,
+          trainArgs: [
+            ...["--model", c.model, "--dataset", c.dataset, "--subset", String(images), "--epochs", "1"],
+            ...["--batch", String(c.batch), "--sync", "allreduce", "--threads", String(perRank(np))],
+            ...["--out", join(root, "data", "cache", `bench-mpi-${c.model}-np${np}`)],
+          ],
+        });
+        const d = run.summary.distributed!;
+        runs.push({
+          np,
+          seconds: d.globalSeconds,
+          commMsPerStep: d.commMsPerStep,
+          steps: d.steps,
+          launchSeconds: run.launchSeconds,
+        });
+      } catch (err) {
+        rows.push({ benchmark: "mpi-scaling", model: c.model, np, error: (err as Error).message });
+      }
     }
-  }
-  const base = runs.find((r) => r.np === 1);
-  for (const r of runs) {
-    rows.push({
-      benchmark: "mpi-scaling",
-      model: "squeezenet",
-      sync: "allreduce",
-      globalBatch: 48,
-      images,
-      np: r.np,
-      threadsPerRank: perRank(r.np),
-      totalThreads: r.np * perRank(r.np),
-      seconds: r.seconds,
-      imgPerSec: r.imgPerSec,
-      steps: r.steps,
-      allreduceMsPerStep: r.commMsPerStep,
-      speedup: base ? base.seconds / r.seconds : null,
-      efficiency: base ? base.seconds / r.seconds / r.np : null,
-      note: "same total thread count; allreduceMsPerStep is root's time inside collectives (communication plus waiting for the other rank)",
-    });
+    const base = runs.find((r) => r.np === 1);
+    for (const r of runs) {
+      rows.push({
+        benchmark: "mpi-scaling",
+        model: c.model,
+        dataset: c.dataset,
+        sync: "allreduce",
+        globalBatch: c.batch,
+        images,
+        np: r.np,
+        threadsPerRank: perRank(r.np),
+        totalThreads: r.np * perRank(r.np),
+        seconds: r.seconds,
+        imgPerSec: images / r.seconds,
+        steps: r.steps,
+        msPerStep: (1000 * r.seconds) / r.steps,
+        allreduceMsPerStep: r.commMsPerStep,
+        wallSeconds: r.launchSeconds,
+        speedup: base ? base.seconds / r.seconds : null,
+        efficiency: base ? base.seconds / r.seconds / r.np : null,
+        note: "same total thread count; wallSeconds is the whole mpiexec command (start-up, data loading, training, evaluation); allreduceMsPerStep is root's time inside collectives (communication plus waiting for the other rank)",
+      });
+    }
   }
   return rows;
 }
@@ -423,7 +429,7 @@ async function main(): Promise<void> {
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
   if (want("tabnet")) results.push(tabnet());
-  if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 2400)));
+  if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 6000)));
   if (want("pipeline")) results.push(...layerSplit(Number(values.rounds ?? 3)));
   if (want("federated")) results.push(federated(Number(values.rounds ?? 3)));
   if (want("vision")) {

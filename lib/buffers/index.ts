@@ -4,3 +4,4 @@
  */
 export { fuse, fusedLength, unfuse } from "./fuse";
 export { coordinateMedian, trimmedMean, weightedMean } from "./aggregate";
+export { weightDivergence, type WeightDivergence } from "./divergence";

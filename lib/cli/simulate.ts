@@ -1,18 +1,18 @@
 /**
  * `edgelab simulate-scaling --np 2,4,8,16,32,48 --sync epoch-average|allreduce|local-sgd[:k]
  *   --dataset NAME [--data DIR] [--model NAME] [--epochs E] [--subset N] [--batch B] [--lr X]
- *   [--no-lr-scaling] [--seed S] [--json]`
+ *   [--no-lr-scaling] [--seed S] [--test N] [--probe LAYER] [--csv FILE] [--json]`
  */
 import { parseArgs } from "node:util";
-import { simulateScaling } from "../parallel/simulate";
+import { simulateScaling, simulationTrace } from "../parallel/simulate";
 import { prepareStudy } from "../experiments/study-data";
 import { parseSync } from "../parallel/strategies";
-import { toTextTable } from "../report/table";
+import { toTextTable, writeCsv } from "../report/table";
 import { parse, UsageError } from "./args";
 
 /** `edgelab simulate-scaling --help`. */
 export const simulateUsage =
-  "usage: edgelab simulate-scaling --np 2,4,8,16,32,48 --sync epoch-average|allreduce|local-sgd[:k] --dataset NAME [--data DIR] [--model mlp] [--epochs E] [--subset N] [--batch B] [--lr X] [--no-lr-scaling] [--seed S] [--json]";
+  "usage: edgelab simulate-scaling --np 2,4,8,16,32,48 --sync epoch-average|allreduce|local-sgd[:k] --dataset NAME [--data DIR] [--model mlp] [--epochs E] [--subset N] [--batch B] [--lr X] [--no-lr-scaling] [--seed S] [--test N (2000)] [--probe LAYER] [--csv FILE] [--json]\n  --probe LAYER  record, per epoch, the layer's dead units and the logits' spread on the test set (squeezenet: conv10)\n  --csv FILE     write every np's per-epoch history (accuracy, losses, rank divergence, probe) as CSV";
 
 /** Runs `edgelab simulate-scaling`. */
 export async function simulateCommand(argv: string[]): Promise<void> {
@@ -28,6 +28,9 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     lr: { type: "string" },
     "no-lr-scaling": { type: "boolean" },
     seed: { type: "string" },
+    test: { type: "string" },
+    probe: { type: "string" },
+    csv: { type: "string" },
     json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "simulate-scaling");
@@ -57,7 +60,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const study = await prepareStudy(modelName, values.dataset, {
     dataDir: values.data,
     subset: values.subset ? num(values.subset, "--subset", 0) : undefined,
-    testSamples: 2000,
+    testSamples: values.test ? num(values.test, "--test", 0) : 2000,
     seed,
   });
   const epochs = num(values.epochs, "--epochs", 2);
@@ -69,6 +72,14 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     learningRate: num(values.lr, "--lr", 5e-4),
     linearScaling: !values["no-lr-scaling"],
     seed,
+    probeLayer: values.probe,
+    // Rewritten (atomically) as each np finishes, so an interrupted study keeps what it measured.
+    onRow: (done) =>
+      values.csv &&
+      writeCsv(
+        values.csv,
+        simulationTrace(done).map((r) => ({ model: modelName, ...r })),
+      ),
   });
   const result = {
     model: modelName,
@@ -86,5 +97,5 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   console.log(
     `${modelName} on ${study.dataset}${study.synthetic ? " (SYNTHETIC)" : ""}, ${study.trainSamples} training samples, ${epochs} epochs`,
   );
-  console.log(toTextTable(rows));
+  console.log(toTextTable(rows.map(({ history: _history, ...row }) => row)));
 }

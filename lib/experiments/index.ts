@@ -45,3 +45,13 @@ export {
 } from "./launch";
 export { scaleSweep, type ScaleSweepConfig, type ScaleSweepRow } from "./sweep";
 export { measureVisionCost, seed001SecondsPerBatch, type VisionCost, type VisionCostSpec } from "./vision-cost";
+export {
+  type CollapseCell,
+  collapseCells,
+  type CollapseStudyConfig,
+  type CollapseTraceRow,
+  defaultCollapseStudy,
+  finalEpochs,
+  readCollapseTrace,
+  runCollapseStudy,
+} from "./collapse";

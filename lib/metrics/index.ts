@@ -15,3 +15,4 @@ export {
   type ResourceSummary,
 } from "./sampler";
 export { efficiency, karpFlatt, type ScalingPoint, type ScalingRow, scalingTable, speedup } from "./scaling";
+export { type ClassifierHealth, classifierHealth } from "./classifier-health";

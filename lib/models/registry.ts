@@ -112,6 +112,23 @@ export const modelRegistry: Record<string, ModelEntry> = {
     build: ({ inputShape, classes, seed }) => buildSqueezeNet({ inputShape, classes, seed: seed ?? 0 }),
     trainingKernels: ["Conv2DBackpropFilter"],
   },
+  "squeezenet-he": {
+    ...layersModel,
+    description:
+      "SqueezeNet v1.1 for 32×32 images with He-uniform kernels (torchvision's init): trains where Keras' glorot starts with a vanishing signal",
+    input: "image",
+    build: ({ inputShape, classes, seed }) => buildSqueezeNet({ inputShape, classes, init: "he", seed: seed ?? 0 }),
+    trainingKernels: ["Conv2DBackpropFilter"],
+  },
+  "squeezenet-he-linear": {
+    ...layersModel,
+    description:
+      "squeezenet-he without the ReLU after conv10: logits may go negative, so no class unit can die (notebook 04's fix)",
+    input: "image",
+    build: ({ inputShape, classes, seed }) =>
+      buildSqueezeNet({ inputShape, classes, init: "he", classifierRelu: false, seed: seed ?? 0 }),
+    trainingKernels: ["Conv2DBackpropFilter"],
+  },
   tabnet: {
     description:
       "TabNet (Arik & Pfister 2019) as pytorch-tabnet 4.1: n_d = n_a = 8, 3 steps, sparsemax masks (≈ 10.7 K parameters on 78 features)",

@@ -18,6 +18,17 @@ export interface SqueezeNetConfig {
   classes: number;
   /** Dropout before the classifier conv (0.5 in the original). */
   dropout: number;
+  /**
+   * The ReLU after the classifier conv (v1.1 has it). Without it the logits are the pooled conv
+   * outputs and can be negative: no classifier unit can die (seed 003's collapse, notebook 04).
+   */
+  classifierRelu: boolean;
+  /**
+   * Kernel initialiser: `glorot` (Keras' default, which the paper's keras-squeezenet used) or `he`
+   * (He et al. 2015, uniform; torchvision's SqueezeNet). With glorot the signal halves at every
+   * fire module: conv10's outputs start near 2e-5 at 32×32 (notebook 04).
+   */
+  init: "glorot" | "he";
   seed: number;
 }
 
@@ -26,6 +37,8 @@ export const defaultSqueezeNetConfig: Readonly<SqueezeNetConfig> = Object.freeze
   inputShape: [32, 32, 3],
   classes: 10,
   dropout: 0.5,
+  classifierRelu: true,
+  init: "glorot",
   seed: 0,
 });
 
@@ -53,15 +66,17 @@ export function buildSqueezeNet(overrides: Partial<SqueezeNetConfig> = {}): tfl.
     );
   }
   let seedIndex = 0;
-  const init = (): ReturnType<typeof tfl.initializers.glorotUniform> =>
-    tfl.initializers.glorotUniform({ seed: layerSeed(config.seed, seedIndex++) });
-  const conv = (filters: number, kernel: number, name: string, strides = 1): tfl.layers.Layer =>
+  const init = (): ReturnType<typeof tfl.initializers.glorotUniform> => {
+    const seed = layerSeed(config.seed, seedIndex++);
+    return config.init === "he" ? tfl.initializers.heUniform({ seed }) : tfl.initializers.glorotUniform({ seed });
+  };
+  const conv = (filters: number, kernel: number, name: string, strides = 1, relu = true): tfl.layers.Layer =>
     tfl.layers.conv2d({
       filters,
       kernelSize: kernel,
       strides,
       padding: "same",
-      activation: "relu",
+      activation: relu ? "relu" : "linear",
       kernelInitializer: init(),
       name,
     });
@@ -83,7 +98,7 @@ export function buildSqueezeNet(overrides: Partial<SqueezeNetConfig> = {}): tfl.
     x = new StepDropout({ rate: config.dropout, seed: layerSeed(config.seed, 500), name: "drop9" }).apply(
       x,
     ) as tfl.SymbolicTensor;
-  x = conv(config.classes, 1, "conv10").apply(x) as tfl.SymbolicTensor;
+  x = conv(config.classes, 1, "conv10", 1, config.classifierRelu).apply(x) as tfl.SymbolicTensor;
   const logits = tfl.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: "squeezenet_v1_1" });
 }

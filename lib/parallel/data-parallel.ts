@@ -24,6 +24,11 @@ export interface DataParallelConfig {
   /** How averaging strategies shard the training set over ranks (default strided, the paper's i mod N = r). */
   partitioner?: Partitioner;
   train: Partial<TrainConfig>;
+  /**
+   * Called on this rank at the end of every epoch, before the strategy synchronises (before the
+   * paper's averaging): where a study looks at each rank's own model.
+   */
+  beforeSync?: (epoch: number, variables: tf.Variable[]) => void | Promise<void>;
 }
 
 /** One row of the paper's Table 2 (root's view). */
@@ -70,8 +75,16 @@ export async function trainDataParallel(
   const strategy = synchronisation(config.sync);
   const shard = strategy.shard(data.train.y, comm, config.partitioner ?? { kind: "strided" }); // the paper's i mod N = r
   const trainSet = shard ? selectSamples(data.train, shard) : data.train;
+  const hooks = strategy.hooks(comm, { samples: n, batchSize: config.batchSize });
+  const { beforeSync } = config;
   const sync: SyncHooks = {
-    ...strategy.hooks(comm, { samples: n, batchSize: config.batchSize }),
+    ...hooks,
+    ...(beforeSync && {
+      async afterEpoch(epoch, variables) {
+        await beforeSync(epoch, variables);
+        await hooks.afterEpoch?.(epoch, variables);
+      },
+    }),
     // Only root has the validation set, so root decides when to stop, and every rank follows.
     async agreeToStop(stop) {
       const decision = Int32Array.of(stop ? 1 : 0);

@@ -15,7 +15,15 @@ export {
   type Synchronisation,
   type SyncStrategy,
 } from "./strategies";
-export { defaultScalingSimulation, type ScalingSimulation, type SimulatedRow, simulateScaling } from "./simulate";
+export {
+  defaultScalingSimulation,
+  type ScalingSimulation,
+  type SimulatedEpoch,
+  type SimulatedEpochRow,
+  type SimulatedRow,
+  simulateScaling,
+  simulationTrace,
+} from "./simulate";
 export { TimedCommunicator } from "./timed";
 export { virtualWorld } from "./virtual";
 export { describeMpiFailure } from "./watchdog";

@@ -19,6 +19,13 @@ export {
   type LibraryProbe,
 } from "../native/libraries";
 export { formatBytes, maxInputBytes } from "./limits";
-export { configureThreads, defaultThreadConfig, onnxThreadOptions, threadConfig, type ThreadConfig } from "./threads";
+export {
+  configureThreads,
+  defaultThreadConfig,
+  onnxThreadOptions,
+  ranksOnThisNode,
+  threadConfig,
+  type ThreadConfig,
+} from "./threads";
 export { byProfile, packageRoot, profile, type Profile, projectRoot, resultsDir } from "./paths";
 export { pythonHasModule, systemPython } from "./python";

@@ -13,11 +13,29 @@ export interface ThreadConfig {
   interOp: number;
 }
 
-/** Default: min(4, cores) intra-op, 1 inter-op; `EDGELAB_THREADS` overrides intra-op. */
-export function defaultThreadConfig(): ThreadConfig {
+/**
+ * How many processes mpiexec started on this node (MPICH's Hydra sets `MPI_LOCALNRANKS`, Open MPI
+ * `OMPI_COMM_WORLD_LOCAL_SIZE`); 1 outside mpiexec.
+ */
+export function ranksOnThisNode(env: NodeJS.ProcessEnv = process.env): number {
+  for (const name of ["MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE"]) {
+    const n = Number(env[name]);
+    if (Number.isInteger(n) && n > 0) return n;
+  }
+  return 1;
+}
+
+/**
+ * Default: the node's cores shared by the ranks on it, at most 4 intra-op threads each, 1 inter-op;
+ * `EDGELAB_THREADS` overrides intra-op. Sharing matters: OpenBLAS threads spin while they wait
+ * for work, so two ranks with two threads each on two cores spend most of each step descheduled
+ * (notebook 04 measured an MLP 5× slower at np = 2 than at np = 1 before this rule).
+ */
+export function defaultThreadConfig(env: NodeJS.ProcessEnv = process.env): ThreadConfig {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  const fromEnv = Number(process.env.EDGELAB_THREADS);
-  const intraOp = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.max(1, Math.min(4, cores));
+  const fromEnv = Number(env.EDGELAB_THREADS);
+  const share = Math.floor(cores / ranksOnThisNode(env));
+  const intraOp = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.max(1, Math.min(4, share));
   return Object.freeze({ intraOp, interOp: 1 });
 }
 

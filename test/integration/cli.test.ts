@@ -862,3 +862,17 @@ test("edgelab bench spb: the --json contract, one row per model and mode, the pe
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^edgelab: bench spb: unknown vision model "vgg16"; choose from resnet18, /);
 });
+
+test("edgelab simulate-scaling --probe conv10 --csv: SqueezeNet's classifier health per epoch, as CSV with the model", () => {
+  const csv = join(dir, "collapse.csv");
+  const common = ["simulate-scaling", "--model", "squeezenet-he", "--dataset", "fashion-mnist-32", "--np", "2"];
+  const small = ["--sync", "epoch-average", "--subset", "240", "--test", "100", "--epochs", "1"];
+  const r = json(...common, ...small, "--probe", "conv10", "--csv", csv);
+  assert.equal(r.rows[0].history.length, 2);
+  assert.equal(r.rows[0].history[1].health.samples, 100);
+  const lines = readFileSync(csv, "utf8").trim().split("\n");
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^model,np,sync,epoch,testAccuracy,.*rankDivergence,normKept,deadUnits,/);
+  assert.match(lines[2], /^squeezenet-he,2,epoch-average,1,/);
+  fails(/has no layer "conv99" to probe; its layers: image, conv1/, ...common, ...small, "--probe", "conv99");
+});

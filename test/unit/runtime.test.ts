@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   configureThreads,
+  defaultThreadConfig,
   detectBackends,
   onnxThreadOptions,
   probeLibrary,
+  ranksOnThisNode,
   readDevice,
   useBackend,
 } from "../../lib/runtime";
+import { availableParallelism } from "node:os";
 import { Rng } from "../../lib/random";
 import { missingUcxSettings, prepareUcx, ucxDefaults } from "../../lib/native/ucx";
 
@@ -18,6 +21,19 @@ test("thread configuration reaches every library's environment variable", () => 
     assert.equal(process.env[name], "3");
   assert.deepEqual(onnxThreadOptions(), { intraOpNumThreads: 3, interOpNumThreads: 1, executionMode: "sequential" });
   assert.throws(() => configureThreads({ intraOp: 0 }), /positive integer/);
+});
+
+test("ranks that mpiexec put on one node share its cores instead of each taking them all", () => {
+  assert.equal(ranksOnThisNode({}), 1);
+  assert.equal(ranksOnThisNode({ MPI_LOCALNRANKS: "2" }), 2); // MPICH's Hydra
+  assert.equal(ranksOnThisNode({ OMPI_COMM_WORLD_LOCAL_SIZE: "3" }), 3); // Open MPI
+  assert.equal(ranksOnThisNode({ MPI_LOCALNRANKS: "zero" }), 1);
+  const cores = availableParallelism();
+  const alone = Math.min(4, cores);
+  assert.equal(defaultThreadConfig({}).intraOp, alone);
+  assert.equal(defaultThreadConfig({ MPI_LOCALNRANKS: "2" }).intraOp, Math.max(1, Math.min(4, Math.floor(cores / 2))));
+  assert.equal(defaultThreadConfig({ MPI_LOCALNRANKS: String(4 * cores) }).intraOp, 1);
+  assert.equal(defaultThreadConfig({ MPI_LOCALNRANKS: "2", EDGELAB_THREADS: "3" }).intraOp, 3);
 });
 
 test("backends are really initialised; cpu is always there; unavailable ones say why", async () => {
