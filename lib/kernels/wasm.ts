@@ -20,6 +20,7 @@ import { conv2dForward } from "./conv2d";
 import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise";
+import { depthwiseKernels, type DepthwiseKernels } from "./depthwise-simd";
 import { jsGemm, type Gemm } from "./gemm";
 import { repeatWhole, wholeCopies } from "./tile";
 import {
@@ -82,6 +83,16 @@ function simd(): { heap: WasmHeap; kernels: PatchKernels } | null {
   if (!heap) return null;
   simdPatches ??= patchKernels(heap.memory);
   return simdPatches instanceof Error ? null : { heap, kernels: simdPatches };
+}
+
+let simdDepthwise: DepthwiseKernels | Error | undefined;
+
+/** The SIMD depthwise gradients on the heap, or null when they cannot load (JS is used then). */
+function depthwiseSimd(): DepthwiseKernels | null {
+  const heap = activeWasmHeap();
+  if (!heap) return null;
+  simdDepthwise ??= depthwiseKernels(heap.memory);
+  return simdDepthwise instanceof Error ? null : simdDepthwise;
 }
 
 /**
@@ -445,20 +456,16 @@ export function registerWasmKernels(): WasmKernelReport {
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput(which === "input" ? xShape : fShape, "float32");
       const g = geometryFromInfo(info);
-      if (which === "input")
-        depthwiseBackpropInput(
-          wasm.typedArrayFromHeap(dy),
-          wasm.typedArrayFromHeap(filter!),
-          g,
-          wasm.typedArrayFromHeap(out),
-        );
-      else
-        depthwiseBackpropFilter(
-          wasm.typedArrayFromHeap(x!),
-          wasm.typedArrayFromHeap(dy),
-          g,
-          wasm.typedArrayFromHeap(out),
-        );
+      const fast = depthwiseSimd();
+      const heap = wasm.typedArrayFromHeap.bind(wasm);
+      if (which === "input") {
+        const [dyValues, filterValues, dx] = [heap(dy), heap(filter!), heap(out)];
+        if (!fast?.backpropInput(dyValues, filterValues, g, dx)) depthwiseBackpropInput(dyValues, filterValues, g, dx);
+      } else {
+        const [xValues, dyValues, dFilter] = [heap(x!), heap(dy), heap(out)];
+        if (!fast?.backpropFilter(xValues, dyValues, g, dFilter))
+          depthwiseBackpropFilter(xValues, dyValues, g, dFilter);
+      }
       return out as unknown as tf.TensorInfo;
     };
   for (const [name, which] of [

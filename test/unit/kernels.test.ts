@@ -4,6 +4,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/runtime/tfjs";
 import { col2imAdd, im2col, jsGemm, patchSize, registerWasmKernels, type ConvGeometry } from "../../lib/kernels";
 import { patchKernels } from "../../lib/kernels/patches-simd";
+import { depthwiseKernels } from "../../lib/kernels/depthwise-simd";
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from "../../lib/kernels/depthwise";
 import { buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig, visionZoo } from "../../lib/models";
 import { openBlas } from "../../lib/native/openblas";
 import { Rng } from "../../lib/random";
@@ -488,6 +490,77 @@ test("wasm depthwise convolution gradients (input and filter) match tfjs' cpu ke
       );
     }
   }
+});
+
+test("SIMD depthwise gradients on a wasm memory equal the JS reference (padding, strides, dilation, odd channels); multiplier 2 is declined", () => {
+  const api = (
+    globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }
+  ).WebAssembly;
+  const memory = new api.Memory({ initial: 256 });
+  const kernels = depthwiseKernels(memory);
+  if (kernels instanceof Error) throw kernels;
+  const geometry = (b: number, h: number, w: number, c: number, f: number, s: number, pad: number, d = 1) => {
+    const eff = (f - 1) * d + 1;
+    return {
+      batch: b,
+      inHeight: h,
+      inWidth: w,
+      inChannels: c,
+      outChannels: c,
+      filterHeight: f,
+      filterWidth: f,
+      strideHeight: s,
+      strideWidth: s,
+      padTop: pad,
+      padLeft: pad,
+      dilationHeight: d,
+      dilationWidth: d,
+      outHeight: Math.floor((h + 2 * pad - eff) / s) + 1,
+      outWidth: Math.floor((w + 2 * pad - eff) / s) + 1,
+    };
+  };
+  const cases = [
+    geometry(2, 9, 9, 37, 3, 1, 1),
+    geometry(3, 10, 10, 16, 3, 2, 1),
+    geometry(1, 11, 7, 3, 5, 2, 2),
+    geometry(2, 8, 8, 6, 3, 1, 0, 2),
+    geometry(1, 7, 7, 96, 5, 1, 2),
+  ];
+  let at = 0;
+  const view = (n: number): Float32Array => {
+    const v = new Float32Array(memory.buffer, at, n);
+    at += 4 * n + 64;
+    return v;
+  };
+  for (const g of cases) {
+    at = 0;
+    const xs = g.batch * g.inHeight * g.inWidth * g.inChannels;
+    const ys = g.batch * g.outHeight * g.outWidth * g.inChannels;
+    const fs = g.filterHeight * g.filterWidth * g.inChannels;
+    const [x, dy, filter, dx, dFilter] = [view(xs), view(ys), view(fs), view(xs), view(fs)];
+    x.set(random(xs));
+    dy.set(random(ys));
+    filter.set(random(fs));
+    const [dxRef, dFilterRef] = [new Float32Array(xs), new Float32Array(fs)];
+    depthwiseBackpropInput(dy, filter, g, dxRef);
+    depthwiseBackpropFilter(x, dy, g, dFilterRef);
+    dx.fill(NaN);
+    dFilter.fill(NaN);
+    assert.ok(kernels.backpropInput(dy, filter, g, dx));
+    assert.ok(kernels.backpropFilter(x, dy, g, dFilter));
+    const scale = (a: Float32Array): number => Math.max(1, maxAbs(a));
+    assert.ok(maxAbsDiff(dx, dxRef) / scale(dxRef) < 1e-6, `input ${JSON.stringify(g)}: ${maxAbsDiff(dx, dxRef)}`);
+    assert.ok(
+      maxAbsDiff(dFilter, dFilterRef) / scale(dFilterRef) < 1e-6,
+      `filter ${JSON.stringify(g)}: ${maxAbsDiff(dFilter, dFilterRef)}`,
+    );
+  }
+  const twice = { ...geometry(1, 5, 5, 4, 3, 1, 1), outChannels: 8 };
+  assert.equal(kernels.backpropInput(view(200), view(72), twice, view(100)), false);
+  assert.throws(
+    () => kernels.backpropInput(new Float32Array(4), new Float32Array(4), cases[0], new Float32Array(4)),
+    /views on the wasm heap/,
+  );
 });
 
 test("wasm Tile: whole-copy tiles (batch-norm gradients) and every other tile match tfjs' cpu kernel", async () => {
