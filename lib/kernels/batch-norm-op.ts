@@ -5,15 +5,28 @@
  * batch statistics (for the running averages).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { batchNormBackward, batchNormForward } from "./batch-norm";
+import { batchNormBackward, batchNormForward, jsBatchNormLoops, type BatchNormLoops } from "./batch-norm";
+import { batchNormSimdLoops } from "./batch-norm-simd";
+import { activeWasmHeap } from "./wasm-heap";
 
 const FORWARD = "EdgelabBatchNormTrain";
 const BACKWARD = "EdgelabBatchNormTrainGrad";
 
-/** The slice of a backend these kernels use: make an output, view a tensor's values. */
+/** The slice of a backend these kernels use: make an output, view a tensor's values, the loops. */
 interface Memory {
   output(shape: number[]): tf.TensorInfo;
   view(t: tf.TensorInfo): Float32Array;
+  /** The row loops for `channels`; call after making outputs and before taking views. */
+  loops(channels: number): BatchNormLoops;
+}
+
+let simdLoops: BatchNormLoops | Error | undefined;
+
+/** SIMD loops on the wasm heap when they load and serve this channel count, else the JS loops. */
+function wasmLoops(channels: number): BatchNormLoops {
+  const heap = activeWasmHeap();
+  if (heap) simdLoops ??= batchNormSimdLoops(heap);
+  return simdLoops && !(simdLoops instanceof Error) && simdLoops.prepare?.(channels) ? simdLoops : jsBatchNormLoops;
 }
 
 /** wasm: outputs live on the heap; views are taken after every output is made (allocation may move the heap). */
@@ -22,7 +35,11 @@ function wasmMemory(backend: unknown): Memory {
     makeOutput(shape: number[], dtype: string): tf.TensorInfo;
     typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
   };
-  return { output: (shape) => b.makeOutput(shape, "float32"), view: (t) => b.typedArrayFromHeap(t) };
+  return {
+    output: (shape) => b.makeOutput(shape, "float32"),
+    view: (t) => b.typedArrayFromHeap(t),
+    loops: wasmLoops,
+  };
 }
 
 /** cpu: outputs are JS arrays registered with the backend. */
@@ -34,6 +51,7 @@ function cpuMemory(backend: unknown): Memory {
   return {
     output: (shape) => b.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((a, c) => a * c, 1))),
     view: (t) => b.data.get(t.dataId).values,
+    loops: () => jsBatchNormLoops,
   };
 }
 
@@ -47,6 +65,7 @@ function register(backendName: string, memory: (backend: unknown) => Memory): vo
       const m = memory(backend);
       const channels = [gamma.shape[0]];
       const outs = [m.output(x.shape), m.output(channels), m.output(channels), m.output(channels)];
+      const loops = m.loops(channels[0]);
       const [y, mean, variance, invStd] = outs.map((t) => m.view(t));
       batchNormForward(
         m.view(x),
@@ -57,6 +76,7 @@ function register(backendName: string, memory: (backend: unknown) => Memory): vo
         mean,
         variance,
         invStd,
+        loops,
       );
       return outs;
     },
@@ -68,8 +88,9 @@ function register(backendName: string, memory: (backend: unknown) => Memory): vo
       const { dy, x, gamma, mean, invStd } = inputs as unknown as Record<string, tf.TensorInfo>;
       const m = memory(backend);
       const outs = [m.output(x.shape), m.output(gamma.shape), m.output(gamma.shape)];
+      const loops = m.loops(gamma.shape[0]);
       const [dx, dGamma, dBeta] = outs.map((t) => m.view(t));
-      batchNormBackward(m.view(dy), m.view(x), m.view(gamma), m.view(mean), m.view(invStd), dx, dGamma, dBeta);
+      batchNormBackward(m.view(dy), m.view(x), m.view(gamma), m.view(mean), m.view(invStd), dx, dGamma, dBeta, loops);
       return outs;
     },
   });

@@ -88,6 +88,15 @@ export const op = {
   f32x4Add: simd(0xe4),
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
+  /** Loads 8 bytes into the low half, zeroing the rest (two float32s). */
+  v128Load64Zero: (offset = 0): number[] => [...simd(0x5d), 3, ...uleb(offset)],
+  /** Stores the low 8 bytes (lane 0 of i64x2). */
+  v128Store64Lane: (offset = 0): number[] => [...simd(0x5b), 3, ...uleb(offset), 0],
+  f64x2PromoteLowF32x4: simd(0x5f),
+  f32x4DemoteF64x2Zero: simd(0x5e),
+  f64x2Add: simd(0xf0),
+  f64x2Sub: simd(0xf1),
+  f64x2Mul: simd(0xf2),
 };
 
 /**

@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { batchNormBackward, batchNormForward } from "../../lib/kernels/batch-norm";
 import { batchNormTraining } from "../../lib/kernels/batch-norm-op";
+import { batchNormSimdLoops } from "../../lib/kernels/batch-norm-simd";
 import { BatchNorm2d, torchActivation, type TorchActivationKind } from "../../lib/models";
 import { Rng } from "../../lib/random";
 import { useBackend } from "../../lib/runtime";
@@ -107,4 +109,66 @@ test("hard-swish, hard-sigmoid and SiLU as single ops: values and gradients equa
     assert.ok(maxRelDiff(ref[1], ours[1]) < 1e-5, `${kind} gradients: ${maxRelDiff(ref[1], ours[1])}`);
   }
   x.dispose();
+});
+
+test("batch-norm SIMD loops on a wasm memory are bit-identical to the JS loops; channels not a multiple of 4 are declined", () => {
+  const api = (
+    globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }
+  ).WebAssembly;
+  const memory = new api.Memory({ initial: 64 });
+  let top = 1 << 20;
+  const heap = {
+    memory,
+    offset: () => 0,
+    allocate: () => {
+      throw new Error("unused");
+    },
+    reserveScratch: () => 64,
+  };
+  const loops = batchNormSimdLoops(heap);
+  if (loops instanceof Error) throw loops;
+  const onHeap = (values: Float32Array): Float32Array => {
+    const view = new Float32Array(memory.buffer, top, values.length);
+    top += 4 * values.length + 16;
+    view.set(values);
+    return view;
+  };
+  for (const [rows, c] of [
+    [50, 8],
+    [7, 12],
+    [33, 96],
+  ]) {
+    top = 1 << 20;
+    const x = onHeap(random(rows * c, 2, 0.5));
+    const dy = onHeap(random(rows * c));
+    const gamma = random(c, 0.3, 1);
+    const beta = random(c, 0.1);
+    const outputs = () => ({
+      y: onHeap(new Float32Array(rows * c)),
+      dx: onHeap(new Float32Array(rows * c)),
+      stats: [new Float32Array(c), new Float32Array(c), new Float32Array(c)],
+      grads: [new Float32Array(c), new Float32Array(c)],
+    });
+    const [js, simd] = [outputs(), outputs()];
+    batchNormForward(x, gamma, beta, 1e-5, js.y, ...(js.stats as [Float32Array, Float32Array, Float32Array]));
+    assert.ok(loops.prepare!(c));
+    batchNormForward(
+      x,
+      gamma,
+      beta,
+      1e-5,
+      simd.y,
+      ...(simd.stats as [Float32Array, Float32Array, Float32Array]),
+      loops,
+    );
+    const [mean, , invStd] = js.stats;
+    batchNormBackward(dy, x, gamma, mean, invStd, js.dx, js.grads[0], js.grads[1]);
+    batchNormBackward(dy, x, gamma, mean, invStd, simd.dx, simd.grads[0], simd.grads[1], loops);
+    assert.deepEqual(simd.y, js.y, `${rows}×${c} y`);
+    assert.deepEqual(simd.stats, js.stats, `${rows}×${c} statistics`);
+    assert.deepEqual(simd.dx, js.dx, `${rows}×${c} dx`);
+    assert.deepEqual(simd.grads, js.grads, `${rows}×${c} dγ, dβ`);
+  }
+  assert.equal(loops.prepare!(6), false);
+  assert.throws(() => loops.columnSums(new Float32Array(8), new Float64Array(8)), /views on the wasm heap/);
 });
