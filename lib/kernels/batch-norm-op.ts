@@ -7,16 +7,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { batchNormBackward, batchNormForward, jsBatchNormLoops, type BatchNormLoops } from "./batch-norm";
 import { batchNormSimdLoops } from "./batch-norm-simd";
+import { cpuKernelMemory, type KernelMemory, wasmKernelMemory } from "./kernel-memory";
 import { activeWasmHeap } from "./wasm-heap";
 
 const FORWARD = "EdgelabBatchNormTrain";
 const BACKWARD = "EdgelabBatchNormTrainGrad";
 
-/** The slice of a backend these kernels use: make an output, view a tensor's values, the loops. */
-interface Memory {
-  output(shape: number[]): tf.TensorInfo;
-  view(t: tf.TensorInfo): Float32Array;
-  /** The row loops for `channels`; call after making outputs and before taking views. */
+/** The backend's memory plus the row loops for a channel count (call after making outputs, before views). */
+interface Memory extends KernelMemory {
   loops(channels: number): BatchNormLoops;
 }
 
@@ -29,31 +27,8 @@ function wasmLoops(channels: number): BatchNormLoops {
   return simdLoops && !(simdLoops instanceof Error) && simdLoops.prepare?.(channels) ? simdLoops : jsBatchNormLoops;
 }
 
-/** wasm: outputs live on the heap; views are taken after every output is made (allocation may move the heap). */
-function wasmMemory(backend: unknown): Memory {
-  const b = backend as {
-    makeOutput(shape: number[], dtype: string): tf.TensorInfo;
-    typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  };
-  return {
-    output: (shape) => b.makeOutput(shape, "float32"),
-    view: (t) => b.typedArrayFromHeap(t),
-    loops: wasmLoops,
-  };
-}
-
-/** cpu: outputs are JS arrays registered with the backend. */
-function cpuMemory(backend: unknown): Memory {
-  const b = backend as {
-    makeTensorInfo(shape: number[], dtype: string, values?: Float32Array): tf.TensorInfo;
-    data: { get(id: object): { values: Float32Array } };
-  };
-  return {
-    output: (shape) => b.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((a, c) => a * c, 1))),
-    view: (t) => b.data.get(t.dataId).values,
-    loops: () => jsBatchNormLoops,
-  };
-}
+const wasmMemory = (backend: unknown): Memory => ({ ...wasmKernelMemory(backend), loops: wasmLoops });
+const cpuMemory = (backend: unknown): Memory => ({ ...cpuKernelMemory(backend), loops: () => jsBatchNormLoops });
 
 function register(backendName: string, memory: (backend: unknown) => Memory): void {
   if (tf.getKernel(FORWARD, backendName)) return;

@@ -9,11 +9,12 @@
 import "../runtime/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import type { TorchActivationKind } from "../kernels/activation";
+import { hasActivationKernels, torchActivationOp } from "../kernels/activation-op";
 import { batchNormTraining, hasBatchNormKernels } from "../kernels/batch-norm-op";
 import { dropoutClock } from "./dropout";
 
-/** Activations PyTorch defines differently from Keras (or that tfjs would save four tensors for). */
-export type TorchActivationKind = "hardswish" | "hardsigmoid" | "silu";
+export type { TorchActivationKind } from "../kernels/activation";
 
 /**
  * `nn.Hardswish`, `nn.Hardsigmoid` and `nn.SiLU` as single differentiable ops that keep only their
@@ -23,6 +24,8 @@ export type TorchActivationKind = "hardswish" | "hardsigmoid" | "silu";
  * inside (−3, 3); SiLU σ(x)(1 + x(1 − σ(x))).
  */
 export function torchActivation(kind: TorchActivationKind, x: tf.Tensor): tf.Tensor {
+  // edgelab's kernels (one loop per direction) where registered; tfjs' ops otherwise.
+  if (hasActivationKernels() && x.dtype === "float32") return torchActivationOp(kind, x);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor;
     (args[1] as tf.GradSaveFunc)([input]);

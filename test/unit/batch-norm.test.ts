@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { activationBackward, activationForward } from "../../lib/kernels/activation";
+import { activationKernels } from "../../lib/kernels/activation-simd";
 import { batchNormBackward, batchNormForward } from "../../lib/kernels/batch-norm";
 import { batchNormTraining } from "../../lib/kernels/batch-norm-op";
 import { batchNormSimdLoops } from "../../lib/kernels/batch-norm-simd";
@@ -171,4 +173,38 @@ test("batch-norm SIMD loops on a wasm memory are bit-identical to the JS loops; 
   }
   assert.equal(loops.prepare!(6), false);
   assert.throws(() => loops.columnSums(new Float32Array(8), new Float64Array(8)), /views on the wasm heap/);
+});
+
+test("hard-swish and hard-sigmoid SIMD loops equal the JS loops (odd lengths, the kinks at ±3, NaN); SiLU runs the JS loop", () => {
+  const api = (
+    globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }
+  ).WebAssembly;
+  const memory = new api.Memory({ initial: 16 });
+  const kernels = activationKernels(memory);
+  if (kernels instanceof Error) throw kernels;
+  for (const n of [1, 7, 64, 403]) {
+    const values = Float32Array.from({ length: n }, (_, i) => -8 + (16 * i) / Math.max(1, n - 1));
+    if (n > 10) values.set([-3, 3, NaN, 0, -0], 3);
+    const views = [0, 1, 2, 3].map((k) => new Float32Array(memory.buffer, k * 4096, n));
+    const [x, dy, y, dx] = views;
+    x.set(values);
+    dy.set(random(n));
+    for (const kind of ["hardswish", "hardsigmoid", "silu"] as const) {
+      const [yRef, dxRef] = [new Float32Array(n), new Float32Array(n)];
+      activationForward(kind, x, yRef);
+      activationBackward(kind, x, dy, dxRef);
+      kernels.forward(kind, x, y);
+      kernels.backward(kind, x, dy, dx);
+      // SIMD multiplies by a rounded 1/6 where JS divides by 6: at most a few ulps apart.
+      for (const [got, want, what] of [
+        [y, yRef, "y"],
+        [dx, dxRef, "dx"],
+      ] as const)
+        for (let i = 0; i < n; i++)
+          assert.ok(
+            Object.is(got[i], want[i]) || Math.abs(got[i] - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])),
+            `${kind} ${what}[${i}] at x = ${x[i]}: ${got[i]} vs ${want[i]}`,
+          );
+    }
+  }
 });
