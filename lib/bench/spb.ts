@@ -30,6 +30,7 @@ interface Measured {
   peakRssMB: number | null;
   parameters?: number;
   trainableParameters?: number;
+  gflopPerBatch?: number;
 }
 
 /** A row of the `--json` output. */
@@ -43,7 +44,11 @@ export interface SpbRow {
   peakRssMB: number | null;
   parameters: number;
   trainableParameters: number | null;
-  peer: { secondsPerBatch: number; peakRssMB: number | null } | null;
+  /** Floating-point work of one step (3 × 2 × multiply-accumulates of the layers that compute gradients). */
+  gflopPerBatch: number | null;
+  /** Achieved: gflopPerBatch ÷ secondsPerBatch. */
+  gflopPerSecond: number | null;
+  peer: { secondsPerBatch: number; peakRssMB: number | null; gflopPerSecond: number | null } | null;
   /** Peer s/batch ÷ edgelab s/batch, the median of the per-round ratios (above 1: edgelab faster). */
   ratio: number | null;
   rounds: { secondsPerBatch: number | null; peerSecondsPerBatch: number | null }[];
@@ -108,20 +113,29 @@ function summarise(
       ok(m) && theirs[i] && ok(theirs[i]) ? (theirs[i] as Measured).secondsPerBatch / m.secondsPerBatch : null,
     )
     .filter((v): v is number => v !== null);
+  const gflop = good[0]?.gflopPerBatch ?? null;
+  const rate = (seconds: number | null): number | null => (gflop !== null && seconds ? gflop / seconds : null);
   const rss = (ms: Measured[]): number | null =>
     ms.some((m) => m.peakRssMB !== null) ? Math.max(...ms.map((m) => m.peakRssMB ?? 0)) : null;
   const error = ours.find((m): m is string => !ok(m));
   const peerError = theirs.find((m): m is string => !ok(m));
+  const secondsPerBatch = good.length ? median(good.map((m) => m.secondsPerBatch)) : null;
+  const peerSeconds = peers.length ? median(peers.map((m) => m.secondsPerBatch)) : null;
   return {
     model,
     mode,
     batch: spec.batch,
     size: spec.size,
-    secondsPerBatch: good.length ? median(good.map((m) => m.secondsPerBatch)) : null,
+    secondsPerBatch,
     peakRssMB: rss(good),
     parameters: good[0]?.parameters ?? visionZoo[model].parameters,
     trainableParameters: good[0]?.trainableParameters ?? null,
-    peer: peers.length ? { secondsPerBatch: median(peers.map((m) => m.secondsPerBatch)), peakRssMB: rss(peers) } : null,
+    gflopPerBatch: gflop,
+    gflopPerSecond: rate(secondsPerBatch),
+    peer:
+      peerSeconds !== null
+        ? { secondsPerBatch: peerSeconds, peakRssMB: rss(peers), gflopPerSecond: rate(peerSeconds) }
+        : null,
     ratio: ratios.length ? median(ratios) : null,
     rounds: ours.map((m, i) => ({
       secondsPerBatch: ok(m) ? m.secondsPerBatch : null,

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../random";
-import { buildModel, parameterCount } from "../models";
+import { buildModel, parameterCount, trainingFlops } from "../models";
 import { adam } from "../train/adam";
 
 /** What to measure. */
@@ -42,6 +42,8 @@ export interface TrainingBench {
   readonly batch: number;
   readonly backend: string;
   readonly parameters: number;
+  /** Floating-point work of one training step per sample (`models.trainingFlops`). */
+  readonly flopsPerSample: number;
   /** Runs and times `steps` training steps. */
   measure(steps: number): Promise<ThroughputSegment>;
   /** Frees the model, data and optimizer state. */
@@ -94,6 +96,7 @@ export async function openTrainingBench(config: ThroughputConfig): Promise<Train
     batch: config.batch,
     backend: tf.getBackend(),
     parameters: parameterCount(model),
+    flopsPerSample: trainingFlops(model),
     async measure(steps: number): Promise<ThroughputSegment> {
       if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
       const stepMs: number[] = [];

@@ -4,6 +4,7 @@
  * per batch beside PyTorch (see lib/bench/spb.ts). `--model all` measures the whole zoo.
  */
 import { parseArgs } from "node:util";
+import { sgemmPeakGflops } from "../bench/sgemm-peak";
 import { benchSecondsPerBatch, cliEntry } from "../bench/spb";
 import { measureVisionCost } from "../experiments/vision-cost";
 import { peakRssMBFromKernel } from "../metrics/sampler";
@@ -59,16 +60,23 @@ export async function benchSpbCommand(argv: string[]): Promise<void> {
     console.log(JSON.stringify({ ...cost, peakRssMB: peakRssMBFromKernel() }));
     return;
   }
-  const rows = benchSecondsPerBatch(spec, cliEntry());
+  // The ceiling first, while the machine is otherwise idle; rows report their GFLOP/s against it.
+  const sgemmPeak = sgemmPeakGflops();
+  const rows = benchSecondsPerBatch(spec, cliEntry()).map((r) => ({
+    ...r,
+    peakFraction: sgemmPeak && r.gflopPerSecond ? r.gflopPerSecond / sgemmPeak : null,
+  }));
   const protocol = `seed 001: fresh model, random inputs in memory, SGD lr 0.1, cross-entropy, batch ${spec.batch}, ${spec.size}², ${spec.batches} consecutive batches timed, no warm-up; ${spec.threads} thread(s) each side`;
   if (values.json) {
-    console.log(JSON.stringify({ protocol, threads: spec.threads, rows }));
+    console.log(JSON.stringify({ protocol, threads: spec.threads, sgemmPeakGflops: sgemmPeak, rows }));
     return;
   }
   console.log(protocol);
+  if (sgemmPeak) console.log(`OpenBLAS sgemm peak here: ${sgemmPeak.toFixed(1)} GFLOP/s`);
   for (const r of rows)
     console.log(
       `${r.model.padEnd(20)} ${r.mode.padEnd(8)} ${r.secondsPerBatch?.toFixed(2) ?? "failed"} s/batch` +
+        (r.gflopPerSecond ? ` ${r.gflopPerSecond.toFixed(1)} GFLOP/s` : "") +
         (r.peer
           ? `  PyTorch ${r.peer.secondsPerBatch.toFixed(2)}  ratio ${r.ratio?.toFixed(2)}`
           : `  (${r.peerNote})`) +

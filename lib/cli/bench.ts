@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { median, summarizePaired } from "../bench/paired";
 import { benchInputs, openTrainingBench, type ThroughputSegment } from "../bench/throughput";
 import { torchTrainingPeer, type PeerResult } from "../bench/peers";
+import { sgemmPeakGflops } from "../bench/sgemm-peak";
 import { registerWasmKernels } from "../kernels/wasm";
 import { peakRssMBFromKernel } from "../metrics/sampler";
 import { modelEntry } from "../models/registry";
@@ -54,6 +55,8 @@ async function benchTrain(argv: string[]): Promise<void> {
   const backend = values.backend
     ? await useBackend(values.backend as BackendName)
     : await useBackend((await trainingBackend(modelEntry(model).trainingKernels)).backend);
+  // The hardware's ceiling first, in the same run: the step's GFLOP/s is reported against it.
+  const sgemmPeak = sgemmPeakGflops();
   const bench = await openTrainingBench({ model, batch });
   const segments: ThroughputSegment[] = [];
   const peers: PeerResult[] = [];
@@ -90,6 +93,10 @@ async function benchTrain(argv: string[]): Promise<void> {
     meanStepMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length,
     medianStepMs: median(stepMs),
     parameters: bench.parameters,
+    gflopPerSecond: (imgPerSec * bench.flopsPerSample) / 1e9,
+    peerGflopPerSecond: peer ? (peer.imgPerSec * bench.flopsPerSample) / 1e9 : null,
+    sgemmPeakGflops: sgemmPeak,
+    peakFraction: sgemmPeak ? (imgPerSec * bench.flopsPerSample) / 1e9 / sgemmPeak : null,
     threads: threads.intraOp,
     kernels: backend === "wasm" ? registerWasmKernels() : null,
   };
@@ -105,6 +112,10 @@ async function benchTrain(argv: string[]): Promise<void> {
     `${model} training, batch ${batch}, ${backend}, ${threads.intraOp} thread(s), ${roundCount} × ${steps} steps: ${imgPerSec.toFixed(1)} samples/s (median step ${result.medianStepMs.toFixed(1)} ms), peak RSS ${peakRssMB?.toFixed(0) ?? "?"} MB`,
   );
   console.log(`peer: ${versus}`);
+  if (sgemmPeak)
+    console.log(
+      `${result.gflopPerSecond.toFixed(1)} GFLOP/s of ${sgemmPeak.toFixed(1)} (OpenBLAS sgemm here): ${(100 * result.peakFraction!).toFixed(0)} %`,
+    );
 }
 
 /** `edgelab bench --help`. */

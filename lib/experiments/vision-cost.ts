@@ -5,7 +5,7 @@
  * (every other layer frozen, only the head's parameters given to the optimizer). Reported as
  * seconds per batch, beside the seed's Raspberry Pi 5 and Pi 4 figures.
  */
-import { freezeAllBut, parameterCount, visionZoo } from "../models";
+import { freezeAllBut, parameterCount, trainingFlops, visionZoo } from "../models";
 import { Rng } from "../random/rng";
 import { defaultTrainConfig } from "../train/config";
 import { trainLoop } from "../train/loop";
@@ -36,6 +36,8 @@ export interface VisionCost {
   firstBatchSeconds: number;
   parameters: number;
   trainableParameters: number;
+  /** Floating-point work of one batch's step (`models.trainingFlops` × batch), in GFLOP. */
+  gflopPerBatch: number;
 }
 
 /** Seed 001's seconds per batch (train / finetune) on a Raspberry Pi 5 and Pi 4, by timm name. */
@@ -74,6 +76,11 @@ export async function measureVisionCost(spec: VisionCostSpec): Promise<VisionCos
     [],
   );
   const trainableParameters = parameterCount(model);
+  const trainable =
+    spec.mode === "finetune"
+      ? new Set(model.layers.filter((l) => l.trainable && l.trainableWeights.length > 0).map((l) => l.name))
+      : undefined;
+  const gflopPerBatch = (trainingFlops(model, trainable) * batch) / 1e9;
   model.dispose();
   const steps = result.stepSeconds;
   return {
@@ -86,5 +93,6 @@ export async function measureVisionCost(spec: VisionCostSpec): Promise<VisionCos
     firstBatchSeconds: steps[0],
     parameters,
     trainableParameters,
+    gflopPerBatch,
   };
 }

@@ -46,5 +46,6 @@ export {
   type TorchActivationKind,
   torchActivation,
 } from "./vision-layers";
+export { forwardMacs, type LayerMacs, layerMacs, trainingFlops } from "./flops";
 export { freezeAllBut, type VisionModel, visionZoo } from "./vision-zoo";
 export { boosterParams, defaultXGBoostParams, XGBoostClassifier, type XGBoostParams } from "./xgboost";

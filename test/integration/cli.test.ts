@@ -319,6 +319,9 @@ test("edgelab bench train: the --json contract (edgelab measured; the peer or th
   assert.equal(r.model, "squeezenet");
   assert.equal(r.batch, 4);
   assert.equal(r.backend, "wasm");
+  // 18.3 MFLOP per image per step: achieved GFLOP/s against the sgemm ceiling of the same run.
+  assert.ok(Math.abs(r.gflopPerSecond - (r.imgPerSec * 18.296832e6) / 1e9) < 1e-9);
+  assert.ok(r.sgemmPeakGflops > 0 && Math.abs(r.peakFraction - r.gflopPerSecond / r.sgemmPeakGflops) < 1e-9);
   assert.ok(r.imgPerSec > 0 && r.peakRssMB > 0);
   assert.equal(r.peer, null);
   assert.equal(r.ratio, null);
@@ -858,6 +861,13 @@ test("edgelab bench spb: the --json contract, one row per model and mode, the pe
     else assert.ok(Math.abs(row.ratio - row.peer.secondsPerBatch / row.secondsPerBatch) < 1e-9);
   }
   assert.ok(run.rows[1].trainableParameters < run.rows[0].trainableParameters, "finetune trains the head only");
+  // Achieved GFLOP/s beside the machine's sgemm ceiling, measured in the same run.
+  assert.ok(run.sgemmPeakGflops > 0);
+  for (const row of run.rows) {
+    assert.ok(Math.abs(row.gflopPerSecond - row.gflopPerBatch / row.secondsPerBatch) < 1e-9);
+    assert.ok(Math.abs(row.peakFraction - row.gflopPerSecond / run.sgemmPeakGflops) < 1e-9);
+  }
+  assert.ok(run.rows[1].gflopPerBatch < run.rows[0].gflopPerBatch / 2, "a finetune step computes far less");
   const bad = edgelab("bench", "spb", "--model", "vgg16");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^edgelab: bench spb: unknown vision model "vgg16"; choose from resnet18, /);

@@ -5,20 +5,53 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
-import { freezeAllBut, modelRegistry, parameterCount, visionZoo } from "../../lib/models";
+import {
+  buildSqueezeNet,
+  forwardMacs,
+  freezeAllBut,
+  modelRegistry,
+  parameterCount,
+  trainingFlops,
+  visionZoo,
+} from "../../lib/models";
 import { useBackend } from "../../lib/runtime";
 import { defaultTrainConfig, trainLoop } from "../../lib/train";
 
-test("at 224×224 and 1000 classes every zoo model has torchvision's parameter count", async () => {
+/** torchvision's model tables, "GFLOPS" (multiply-accumulates of the forward pass, in billions, 2 decimals). */
+const torchvisionGflops: Record<string, number> = {
+  resnet18: 1.81,
+  mobilenet_v2: 0.3,
+  mobilenet_v3_small: 0.06,
+  mobilenet_v3_large: 0.22,
+  efficientnet_b0: 0.39,
+  mnasnet1_0: 0.31,
+  squeezenet1_1: 0.35,
+  shufflenet_v2_x0_5: 0.04,
+};
+
+test("at 224×224 and 1000 classes every zoo model has torchvision's parameter count and published GFLOPS", async () => {
   await useBackend("cpu");
   for (const [name, zoo] of Object.entries(visionZoo)) {
     const model = zoo.build({ inputShape: [224, 224, 3], classes: 1000, seed: 0 });
     assert.equal(parameterCount(model), zoo.parameters, name);
+    if (name in torchvisionGflops)
+      assert.equal(Math.round(forwardMacs(model) / 1e7) / 100, torchvisionGflops[name], `${name} GMACs`);
     assert.deepEqual(model.outputs[0].shape, [null, 1000], name);
     assert.equal(modelRegistry[name].capabilities.freeze, true, name);
     assert.deepEqual(modelRegistry[name].head, zoo.head, name);
     model.dispose();
   }
+});
+
+test("training FLOPs: 3 × 2 × MACs for a whole step (SqueezeNet-32: the 18.3 MFLOP per image of issue #14); a finetune counts the head only", () => {
+  const squeeze = buildSqueezeNet({});
+  assert.equal(forwardMacs(squeeze), 3_049_472);
+  assert.equal(trainingFlops(squeeze), 6 * 3_049_472);
+  // Only conv10 trainable: its forward and weight gradient, everything before it forward only.
+  const conv10 = squeeze.getLayer("conv10");
+  const conv10Macs = (conv10.outputShape as number[])[1] ** 2 * 512 * 10;
+  assert.equal(trainingFlops(squeeze, new Set(["conv10"])), 2 * (forwardMacs(squeeze) + conv10Macs));
+  squeeze.dispose();
 });
 
 test("small inputs: 28×28×1 and 32×32×3 images build and run for every zoo model", async () => {
