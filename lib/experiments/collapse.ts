@@ -40,6 +40,11 @@ export const collapseCells: readonly CollapseCell[] = Object.freeze([
   },
 ]);
 
+/** The reference CSV's file name for a cell (`run.sh` writes `MODEL-SYNC.csv`, the colon dropped). */
+export function collapseCsvName(cell: Pick<CollapseCell, "model" | "sync">): string {
+  return `${cell.model}-${cell.sync.replace(":", "")}.csv`;
+}
+
 /** Data and recipe shared by every cell. */
 export interface CollapseStudyConfig {
   dataset: string;

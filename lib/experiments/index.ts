@@ -48,6 +48,7 @@ export { measureVisionCost, seed001SecondsPerBatch, type VisionCost, type Vision
 export {
   type CollapseCell,
   collapseCells,
+  collapseCsvName,
   type CollapseStudyConfig,
   type CollapseTraceRow,
   defaultCollapseStudy,

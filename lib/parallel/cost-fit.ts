@@ -3,9 +3,11 @@
  * each configuration is predicted by the model fitted to all the others. Every model here is
  * linear in its parameters (a few named terms per epoch), so a fit is a small normal-equations
  * solve. The terms, per epoch, for np processes on `nodes` nodes:
- *   work        W / np        — the epoch's compute, divided over the ranks
+ *   work        W / np        — the epoch's compute, divided over the ranks (W · samples / np when
+ *                               runs say how many samples they trained on: W is then per sample)
  *   serial      E             — fixed per-epoch cost (root's evaluation, data loading from NFS)
  *   perRank     c · np        — cost that grows with the ranks (root gathering every model)
+ *   perStep     c · steps     — per-step synchronisation when np > 1 (an allreduce every step)
  *   straggler   S / np from `slowFromNodes` nodes on, in place of W / np — the epoch waits for the
  *               slowest node; S / W is that node's slowdown
  * Pure functions.
@@ -17,6 +19,10 @@ export interface TimedRun {
   nodes: number;
   epochs: number;
   seconds: number;
+  /** Training samples per epoch, when runs differ in it (the paper's all train on CIFAR-10's 50,000). */
+  samples?: number;
+  /** Synchronised optimiser steps per epoch (for the per-step term). */
+  steps?: number;
 }
 
 /** A cost model: named terms, each a function of the configuration (per epoch, before its coefficient). */
@@ -27,9 +33,10 @@ export interface CostModelSpec {
 
 /** The terms above. */
 export const costTerms = {
-  work: { name: "work W/np", feature: (r: TimedRun) => 1 / r.np },
+  work: { name: "work W/np", feature: (r: TimedRun) => (r.samples ?? 1) / r.np },
   serial: { name: "serial E", feature: () => 1 },
   perRank: { name: "per rank c·np", feature: (r: TimedRun) => r.np },
+  perStep: { name: "per-step sync c·steps (np > 1)", feature: (r: TimedRun) => (r.np > 1 ? (r.steps ?? 0) : 0) },
   /** W / np below `fromNodes` nodes, else 0 (pair with {@link costTerms.straggler}). */
   workBelow: (fromNodes: number) => ({
     name: `work W/np (< ${fromNodes} nodes)`,

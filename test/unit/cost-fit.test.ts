@@ -31,3 +31,26 @@ test("on the paper's Table 2 a slowest-node term predicts every np better than t
   const slowdown = fitted.coefficients["slowest node S/np (≥ 4 nodes)"] / fitted.coefficients["work W/np (< 4 nodes)"];
   assert.ok(slowdown > 1.5 && slowdown < 2.5, `slowest node ${slowdown.toFixed(2)}× the others`);
 });
+
+test("runs that differ in samples and steps: work per sample and a per-step synchronisation cost are recovered", () => {
+  // 2 ms of compute per sample, 0.4 s of evaluation per epoch, 3 ms per synchronised step at np = 2.
+  const runs: TimedRun[] = [2000, 4000, 6000].flatMap((samples) =>
+    [1, 2].map((np) => {
+      const steps = samples / 48;
+      return {
+        np,
+        nodes: 1,
+        epochs: 1,
+        samples,
+        steps,
+        seconds: (0.002 * samples) / np + 0.4 + (np > 1 ? 0.003 * steps : 0),
+      };
+    }),
+  );
+  const spec = { name: "here", terms: [costTerms.work, costTerms.serial, costTerms.perStep] };
+  const model = fitCostModel(spec, runs);
+  const [w, e, c] = Object.values(model.coefficients);
+  assert.ok(Math.abs(w - 0.002) < 1e-12 && Math.abs(e - 0.4) < 1e-9 && Math.abs(c - 0.003) < 1e-9, `${w} ${e} ${c}`);
+  assert.equal(model.contributions(runs[0])["per-step sync c·steps (np > 1)"], 0);
+  for (const { error } of leaveOneOut(spec, runs)) assert.ok(Math.abs(error) < 1e-9);
+});
