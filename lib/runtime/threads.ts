@@ -28,8 +28,8 @@ export function ranksOnThisNode(env: NodeJS.ProcessEnv = process.env): number {
 /**
  * Default: the node's cores shared by the ranks on it, at most 4 intra-op threads each, 1 inter-op;
  * `EDGELAB_THREADS` overrides intra-op. Sharing matters: OpenBLAS threads spin while they wait
- * for work, so two ranks with two threads each on two cores spend most of each step descheduled
- * (notebook 04 measured an MLP 5× slower at np = 2 than at np = 1 before this rule).
+ * for work, so ranks that each take every core wait for one another (an MLP on 6,000 Fashion-MNIST
+ * images at np = 2 on two cores: 2.1–3.4 s with two threads per rank, 1.9–2.4 s with one; np = 1: 1.5 s).
  */
 export function defaultThreadConfig(env: NodeJS.ProcessEnv = process.env): ThreadConfig {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;

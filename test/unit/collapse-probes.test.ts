@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import { weightDivergence } from "../../lib/buffers";
-import { collapseCells, defaultCollapseStudy, finalEpochs, readCollapseTrace } from "../../lib/experiments";
+import {
+  collapseCells,
+  collapseCsvName,
+  defaultCollapseStudy,
+  finalEpochs,
+  readCollapseTrace,
+} from "../../lib/experiments";
 import { classifierHealth } from "../../lib/metrics";
 import { buildMlp, buildSqueezeNet } from "../../lib/models";
 import { simulateScaling, simulationTrace } from "../../lib/parallel";
@@ -169,4 +175,20 @@ test("readCollapseTrace reads what simulate-scaling --csv writes and names the f
   assert.throws(() => readCollapseTrace(bad), new RegExp(`${bad}:3: testAccuracy is "half", not a number`));
   writeFileSync(bad, "np,epoch\n1,0\n");
   assert.throws(() => readCollapseTrace(bad), /bad\.csv: not a simulate-scaling --csv file \(no column testAccuracy/);
+});
+
+test("the committed full-profile results hold every cell's runs: each np, epochs 0 to 5", () => {
+  for (const cell of collapseCells) {
+    const trace = readCollapseTrace(join(projectRoot(), "reference", "collapse", collapseCsvName(cell)));
+    assert.ok(
+      trace.every((r) => r.model === cell.model && r.sync === cell.sync),
+      cell.model,
+    );
+    for (const np of cell.nps)
+      assert.deepEqual(
+        trace.filter((r) => r.np === np).map((r) => r.epoch),
+        [0, 1, 2, 3, 4, 5],
+        `${cell.model} ${cell.sync} np = ${np}`,
+      );
+  }
 });
