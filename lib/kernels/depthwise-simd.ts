@@ -11,7 +11,7 @@
  * - filter gradient: out = dFilter at the tap, p = x at the input pixel, q = dy at the output pixel.
  * For a fixed element both visit (b, oy, ox) in the same order as the JS loops.
  */
-import type { ConvGeometry } from "./im2col";
+import { geometryArgs, type ConvGeometry } from "./im2col";
 import { encodeModule, forLoop, instantiate, op, valType, type FunctionSpec, type WasmMemory } from "./wasm-module";
 
 // Parameters (i32): three pointers in bytes, then the geometry.
@@ -198,22 +198,7 @@ export function depthwiseKernels(memory: WasmMemory): DepthwiseKernels | Error {
   if (instance instanceof Error) return instance;
   type Fn = (...args: number[]) => void;
   const [input, filter] = [instance.depthwiseInput as Fn, instance.depthwiseFilter as Fn];
-  const geometry = (g: ConvGeometry): number[] => [
-    g.batch,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-    g.dilationHeight ?? 1,
-    g.dilationWidth ?? 1,
-  ];
+  const geometry = (g: ConvGeometry): number[] => [g.batch, ...geometryArgs(g)];
   const ready = (g: ConvGeometry, ...arrays: Float32Array[]): boolean => {
     if (arrays.some((a) => a.buffer !== memory.buffer))
       throw new Error("depthwise kernels: arrays must be views on the wasm heap");

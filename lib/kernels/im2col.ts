@@ -24,6 +24,29 @@ export interface ConvGeometry {
   dilationWidth?: number;
 }
 
+/**
+ * A geometry as the i32 arguments edgelab's wasm kernels take after their pointers: input height,
+ * width and channels, output height and width, filter height and width, strides, top and left
+ * padding, dilations (the batch and output channels are not included).
+ */
+export function geometryArgs(g: ConvGeometry): number[] {
+  return [
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padTop,
+    g.padLeft,
+    g.dilationHeight ?? 1,
+    g.dilationWidth ?? 1,
+  ];
+}
+
 /** The subset of tfjs' `Conv2DInfo` that {@link geometryFromInfo} reads. */
 export interface Conv2DInfoLike {
   batchSize: number;

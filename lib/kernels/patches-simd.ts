@@ -7,7 +7,7 @@
  * which stay the reference and the fallback. A pooling window is a patch too, so all three share
  * one loop nest.
  */
-import type { ConvGeometry } from "./im2col";
+import { geometryArgs, type ConvGeometry } from "./im2col";
 import type { PoolGeometry } from "./max-pool-grad";
 import {
   encodeModule,
@@ -269,21 +269,7 @@ export function patchKernels(memory: WasmMemory): PatchKernels | Error {
   if (instance instanceof Error) return instance;
   type Fn = (...args: number[]) => void;
   const [toCol, fromCol, poolGrad] = [instance.im2col as Fn, instance.col2imAdd as Fn, instance.maxPoolGrad as Fn];
-  const geometry = (g: ConvGeometry): number[] => [
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-    g.dilationHeight ?? 1,
-    g.dilationWidth ?? 1,
-  ];
+  const geometry = geometryArgs;
   const onHeap = (...arrays: Float32Array[]): void => {
     if (arrays.some((a) => a.buffer !== memory.buffer))
       throw new Error("patch kernels: arrays must be views on the wasm heap");

@@ -45,6 +45,38 @@ async function filterGrad(
   });
 }
 
+/** A square-filter convolution geometry (same stride, padding and dilation on both axes). */
+function squareGeometry(g: {
+  batch: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  f: number;
+  s: number;
+  pad: number;
+  d: number;
+}): ConvGeometry {
+  const span = (g.f - 1) * g.d + 1;
+  return {
+    batch: g.batch,
+    inHeight: g.h,
+    inWidth: g.w,
+    inChannels: g.ci,
+    outChannels: g.co,
+    filterHeight: g.f,
+    filterWidth: g.f,
+    strideHeight: g.s,
+    strideWidth: g.s,
+    padTop: g.pad,
+    padLeft: g.pad,
+    dilationHeight: g.d,
+    dilationWidth: g.d,
+    outHeight: Math.floor((g.h + 2 * g.pad - span) / g.s) + 1,
+    outWidth: Math.floor((g.w + 2 * g.pad - span) / g.s) + 1,
+  };
+}
+
 test("wasm Conv2DBackpropFilter matches tfjs' cpu kernel on random shapes", async () => {
   await useBackend("wasm");
   assert.ok(tf.getKernel("Conv2DBackpropFilter", "wasm"), "registered on wasm");
@@ -163,35 +195,8 @@ test("SIMD im2col/col2im on a wasm memory equal the JS reference (padding, strid
   const memory = new api.Memory({ initial: 256 });
   const kernels = patchKernels(memory);
   if (kernels instanceof Error) throw kernels;
-  const geometry = (
-    batch: number,
-    h: number,
-    w: number,
-    ci: number,
-    f: number,
-    s: number,
-    pad: number,
-    d = 1,
-  ): ConvGeometry => {
-    const eff = (f - 1) * d + 1;
-    return {
-      batch,
-      inHeight: h,
-      inWidth: w,
-      inChannels: ci,
-      outChannels: 4,
-      filterHeight: f,
-      filterWidth: f,
-      strideHeight: s,
-      strideWidth: s,
-      padTop: pad,
-      padLeft: pad,
-      dilationHeight: d,
-      dilationWidth: d,
-      outHeight: Math.floor((h + 2 * pad - eff) / s) + 1,
-      outWidth: Math.floor((w + 2 * pad - eff) / s) + 1,
-    };
-  };
+  const geometry = (batch: number, h: number, w: number, ci: number, f: number, s: number, pad: number, d = 1) =>
+    squareGeometry({ batch, h, w, ci, co: 4, f, s, pad, d });
   const cases = [
     geometry(3, 7, 7, 16, 3, 1, 1),
     geometry(2, 9, 7, 3, 3, 2, 1),
@@ -499,26 +504,8 @@ test("SIMD depthwise gradients on a wasm memory equal the JS reference (padding,
   const memory = new api.Memory({ initial: 256 });
   const kernels = depthwiseKernels(memory);
   if (kernels instanceof Error) throw kernels;
-  const geometry = (b: number, h: number, w: number, c: number, f: number, s: number, pad: number, d = 1) => {
-    const eff = (f - 1) * d + 1;
-    return {
-      batch: b,
-      inHeight: h,
-      inWidth: w,
-      inChannels: c,
-      outChannels: c,
-      filterHeight: f,
-      filterWidth: f,
-      strideHeight: s,
-      strideWidth: s,
-      padTop: pad,
-      padLeft: pad,
-      dilationHeight: d,
-      dilationWidth: d,
-      outHeight: Math.floor((h + 2 * pad - eff) / s) + 1,
-      outWidth: Math.floor((w + 2 * pad - eff) / s) + 1,
-    };
-  };
+  const geometry = (b: number, h: number, w: number, c: number, f: number, s: number, pad: number, d = 1) =>
+    squareGeometry({ batch: b, h, w, ci: c, co: c, f, s, pad, d });
   const cases = [
     geometry(2, 9, 9, 37, 3, 1, 1),
     geometry(3, 10, 10, 16, 3, 2, 1),
