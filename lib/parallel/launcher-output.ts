@@ -8,8 +8,11 @@
 
 const bannerLine =
   /^=+$|^=\s|BAD TERMINATION OF ONE OF YOUR APPLICATION|YOUR APPLICATION TERMINATED WITH THE EXIT STRING|This typically refers to a problem with your application|Please see the FAQ page for debugging/;
-/** UCX log lines carry a `[host:pid:thread:tid]` prefix. */
-const ucxLine = /^\[[\w.-]+:\d+:\d+(:\d+)?\]/;
+/**
+ * UCX log lines carry a `[host:pid:thread:tid]` prefix; libucs pads the pid to a fixed width
+ * (`[vm:2209 :0:2209]`), so spaces may follow any field.
+ */
+const ucxLine = /^\[[\w.-]+:\s*\d+\s*:\s*\d+\s*(:\s*\d+\s*)?\]/;
 const backtraceStart = /^=+ backtrace \(tid:/;
 const backtraceFrame = /^\s*\d+\s+\S/;
 
