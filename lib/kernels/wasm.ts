@@ -8,7 +8,8 @@
  * JS GEMM. Either way `MaxPoolGrad` is a SIMD loop (JS where SIMD is missing), and Identity and
  * bias-gradient Sum are replaced: tfjs' training loop calls them on every saved tensor and bias.
  * With OpenBLAS, `BatchMatMul` and `_FusedMatMul` go to `sgemm` too: wasm's run a transposed
- * operand (every dense and LSTM gradient) ~16× slower than a plain one.
+ * operand (every dense and LSTM gradient) ~16× slower than a plain one. `Slice`, `SplitV` and
+ * `Unpack` are replaced everywhere: wasm's copy the whole input out of the heap for every part.
  *
  * Kernels read inputs straight from the wasm heap and write into heap memory the backend
  * allocates: no copies through JS arrays.
@@ -22,6 +23,7 @@ import { conv2dBackpropInput } from "./conv-backprop-input";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise";
 import { depthwiseKernels, type DepthwiseKernels } from "./depthwise-simd";
 import { jsGemm, type Gemm } from "./gemm";
+import { sliceInto, type TensorValues } from "./slice";
 import { repeatWhole, wholeCopies } from "./tile";
 import {
   geometryFromInfo,
@@ -493,6 +495,67 @@ export function registerWasmKernels(): WasmKernelReport {
       return out as unknown as tf.TensorInfo;
     };
     note("Tile", true, install("Tile", tile, true));
+  }
+
+  // Slice, SplitV and Unpack reading the heap in place: wasm's own copy the whole input out of the
+  // heap for every part (an LSTM's per-step slices of a [steps, batch, 4·units] tensor, PadV2's
+  // gradient, the split into gates).
+  const wasmSlice = tf.getKernel("Slice", "wasm");
+  if (wasmSlice) {
+    /** The box `begin`/`size` of `x` as a new tensor of `outShape` (default `size`). */
+    const copyBox = (wasm: WasmBackend, x: HeapTensorInfo, begin: number[], size: number[], outShape = size) => {
+      const out = wasm.makeOutput(outShape, x.dtype);
+      const values = (t: HeapTensorInfo): TensorValues => wasm.typedArrayFromHeap(t) as unknown as TensorValues;
+      sliceInto(values(x), x.shape, begin, size, values(out));
+      return out as unknown as tf.TensorInfo;
+    };
+    const slice: tf.KernelFunc = (args) => {
+      const { x } = args.inputs as unknown as { x: HeapTensorInfo };
+      if (x.dtype === "string") return wasmSlice.kernelFunc(args);
+      const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+      const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, begin, size);
+      return copyBox(args.backend as unknown as WasmBackend, x, b, s);
+    };
+    note("Slice", true, install("Slice", slice, true));
+    const wasmSplit = tf.getKernel("SplitV", "wasm");
+    if (wasmSplit) {
+      const split: tf.KernelFunc = (args) => {
+        const { x } = args.inputs as unknown as { x: HeapTensorInfo };
+        if (x.dtype === "string") return wasmSplit.kernelFunc(args);
+        const a = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
+        const axis = tf.util.parseAxisParam(a.axis, x.shape)[0];
+        const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.TensorInfo, a.numOrSizeSplits, axis);
+        const begin = x.shape.map(() => 0);
+        return sizes.map((part) => {
+          const size = x.shape.map((d, i) => (i === axis ? part : d));
+          const out = copyBox(args.backend as unknown as WasmBackend, x, [...begin], size);
+          begin[axis] += part;
+          return out;
+        });
+      };
+      note("SplitV", true, install("SplitV", split, true));
+    }
+    const wasmUnpack = tf.getKernel("Unpack", "wasm");
+    if (wasmUnpack) {
+      const unpack: tf.KernelFunc = (args) => {
+        const { value } = args.inputs as unknown as { value: HeapTensorInfo };
+        if (value.dtype === "string") return wasmUnpack.kernelFunc(args);
+        const raw = (args.attrs as unknown as { axis: number }).axis;
+        const axis = raw < 0 ? raw + value.shape.length : raw;
+        const size = value.shape.map((d, i) => (i === axis ? 1 : d));
+        const outShape = value.shape.filter((_, i) => i !== axis);
+        return Array.from({ length: value.shape[axis] }, (_, k) =>
+          copyBox(
+            args.backend as unknown as WasmBackend,
+            value,
+            value.shape.map((_, i) => (i === axis ? k : 0)),
+            size,
+            outShape,
+          ),
+        );
+      };
+      note("Unpack", true, install("Unpack", unpack, true));
+    }
   }
 
   report = { registered, replaced, gemm: gemm.name };

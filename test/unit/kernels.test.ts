@@ -581,3 +581,48 @@ test("wasm Tile: whole-copy tiles (batch-norm gradients) and every other tile ma
     assert.deepEqual(Array.from(ours), Array.from(reference), `${JSON.stringify(shape)} × ${JSON.stringify(reps)}`);
   }
 });
+
+test("wasm Slice, SplitV and Unpack read the heap in place and match tfjs' cpu kernels (contiguous and strided boxes, int32, bool, empty)", async () => {
+  registerWasmKernels();
+  const cases: { shape: number[]; begin: number[]; size: number[] }[] = [
+    { shape: [39, 4, 8], begin: [7, 0, 0], size: [1, 4, 8] }, // one time step of a time-major tensor
+    { shape: [4, 16], begin: [0, 4], size: [4, 4] }, // one gate of four
+    { shape: [2, 5, 6, 3], begin: [1, 1, 2, 0], size: [1, 3, 3, 3] }, // PadV2's gradient
+    { shape: [2, 5, 6, 3], begin: [0, 1, 1, 1], size: [2, 4, 4, 2] }, // innermost axis cut too
+    { shape: [3, 4], begin: [1, 0], size: [-1, -1] }, // −1: to the end
+    { shape: [6], begin: [2], size: [3] },
+    { shape: [3, 4], begin: [1, 1], size: [0, 2] }, // empty
+  ];
+  for (const { shape, begin, size } of cases) {
+    const x = random(shape.reduce((a, b) => a * b, 1));
+    const [reference, ours] = await onBoth(() => tf.slice(tf.tensor(x, shape), begin, size));
+    assert.deepEqual(Array.from(ours), Array.from(reference), `slice ${JSON.stringify({ shape, begin, size })}`);
+  }
+  // Made in their dtype (wasm's cast to bool keeps non-zero values as they are).
+  const ints = Int32Array.from(random(24), (v) => Math.round(v * 3));
+  for (const dtype of ["int32", "bool"] as const) {
+    const values = dtype === "bool" ? ints.map((v) => (v > 0 ? 1 : 0)) : ints;
+    const [reference, ours] = await onBoth(() => tf.slice(tf.tensor(values, [2, 3, 4], dtype), [0, 1, 1], [2, 2, 2]));
+    assert.deepEqual(Array.from(ours), Array.from(reference), dtype);
+  }
+  const x = random(2 * 6 * 5);
+  for (const [splits, axis] of [
+    [3, 1],
+    [[1, 4], 2],
+    [[2, -1, 1], 1],
+  ] as const) {
+    const [reference, ours] = await onBoth(() =>
+      tf.concat(
+        tf.split(tf.tensor(x, [2, 6, 5]), splits as number | number[], axis).map((t) => t.flatten()),
+        0,
+      ),
+    );
+    assert.deepEqual(Array.from(ours), Array.from(reference), `split ${JSON.stringify(splits)} on axis ${axis}`);
+  }
+  for (const axis of [0, 1, -1]) {
+    const [reference, ours] = await onBoth(() =>
+      tf.stack(tf.unstack(tf.tensor(x, [2, 6, 5]), axis).map((t, i) => tf.mul(t, i + 1))),
+    );
+    assert.deepEqual(Array.from(ours), Array.from(reference), `unstack on axis ${axis}`);
+  }
+});

@@ -1,0 +1,59 @@
+/**
+ * Copying a box out of a row-major tensor: the maths behind edgelab's wasm `Slice`, `SplitV` and
+ * `Unpack`. tfjs' wasm kernels first copy the *whole* input out of the heap (`readSync`) for every
+ * slice they take, so splitting or unstacking a tensor into n parts costs n full copies. These
+ * read the heap in place and copy only the box, one contiguous run at a time. Pure.
+ */
+
+/** Typed arrays a tensor lives in (float32, int32, bool). */
+export type TensorValues = Float32Array | Int32Array | Uint8Array;
+
+/**
+ * Copies the box starting at `begin` with extent `size` of a tensor of `shape` (values `src`) into
+ * `out` (row-major, `size`'s shape). Trailing axes taken whole merge into one contiguous run.
+ */
+export function sliceInto<V extends TensorValues>(
+  src: V,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  out: V,
+): void {
+  const rank = shape.length;
+  if (rank === 0) return void out.set(src.subarray(0, 1));
+  if (size.some((d) => d === 0)) return;
+  // The outermost axis of the contiguous run: every axis after it is taken whole.
+  let inner = rank - 1;
+  while (inner > 0 && size[inner] === shape[inner] && begin[inner] === 0) inner--;
+  let stride = 1;
+  const strides = new Array<number>(rank);
+  for (let a = rank - 1; a >= 0; a--) {
+    strides[a] = stride;
+    stride *= shape[a];
+  }
+  const run = size[inner] * strides[inner];
+  let base = 0;
+  for (let a = 0; a < rank; a++) base += begin[a] * strides[a];
+  if (inner === 0) {
+    out.set(src.subarray(base, base + run));
+    return;
+  }
+  // Odometer over the axes before `inner`.
+  const index = new Array<number>(inner).fill(0);
+  let outOffset = 0;
+  let offset = base;
+  for (;;) {
+    out.set(src.subarray(offset, offset + run), outOffset);
+    outOffset += run;
+    let a = inner - 1;
+    while (a >= 0) {
+      index[a]++;
+      offset += strides[a];
+      if (index[a] < size[a]) break;
+      offset -= index[a] * strides[a];
+      index[a] = 0;
+      a--;
+    }
+    if (a < 0) return;
+  }
+}
