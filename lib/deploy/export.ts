@@ -294,7 +294,8 @@ export function exportToOnnx(model: tfl.LayersModel, options: ExportOptions = {}
         break;
       case "Bidirectional": {
         const inner = (config.layer as { className: string; config: LayerConfig }) ?? {};
-        if (inner.className !== "LSTM")
+        // FusedLSTM is tfjs' LSTM with a fused training op: same weights, same maths.
+        if (inner.className !== "LSTM" && inner.className !== "FusedLSTM")
           throw new Error(`export: Bidirectional(${inner.className}) is not supported (LSTM only)`);
         const c = inner.config;
         if (config.mergeMode !== "concat")

@@ -18,6 +18,8 @@ export {
   type SentinelNetConfig,
   sentinelNetDebugConfig,
 } from "./sentinelnet";
+export { FusedLSTM, fusedLstm } from "./fused-lstm";
+export { lstmLastHidden } from "./lstm-sequence";
 export { sparsemax, sparsemaxGradReference, sparsemaxReference } from "./sparsemax";
 export { buildSqueezeNet, defaultSqueezeNetConfig, type SqueezeNetConfig } from "./squeezenet";
 export {

@@ -8,6 +8,7 @@
 import "../runtime/tfjs";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { StepDropout } from "./dropout";
+import { fusedLstm } from "./fused-lstm";
 import { layerSeed } from "./mlp";
 
 /** SentinelNet hyperparameters. */
@@ -81,12 +82,13 @@ export function buildSentinelNet(overrides: Partial<SentinelNetConfig> = {}): tf
   model.add(
     tfl.layers.bidirectional({
       // sigmoid gates as PyTorch and ONNX LSTM use (tfjs defaults to hardSigmoid), so colab/ and ONNX agree.
-      layer: tfl.layers.lstm({
+      // One fused op per direction: tfjs' own LSTM keeps ~15 tensors per time step for backprop.
+      layer: fusedLstm({
         units: c.lstmUnits,
         recurrentActivation: "sigmoid",
         kernelInitializer: uniform(),
         recurrentInitializer: uniform(),
-      }) as tfl.RNN,
+      }),
       mergeMode: "concat",
       name: "bilstm",
     }),
