@@ -26,6 +26,7 @@ import type {
   TrainResult,
 } from "./config";
 import { evaluate } from "./evaluate";
+import { splitFrozenPrefix } from "./frozen-prefix";
 import { learningRateAt } from "./schedule";
 
 /** Training stopped because the loss became non-finite or exploded; no checkpoint of it was written. */
@@ -63,14 +64,14 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
+/** The loss of the logits `forward()` returns, weighted per class when `weights` is given. */
 function stepLoss(
-  model: tfl.LayersModel,
-  xs: tf.Tensor,
+  forward: () => tf.Tensor,
   ys: tf.Tensor1D,
   classes: number,
   weights: tf.Tensor1D | null,
 ): { loss: tf.Scalar; logits: tf.Tensor } {
-  const logits = model.apply(xs, { training: true }) as tf.Tensor;
+  const logits = forward();
   const perSample = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, classes), logits, undefined, 0, tf.Reduction.NONE);
   if (!weights) return { loss: tf.mean(perSample) as tf.Scalar, logits };
   const w = tf.gather(weights, ys);
@@ -98,6 +99,8 @@ export async function trainLoop(
   const n = data.train.y.length;
   if (n === 0) throw new Error("the training set is empty");
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // A finetune's frozen layers run before the gradient scope, so their activations are freed at once.
+  const split = splitFrozenPrefix(model);
   const optimizer = makeOptimizer(config);
   const state: TrainingState = {
     model,
@@ -160,8 +163,11 @@ export async function trainLoop(
         dropoutClock.step = state.step;
         const { xs, ys } = batchTensors(data.train, idx);
         let logitsData: Float32Array | Int32Array | Uint8Array = new Float32Array(0);
+        const features = split ? tf.tidy(() => split.features(xs, true)) : null;
+        const forward = (): tf.Tensor =>
+          split && features ? split.head(features, true) : (model.apply(xs, { training: true }) as tf.Tensor);
         const { value, grads } = tf.variableGrads(() => {
-          const { loss, logits } = stepLoss(model, xs, ys, classes, classWeights);
+          const { loss, logits } = stepLoss(forward, ys, classes, classWeights);
           logitsData = logits.dataSync();
           return loss;
         }, variables);
@@ -180,7 +186,7 @@ export async function trainLoop(
         const loss = hooks.loss ? await hooks.loss(rawLoss, idx.length) : rawLoss;
         firstLoss ??= loss;
         checkDivergence(loss, firstLoss, epoch, s + 1, lr);
-        tf.dispose([value, xs, ys, ...Object.values(toApply)]);
+        tf.dispose([value, xs, ys, ...(features ? [features] : []), ...Object.values(toApply)]);
         const predicted = argmaxRows(logitsData, classes);
         for (let i = 0; i < idx.length; i++) {
           trainPred.push(predicted[i]);
