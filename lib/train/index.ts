@@ -29,6 +29,7 @@ export { earlyStopping, type EarlyStoppingConfig } from "./early-stopping";
 export { historyCsv } from "./history-writer";
 export { resourceUsage, type ResourceUsage } from "./resources";
 export { evaluate } from "./evaluate";
+export { type FrozenSplit, splitFrozenPrefix } from "./frozen-prefix";
 export { classifierHealthCallback, probeClassifierHealth } from "./health-probe";
 export { autoProgress, progressCallback, type ProgressEvent, type ProgressReporter, silentProgress } from "./progress";
 export { type EpochProjection, formatDuration, projectEpoch } from "./projection";
