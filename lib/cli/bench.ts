@@ -17,6 +17,7 @@ import { backendNames, trainingBackend, useBackend, type BackendName } from "../
 import { configureThreads } from "../runtime/threads";
 import { parse, UsageError } from "./args";
 import { benchOnnxCommand } from "./onnx";
+import { benchMemoryCommand } from "./bench-memory";
 import { benchSpbCommand } from "./bench-spb";
 
 function positiveInt(v: string | undefined, flag: string, fallback: number): number {
@@ -119,13 +120,15 @@ async function benchTrain(argv: string[]): Promise<void> {
 }
 
 /** `edgelab bench --help`. */
-export const benchUsage = `usage: edgelab bench train|onnx|spb [options] [--json]
+export const benchUsage = `usage: edgelab bench train|onnx|spb|memory [options] [--json]
   bench train --model squeezenet|sentinelnet|sentinelnet-debug|mlp (default squeezenet) [--batch B (24)]
               [--steps N (20)] [--rounds R (3)] [--backend NAME] [--threads T] [--no-peer]
   bench onnx M.onnx [--batch 1] [--threads T] [--target-ms 50] [--iterations N]
   bench spb   --model M,…|all (all) --mode train|finetune|train,finetune (both) [--batch 16] [--size 224]
               [--batches 20] [--rounds R (1)] [--threads T] [--no-peer]
-              seed 001's seconds per batch: random inputs in memory, SGD lr 0.1, edgelab and PyTorch alternating`;
+              seed 001's seconds per batch: random inputs in memory, SGD lr 0.1, edgelab and PyTorch alternating
+  bench memory --model M,…|all (all) --mode train|finetune|train,finetune (both) [--size 224] [--limit-mb 4096]
+              [--verify]   the largest batch each model trains at under the wasm heap's bound`;
 
 /** Runs `edgelab bench <what>`. */
 export async function benchCommand(argv: string[]): Promise<void> {
@@ -133,5 +136,6 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (what === "train") return benchTrain(rest);
   if (what === "onnx") return benchOnnxCommand(rest);
   if (what === "spb") return benchSpbCommand(rest);
-  throw new UsageError(`bench: unknown benchmark "${what ?? ""}"; available: train, onnx, spb`);
+  if (what === "memory") return benchMemoryCommand(rest);
+  throw new UsageError(`bench: unknown benchmark "${what ?? ""}"; available: train, onnx, spb, memory`);
 }

@@ -44,7 +44,21 @@ export {
   type MpiLaunchResult,
 } from "./launch";
 export { scaleSweep, type ScaleSweepConfig, type ScaleSweepRow } from "./sweep";
-export { measureVisionCost, seed001SecondsPerBatch, type VisionCost, type VisionCostSpec } from "./vision-cost";
+export {
+  measureVisionCost,
+  seed001SecondsPerBatch,
+  trainOnRandomImages,
+  type VisionCost,
+  type VisionCostSpec,
+} from "./vision-cost";
+export {
+  planVisionMemory,
+  plannedBytes,
+  runVisionStep,
+  type VisionMemoryPlan,
+  type VisionMemorySpec,
+  type VisionStepRun,
+} from "./vision-memory";
 export {
   type CollapseCell,
   collapseCells,

@@ -5,9 +5,11 @@
  * (every other layer frozen, only the head's parameters given to the optimizer). Reported as
  * seconds per batch, beside the seed's Raspberry Pi 5 and Pi 4 figures.
  */
+import type * as tfl from "@tensorflow/tfjs-layers";
 import { freezeAllBut, parameterCount, trainingFlops, visionZoo } from "../models";
 import { Rng } from "../random/rng";
 import { defaultTrainConfig } from "../train/config";
+import type { TrainResult } from "../train/config";
 import { trainLoop } from "../train/loop";
 
 /** One measurement. */
@@ -51,6 +53,30 @@ export const seed001SecondsPerBatch: Record<string, { pi5: [number, number] | nu
   efficientnet_b0: { pi5: null, pi4: [19.91, 8.52] },
 };
 
+/**
+ * Seed 001's training run: `batches` consecutive SGD steps (lr 0.1, no momentum) of `model` on
+ * random S×S×3 images and labels already in memory, through edgelab's training loop.
+ */
+export async function trainOnRandomImages(
+  model: tfl.LayersModel,
+  run: { size: number; batch: number; batches: number; classes: number; seed: number },
+): Promise<TrainResult> {
+  const { size, batch, batches, classes } = run;
+  const rng = new Rng(run.seed);
+  const n = batch * batches;
+  const x = Float32Array.from({ length: n * size * size * 3 }, () => rng.next());
+  const y = Uint8Array.from({ length: n }, () => Math.floor(rng.next() * Math.min(classes, 256)));
+  const sampleShape = [size, size, 3];
+  const val = { x: x.subarray(0, size * size * 3), y: y.subarray(0, 1), sampleShape };
+  return trainLoop(
+    model,
+    { train: { x, y, sampleShape }, val, classNames: Array.from({ length: classes }, (_, i) => String(i)) },
+    { ...defaultTrainConfig, epochs: 1, batchSize: batch, optimizer: "sgd", learningRate: 0.1, momentum: 0 },
+    { name: model.name, config: null },
+    [],
+  );
+}
+
 /** Times `batches` consecutive SGD steps of a fresh zoo model (see the module comment). */
 export async function measureVisionCost(spec: VisionCostSpec): Promise<VisionCost> {
   const zoo = visionZoo[spec.model];
@@ -62,19 +88,7 @@ export async function measureVisionCost(spec: VisionCostSpec): Promise<VisionCos
   const model = zoo.build({ inputShape: [size, size, 3], classes, seed: spec.seed ?? 0 });
   const parameters = parameterCount(model);
   if (spec.mode === "finetune") freezeAllBut(model, zoo.head);
-  const rng = new Rng(spec.seed ?? 0);
-  const n = batch * batches;
-  const x = Float32Array.from({ length: n * size * size * 3 }, () => rng.next());
-  const y = Uint8Array.from({ length: n }, () => Math.floor(rng.next() * Math.min(classes, 256)));
-  const sampleShape = [size, size, 3];
-  const val = { x: x.subarray(0, size * size * 3), y: y.subarray(0, 1), sampleShape };
-  const result = await trainLoop(
-    model,
-    { train: { x, y, sampleShape }, val, classNames: Array.from({ length: classes }, (_, i) => String(i)) },
-    { ...defaultTrainConfig, epochs: 1, batchSize: batch, optimizer: "sgd", learningRate: 0.1, momentum: 0 },
-    { name: spec.model, config: null },
-    [],
-  );
+  const result = await trainOnRandomImages(model, { size, batch, batches, classes, seed: spec.seed ?? 0 });
   const trainableParameters = parameterCount(model);
   const trainable =
     spec.mode === "finetune"

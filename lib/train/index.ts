@@ -30,6 +30,16 @@ export { historyCsv } from "./history-writer";
 export { resourceUsage, type ResourceUsage } from "./resources";
 export { evaluate } from "./evaluate";
 export { type FrozenSplit, splitFrozenPrefix } from "./frozen-prefix";
+export {
+  bindingLine,
+  defaultHeadroom,
+  largestBatch,
+  measureStepMemory,
+  type MemoryLine,
+  type StepMemory,
+  stepBytes,
+  wasmHeapLimitBytes,
+} from "./step-memory";
 export { classifierHealthCallback, probeClassifierHealth } from "./health-probe";
 export { autoProgress, progressCallback, type ProgressEvent, type ProgressReporter, silentProgress } from "./progress";
 export { type EpochProjection, formatDuration, projectEpoch } from "./projection";

@@ -873,6 +873,41 @@ test("edgelab bench spb: the --json contract, one row per model and mode, the pe
   assert.match(bad.stderr, /^edgelab: bench spb: unknown vision model "vgg16"; choose from resnet18, /);
 });
 
+test("edgelab bench memory: the largest batch under a bound, checked by a real step that stays under it", () => {
+  const run = json(
+    "bench",
+    "memory",
+    "--model",
+    "mobilenet_v3_small",
+    "--mode",
+    "train,finetune",
+    "--size",
+    "32",
+    "--limit-mb",
+    "96",
+    "--verify",
+  );
+  assert.equal(run.limitMB, 96);
+  assert.deepEqual(
+    run.rows.map((r: { mode: string }) => r.mode),
+    ["train", "finetune"],
+  );
+  for (const row of run.rows) {
+    for (const key of ["model", "mode", "size", "fixedMB", "perSampleMB", "largestBatch", "predictedMB", "verified"])
+      assert.ok(key in row, key);
+    assert.ok(row.largestBatch > 4, JSON.stringify(row));
+    // The step at the planned batch ran and its tensors peaked where the plan said, under the bound.
+    assert.equal(row.verified.ok, true, JSON.stringify(row.verified));
+    assert.equal(row.verified.batch, row.largestBatch);
+    assert.ok(Math.abs(row.verified.peakTensorMB - row.predictedMB) < 0.01 * row.predictedMB, JSON.stringify(row));
+    assert.ok(row.verified.peakTensorMB <= run.headroom * run.limitMB);
+  }
+  assert.ok(run.rows[1].largestBatch > 2 * run.rows[0].largestBatch, "a finetune fits far larger batches");
+  const bad = edgelab("bench", "memory", "--limit-mb", "lots");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^edgelab: bench memory: --limit-mb/);
+});
+
 test("edgelab simulate-scaling --probe conv10 --csv: SqueezeNet's classifier health per epoch, as CSV with the model", () => {
   const csv = join(dir, "collapse.csv");
   const common = ["simulate-scaling", "--model", "squeezenet-he", "--dataset", "fashion-mnist-32", "--np", "2"];

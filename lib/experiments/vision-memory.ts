@@ -1,0 +1,84 @@
+/**
+ * The largest batch each zoo model trains at: its training step's peak tensor memory measured at
+ * two small batches (seed 001's step: SGD, random images, through edgelab's training loop, a
+ * finetune with its frozen backbone), the line through them, and the bound it must fit (the wasm
+ * heap's 4 GiB). {@link runVisionStep} runs one real step at a batch to check a prediction.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { activeWasmHeap } from "../kernels/wasm-heap";
+import { freezeAllBut, visionZoo } from "../models";
+import { largestBatch, measureStepMemory, stepBytes, type StepMemory } from "../train/step-memory";
+import { trainOnRandomImages } from "./vision-cost";
+
+/** A zoo model in a mode at an input size. */
+export interface VisionMemorySpec {
+  model: string;
+  mode: "train" | "finetune";
+  size: number;
+  classes?: number;
+}
+
+/** One model's memory plan. */
+export interface VisionMemoryPlan extends VisionMemorySpec {
+  memory: StepMemory;
+  /** Largest batch under the bound (see `train.largestBatch`). */
+  largestBatch: number;
+  limitBytes: number;
+}
+
+/** What one real step at a batch used. */
+export interface VisionStepRun {
+  batch: number;
+  seconds: number;
+  /** tfjs' peak tensor bytes during the step. */
+  peakTensorBytes: number;
+  /** The wasm heap's size after the step (null on other backends). */
+  heapBytes: number | null;
+}
+
+function buildFor(spec: VisionMemorySpec) {
+  const zoo = visionZoo[spec.model];
+  if (!zoo) throw new Error(`unknown vision model "${spec.model}"; choose one of ${Object.keys(visionZoo).join(", ")}`);
+  const model = zoo.build({ inputShape: [spec.size, spec.size, 3], classes: spec.classes ?? 1000, seed: 0 });
+  if (spec.mode === "finetune") freezeAllBut(model, zoo.head);
+  return model;
+}
+
+/** Measures a zoo model's step memory at batches 2 and 4 and plans the largest batch under `limitBytes`. */
+export async function planVisionMemory(spec: VisionMemorySpec, limitBytes: number): Promise<VisionMemoryPlan> {
+  const model = buildFor(spec);
+  try {
+    const run = { size: spec.size, batches: 1, classes: spec.classes ?? 1000, seed: 0 };
+    const memory = await measureStepMemory(async (batch) => {
+      await trainOnRandomImages(model, { ...run, batch });
+    });
+    return { ...spec, memory, largestBatch: largestBatch(memory, limitBytes), limitBytes };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Runs one training step of a fresh zoo model at `batch` and reports what it used. */
+export async function runVisionStep(spec: VisionMemorySpec, batch: number): Promise<VisionStepRun> {
+  const model = buildFor(spec);
+  try {
+    const t0 = performance.now();
+    const info = await tf.profile(async () => {
+      await trainOnRandomImages(model, { size: spec.size, batch, batches: 1, classes: spec.classes ?? 1000, seed: 0 });
+    });
+    const heap = activeWasmHeap();
+    return {
+      batch,
+      seconds: (performance.now() - t0) / 1000,
+      peakTensorBytes: info.peakBytes,
+      heapBytes: heap ? heap.memory.buffer.byteLength : null,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Predicted peak tensor bytes of a plan's step at `batch`. */
+export function plannedBytes(plan: VisionMemoryPlan, batch: number): number {
+  return stepBytes(plan.memory, batch);
+}
