@@ -15,7 +15,7 @@ export interface LayerMacs {
 
 type Shape = (number | null)[];
 
-/** Per-sample multiply-accumulates of each Conv2D, DepthwiseConv2D, Conv1D and Dense layer (others count 0). */
+/** Per-sample multiply-accumulates of each convolution (Conv1D, Conv2D, DepthwiseConv2D and their Torch… forms) and Dense layer (others count 0). */
 export function layerMacs(model: tfl.LayersModel): LayerMacs[] {
   return model.layers.map((layer) => {
     const className = layer.getClassName();
@@ -24,7 +24,9 @@ export function layerMacs(model: tfl.LayersModel): LayerMacs[] {
     const positions = out.slice(1, -1).reduce<number>((a, b) => a * (b ?? 0), 1);
     // Kernels are [k…, in, out], a depthwise one [kh, kw, in, multiplier], Dense [in, out]: at each
     // output position every kernel element is one multiply-accumulate.
-    const counted = ["Conv1D", "Conv2D", "DepthwiseConv2D", "Dense"].includes(className);
+    const counted = ["Conv1D", "Conv2D", "DepthwiseConv2D", "TorchConv2D", "TorchDepthwiseConv2D", "Dense"].includes(
+      className,
+    );
     const macs = counted ? positions * kernel.reduce<number>((a, b) => a * (b ?? 0), 1) : 0;
     return { name: layer.name, className, macs };
   });

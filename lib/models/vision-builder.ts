@@ -2,12 +2,13 @@
  * Builds torchvision-shaped networks with tfjs-layers: every layer that holds weights is named by
  * its module path in torchvision's `state_dict` (`layer1.0.conv1`, `features.3.block.1.0`), so a
  * torchvision checkpoint maps onto the model by name. Convolutions pad the way PyTorch does —
- * explicitly and symmetrically — because tfjs' "same" padding at stride 2 pads only the bottom
- * and right and would shift every window.
+ * symmetrically, inside the kernel (./torch-conv) — because tfjs' "same" padding at stride 2 pads
+ * only the bottom and right and would shift every window.
  */
 import "../runtime/tfjs";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { StepDropout } from "./dropout";
+import { TorchConv2D, TorchDepthwiseConv2D } from "./torch-conv";
 import { layerSeed } from "./mlp";
 import { BatchNorm2d, ChannelScale, StochasticDepth, TorchActivation } from "./vision-layers";
 
@@ -62,15 +63,28 @@ export class VisionBuilder {
   conv(x: T, name: string, spec: ConvSpec): T {
     const stride = spec.stride ?? 1;
     const padding = spec.padding ?? (spec.kernel - 1) / 2;
-    let input = x;
-    let mode: "same" | "valid" = "valid";
-    if (stride === 1 && padding * 2 === spec.kernel - 1) mode = "same";
-    else if (padding > 0) input = this.pad(x, padding, 0, `${name}.pad`);
-    const common = { kernelSize: spec.kernel, strides: stride, padding: mode, useBias: spec.bias ?? false, name };
-    const layer = spec.depthwise
-      ? tfl.layers.depthwiseConv2d({ ...common, depthMultiplier: 1, depthwiseInitializer: fanOut(this.nextSeed()) })
-      : tfl.layers.conv2d({ ...common, filters: spec.filters, kernelInitializer: fanOut(this.nextSeed()) });
-    return layer.apply(input) as T;
+    // tfjs' "same" is PyTorch's padding at stride 1; anything else pads inside the kernel.
+    const same = stride === 1 && padding * 2 === spec.kernel - 1;
+    const common = {
+      kernelSize: spec.kernel,
+      strides: stride,
+      padding: same ? ("same" as const) : ("valid" as const),
+      useBias: spec.bias ?? false,
+      name,
+    };
+    const torchPadding = same ? 0 : padding;
+    const init = fanOut(this.nextSeed());
+    const depthwise = { ...common, depthMultiplier: 1, depthwiseInitializer: init };
+    const dense = { ...common, filters: spec.filters, kernelInitializer: init };
+    const layer =
+      torchPadding > 0
+        ? spec.depthwise
+          ? new TorchDepthwiseConv2D({ ...depthwise, torchPadding })
+          : new TorchConv2D({ ...dense, torchPadding })
+        : spec.depthwise
+          ? tfl.layers.depthwiseConv2d(depthwise)
+          : tfl.layers.conv2d(dense);
+    return layer.apply(x) as T;
   }
 
   /** Zero padding: `before` rows/columns top and left, `before + extra` bottom and right. */
