@@ -4,12 +4,14 @@
  * one's output for the backward pass; this op keeps only the activated gates, the cell state and
  * the incoming hidden state per step (6 × units floats per sample and step) and runs
  * backpropagation through time itself. The input projection of all time steps is one matrix
- * product, and so are the weight gradients.
+ * product, and so are the weight gradients; each step's element-wise work is one kernel each way
+ * (`kernels/lstm-cell-op`, on the cpu and wasm backends).
  *
  * Gate order and maths are tfjs' (and Keras'): z = x·W + h·R + b split into input, forget, cell
  * and output gates; c' = σ(f)·c + σ(i)·tanh(g); h' = σ(o)·tanh(c').
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { lstmCellStep, lstmCellStepGrad } from "../kernels/lstm-cell-op";
 
 /** What the forward pass keeps for the backward pass, stacked in time order (time-major). */
 interface Saved {
@@ -77,12 +79,6 @@ function projectInputs(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
   });
 }
 
-/** Row `t` of a time-major tensor, as [batch, width]. */
-function stepOf(t: tf.Tensor3D, index: number): tf.Tensor2D {
-  const [, batch, width] = t.shape;
-  return tf.reshape(tf.slice(t, [index, 0, 0], [1, batch, width]), [batch, width]);
-}
-
 function forward(
   x: tf.Tensor3D,
   w: tf.Tensor2D,
@@ -102,18 +98,11 @@ function forward(
   let c: tf.Tensor2D = tf.zeros([batch, units]);
   for (const [s, t] of order.entries()) {
     hiddenIn[t] = h;
-    const next = tf.tidy(() => {
-      const z = tf.add(stepOf(projected, t), tf.matMul(h, r));
-      const [zi, zf, zg, zo] = tf.split(z, 4, 1);
-      const i = tf.sigmoid(zi);
-      const f = tf.sigmoid(zf);
-      const g = tf.tanh(zg);
-      const o = tf.sigmoid(zo);
-      const cell = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D;
-      return { gate: tf.concat([i, f, g, o], 1) as tf.Tensor2D, cell, hidden: tf.mul(o, tf.tanh(cell)) as tf.Tensor2D };
-    });
+    const fromHidden = tf.matMul(h, r) as tf.Tensor2D;
+    const next = lstmCellStep(projected, t, fromHidden, c);
+    fromHidden.dispose();
     if (s === 0) c.dispose();
-    gates[t] = next.gate;
+    gates[t] = next.gates;
     cells[t] = next.cell;
     h = next.hidden;
     c = next.cell;
@@ -144,33 +133,12 @@ function backward(
   let dc: tf.Tensor2D = tf.zeros([batch, units]);
   for (let s = steps - 1; s >= 0; s--) {
     const t = order[s];
-    const step = tf.tidy(() => {
-      const [i, f, g, o] = tf.split(stepOf(saved.gates, t), 4, 1);
-      const cell = stepOf(saved.cells, t);
-      const cellBefore = s > 0 ? stepOf(saved.cells, order[s - 1]) : tf.zerosLike(cell);
-      const tanhCell = tf.tanh(cell);
-      const dcTotal = tf.add(dc, tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tanhCell))));
-      const sigmoidGrad = (a: tf.Tensor, da: tf.Tensor): tf.Tensor => tf.mul(da, tf.mul(a, tf.sub(1, a)));
-      const dzStep = tf.concat(
-        [
-          sigmoidGrad(i, tf.mul(dcTotal, g)),
-          sigmoidGrad(f, tf.mul(dcTotal, cellBefore)),
-          tf.mul(tf.mul(dcTotal, i), tf.sub(1, tf.square(g))),
-          sigmoidGrad(o, tf.mul(dh, tanhCell)),
-        ],
-        1,
-      ) as tf.Tensor2D;
-      return {
-        dzStep,
-        dh: tf.matMul(dzStep, r, false, true) as tf.Tensor2D,
-        dc: tf.mul(dcTotal, f) as tf.Tensor2D,
-      };
-    });
+    const step = lstmCellStepGrad(saved.gates, saved.cells, t, s > 0 ? order[s - 1] : -1, dh, dc);
     dh.dispose();
     dc.dispose();
-    dz[t] = step.dzStep;
-    dh = step.dh;
-    dc = step.dc;
+    dz[t] = step.dz;
+    dh = tf.matMul(step.dz, r, false, true) as tf.Tensor2D;
+    dc = step.dCellBefore;
   }
   dh.dispose();
   dc.dispose();
