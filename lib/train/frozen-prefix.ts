@@ -46,7 +46,15 @@ function runLayers(
     for (const t of node.inputTensors) {
       const left = (readers.get(t.id) ?? 0) - 1;
       readers.set(t.id, left);
-      if (left === 0 && t.id !== output && !feed.has(t.id)) values.get(t.id)?.dispose();
+      const value = values.get(t.id);
+      if (left > 0 || t.id === output || feed.has(t.id) || !value) continue;
+      // A layer may hand its input back unchanged (dropout outside training): keep a tensor that
+      // another name still needs.
+      const stillNeeded = [...values].some(
+        ([id, v]) => v === value && id !== t.id && (id === output || feed.has(id) || (readers.get(id) ?? 0) > 0),
+      );
+      values.delete(t.id);
+      if (!stillNeeded) value.dispose();
     }
   }
   return values.get(output) as tf.Tensor;

@@ -85,4 +85,24 @@ test("no split where nothing is frozen or where a frozen tensor crosses the cut"
   const skip = tfl.model({ inputs: input, outputs: tfl.layers.add().apply([head, a]) as tfl.SymbolicTensor });
   assert.equal(splitFrozenPrefix(chain)?.frozenLayers, 2, "the cut itself may be read again");
   assert.equal(splitFrozenPrefix(skip), null, "an earlier frozen tensor across the cut may not");
+
+  // Outside training a dropout hands its input back: the frozen run must not free it under the next layer.
+  const source = tfl.input({ shape: [4] });
+  const d = tfl.layers
+    .dropout({ rate: 0.5 })
+    .apply(tfl.layers.dense({ units: 4, trainable: false }).apply(source) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+  const withDropout = tfl.model({
+    inputs: source,
+    outputs: tfl.layers
+      .dense({ units: 2 })
+      .apply(tfl.layers.dense({ units: 4, trainable: false }).apply(d) as tfl.SymbolicTensor) as tfl.SymbolicTensor,
+  });
+  const split = splitFrozenPrefix(withDropout);
+  assert.ok(split);
+  const ones = tf.ones([3, 4]);
+  const before = tf.memory().numTensors;
+  const features = split.features(ones, false);
+  assert.equal(tf.memory().numTensors, before + 1, "only the features outlive the frozen run");
+  const expected = withDropout.predict(ones) as tf.Tensor;
+  assert.deepEqual(Array.from(split.head(features, false).dataSync()), Array.from(expected.dataSync()));
 });
