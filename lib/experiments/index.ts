@@ -55,6 +55,7 @@ export {
   planVisionMemory,
   plannedBytes,
   runVisionStep,
+  visionHeadroom,
   type VisionMemoryPlan,
   type VisionMemorySpec,
   type VisionStepRun,

@@ -21,9 +21,10 @@ export interface VisionMemorySpec {
 /** One model's memory plan. */
 export interface VisionMemoryPlan extends VisionMemorySpec {
   memory: StepMemory;
-  /** Largest batch under the bound (see `train.largestBatch`). */
+  /** Largest batch whose tensors stay under `headroom × limitBytes` (see `train.largestBatch`). */
   largestBatch: number;
   limitBytes: number;
+  headroom: number;
 }
 
 /** What one real step at a batch used. */
@@ -44,6 +45,18 @@ function buildFor(spec: VisionMemorySpec) {
   return model;
 }
 
+/**
+ * Share of the bound a step's tensors may plan to fill, by mode. The rest is the wasm allocator's:
+ * at 224² a training step's heap came to 0.85–0.95 × its peak tensor bytes (tensors sharing one
+ * buffer count twice), a finetune's to 1.65–1.85 × (its frozen forward pass frees and allocates
+ * large blocks of shifting sizes, and the heap never shrinks). Checked with
+ * `edgelab bench memory --verify` for every zoo model (docs/performance.md).
+ */
+export const visionHeadroom: Readonly<Record<VisionMemorySpec["mode"], number>> = Object.freeze({
+  train: 0.9,
+  finetune: 0.5,
+});
+
 /** Measures a zoo model's step memory at batches 2 and 4 and plans the largest batch under `limitBytes`. */
 export async function planVisionMemory(spec: VisionMemorySpec, limitBytes: number): Promise<VisionMemoryPlan> {
   const model = buildFor(spec);
@@ -52,7 +65,13 @@ export async function planVisionMemory(spec: VisionMemorySpec, limitBytes: numbe
     const memory = await measureStepMemory(async (batch) => {
       await trainOnRandomImages(model, { ...run, batch });
     });
-    return { ...spec, memory, largestBatch: largestBatch(memory, limitBytes), limitBytes };
+    return {
+      ...spec,
+      memory,
+      largestBatch: largestBatch(memory, limitBytes, visionHeadroom[spec.mode]),
+      limitBytes,
+      headroom: visionHeadroom[spec.mode],
+    };
   } finally {
     model.dispose();
   }

@@ -893,14 +893,24 @@ test("edgelab bench memory: the largest batch under a bound, checked by a real s
     ["train", "finetune"],
   );
   for (const row of run.rows) {
-    for (const key of ["model", "mode", "size", "fixedMB", "perSampleMB", "largestBatch", "predictedMB", "verified"])
+    for (const key of [
+      "model",
+      "mode",
+      "size",
+      "fixedMB",
+      "perSampleMB",
+      "largestBatch",
+      "headroom",
+      "predictedMB",
+      "verified",
+    ])
       assert.ok(key in row, key);
     assert.ok(row.largestBatch > 4, JSON.stringify(row));
     // The step at the planned batch ran and its tensors peaked where the plan said, under the bound.
     assert.equal(row.verified.ok, true, JSON.stringify(row.verified));
     assert.equal(row.verified.batch, row.largestBatch);
     assert.ok(Math.abs(row.verified.peakTensorMB - row.predictedMB) < 0.01 * row.predictedMB, JSON.stringify(row));
-    assert.ok(row.verified.peakTensorMB <= run.headroom * run.limitMB);
+    assert.ok(row.verified.peakTensorMB <= row.headroom * run.limitMB);
   }
   assert.ok(run.rows[1].largestBatch > 2 * run.rows[0].largestBatch, "a finetune fits far larger batches");
   const bad = edgelab("bench", "memory", "--limit-mb", "lots");
