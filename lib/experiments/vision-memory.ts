@@ -47,10 +47,10 @@ function buildFor(spec: VisionMemorySpec) {
 
 /**
  * Share of the bound a step's tensors may plan to fill, by mode. The rest is the wasm allocator's:
- * at 224² a training step's heap came to 0.85–0.95 × its peak tensor bytes (tensors sharing one
- * buffer count twice), a finetune's to 1.65–1.85 × (its frozen forward pass frees and allocates
- * large blocks of shifting sizes, and the heap never shrinks). Checked with
- * `edgelab bench memory --verify` for every zoo model (docs/performance.md).
+ * at 224² and the planned batch, a training step's heap came to 0.82–0.94 × its peak tensor bytes
+ * (tensors sharing one buffer count twice), a finetune's to 1.0–1.7 × (its frozen forward pass
+ * frees and allocates large blocks of shifting sizes, and the heap never shrinks). Checked with
+ * `edgelab bench memory --verify` for every zoo model (reference/bench/memory.json).
  */
 export const visionHeadroom: Readonly<Record<VisionMemorySpec["mode"], number>> = Object.freeze({
   train: 0.9,
