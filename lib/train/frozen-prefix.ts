@@ -22,9 +22,9 @@ type Node = { inputTensors: tfl.SymbolicTensor[]; outputTensors: tfl.SymbolicTen
 type GraphLayer = tfl.LayersModel["layers"][number] & { inboundNodes: Node[] };
 
 /**
- * Runs `layers` (topologically ordered, each called once) on `feed` and returns the tensor `output`
- * names. With `release`, a tensor is disposed once its last reader has run (never a fed one): that
- * is only safe outside a gradient scope.
+ * Runs `layers` (topologically ordered, each called once) on `feed` and returns the tensor whose
+ * symbolic id is `output`. With `release`, a tensor is disposed once its last reader has run (never
+ * a fed one): that is only safe outside a gradient scope.
  */
 function runLayers(
   layers: GraphLayer[],
