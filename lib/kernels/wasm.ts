@@ -245,6 +245,64 @@ export function registerWasmKernels(): WasmKernelReport {
     had = tf.getKernel("Conv2D", "wasm") !== undefined;
     note("Conv2D", had, install("Conv2D", forward, true));
 
+    // tfjs-layers runs every convolution through FusedConv2D (with a linear activation when there
+    // is nothing to fuse), and wasm's is single-threaded: ResNet-18's forward convolutions ran at
+    // ~17 GFLOP/s there. The same GEMM convolution as Conv2D, then bias and activation in place.
+    const wasmFusedConv = tf.getKernel("FusedConv2D", "wasm");
+    if (wasmFusedConv) {
+      const fusedConv: tf.KernelFunc = (args) => {
+        const { x, filter, bias, preluActivationWeights } = args.inputs as unknown as {
+          x: HeapTensorInfo;
+          filter: HeapTensorInfo;
+          bias?: HeapTensorInfo;
+          preluActivationWeights?: HeapTensorInfo;
+        };
+        const a = args.attrs as unknown as {
+          strides: [number, number] | number;
+          pad: Pad;
+          dataFormat: "NHWC" | "NCHW";
+          dilations: [number, number] | number;
+          dimRoundingMode?: Rounding;
+          activation?: string;
+          leakyreluAlpha?: number;
+        };
+        const channels = filter.shape[3];
+        const perChannel = (t?: HeapTensorInfo): boolean =>
+          !t || (t.dtype === "float32" && (isRowVector(t.shape, channels) || t.shape.every((d) => d === 1)));
+        if (
+          a.dataFormat === "NCHW" ||
+          x.dtype !== "float32" ||
+          !perChannel(bias) ||
+          !perChannel(preluActivationWeights) ||
+          !isFusedActivation(a.activation)
+        )
+          return wasmFusedConv.kernelFunc(args);
+        const info = tf.backend_util.computeConv2DInfo(
+          x.shape as Shape4,
+          filter.shape as Shape4,
+          a.strides,
+          a.dilations,
+          a.pad,
+          a.dimRoundingMode,
+          false,
+          "channelsLast",
+        );
+        const wasm = args.backend as unknown as WasmBackend;
+        const out = runGemmConv(wasm, conv2dForward, x, filter, geometryFromInfo(info), info.outShape, gemm);
+        const view = (t?: HeapTensorInfo): Float32Array | null => (t ? wasm.typedArrayFromHeap(t) : null);
+        fusedEpilogue(
+          wasm.typedArrayFromHeap(out as unknown as HeapTensorInfo),
+          channels,
+          view(bias),
+          a.activation,
+          a.leakyreluAlpha,
+          view(preluActivationWeights),
+        );
+        return out;
+      };
+      note("FusedConv2D", true, install("FusedConv2D", fusedConv, true));
+    }
+
     const inputGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       const { dy, filter } = inputs as unknown as { dy: HeapTensorInfo; filter: HeapTensorInfo };
       const a = attrs as unknown as {

@@ -626,3 +626,45 @@ test("wasm Slice, SplitV and Unpack read the heap in place and match tfjs' cpu k
     assert.deepEqual(Array.from(ours), Array.from(reference), `unstack on axis ${axis}`);
   }
 });
+
+test("wasm FusedConv2D (the GEMM convolution, then bias and activation) matches tfjs' cpu kernel: padding kinds, strides, dilation, activations", async () => {
+  registerWasmKernels();
+  const cases: {
+    x: [number, number, number, number];
+    w: [number, number, number, number];
+    s: number;
+    pad: "same" | "valid" | number;
+    d?: number;
+    activation: "linear" | "relu" | "relu6" | "leakyrelu" | "prelu" | "sigmoid" | "elu";
+    bias: boolean;
+  }[] = [
+    { x: [2, 9, 9, 3], w: [3, 3, 3, 8], s: 2, pad: 1, activation: "linear", bias: false }, // the zoo's strided conv
+    { x: [2, 8, 8, 4], w: [3, 3, 4, 6], s: 1, pad: "same", activation: "relu", bias: true },
+    { x: [1, 11, 7, 5], w: [7, 7, 5, 4], s: 2, pad: 3, activation: "relu6", bias: true },
+    { x: [2, 6, 6, 8], w: [1, 1, 8, 3], s: 1, pad: "valid", activation: "leakyrelu", bias: true }, // pointwise
+    { x: [2, 9, 9, 2], w: [3, 3, 2, 5], s: 1, pad: "same", d: 2, activation: "prelu", bias: true },
+    { x: [1, 5, 5, 3], w: [3, 3, 3, 2], s: 1, pad: "valid", activation: "sigmoid", bias: true },
+    { x: [1, 5, 5, 3], w: [3, 3, 3, 2], s: 1, pad: "valid", activation: "elu", bias: false },
+  ];
+  for (const c of cases) {
+    const x = random(c.x.reduce((a, b) => a * b, 1));
+    const w = random(c.w.reduce((a, b) => a * b, 1));
+    const bias = random(c.w[3]);
+    const slopes = random(c.w[3]);
+    const [reference, ours] = await onBoth(() =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(x, c.x),
+        filter: tf.tensor4d(w, c.w),
+        strides: c.s,
+        pad: c.pad,
+        dilations: c.d ?? 1,
+        bias: c.bias ? tf.tensor1d(bias) : undefined,
+        activation: c.activation,
+        leakyreluAlpha: 0.1,
+        preluActivationWeights: c.activation === "prelu" ? tf.tensor1d(slopes) : undefined,
+      }),
+    );
+    assert.equal(ours.length, reference.length);
+    assert.ok(maxAbsDiff(ours, reference) < 1e-4 * Math.max(1, maxAbs(reference)), JSON.stringify(c));
+  }
+});
