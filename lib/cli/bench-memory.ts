@@ -15,10 +15,10 @@ import {
   visionHeadroom,
   type VisionMemoryPlan,
 } from "../experiments/vision-memory";
-import { visionZoo } from "../models/vision-zoo";
 import { useBackend } from "../runtime/backends";
 import { bindingLine, wasmHeapLimitBytes } from "../train/step-memory";
-import { numberFlag, parse, UsageError } from "./args";
+import { numberFlag, parse } from "./args";
+import { zooSelection } from "./zoo-selection";
 
 const MB = 2 ** 20;
 
@@ -45,14 +45,7 @@ export async function benchMemoryCommand(argv: string[]): Promise<void> {
     json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "bench memory");
-  const zoo = Object.keys(visionZoo);
-  const models = !values.model || values.model === "all" ? zoo : values.model.split(",").map((m) => m.trim());
-  const unknown = models.find((m) => !visionZoo[m]);
-  if (unknown)
-    throw new UsageError(`bench memory: unknown vision model "${unknown}"; choose from ${zoo.join(", ")} or all`);
-  const modes = (values.mode ?? "train,finetune").split(",").map((m) => m.trim());
-  if (modes.some((m) => m !== "train" && m !== "finetune"))
-    throw new UsageError(`bench memory: --mode must be train, finetune or both, got "${values.mode}"`);
+  const { models, modes } = zooSelection("bench memory", values.model, values.mode);
   const positive = (v: string | undefined, flag: string, fallback: number): number =>
     numberFlag("bench memory", v, `${flag} (a positive integer)`, fallback, (n) => Number.isInteger(n) && n >= 1);
   const size = positive(values.size, "--size", 224);
@@ -61,17 +54,14 @@ export async function benchMemoryCommand(argv: string[]): Promise<void> {
 
   if (values.single) {
     // One real step in this process (what --verify spawns per row).
-    const run = await runVisionStep(
-      { model: models[0], mode: modes[0] as "train", size },
-      positive(values.batch, "--batch", 1),
-    );
+    const run = await runVisionStep({ model: models[0], mode: modes[0], size }, positive(values.batch, "--batch", 1));
     console.log(JSON.stringify(run));
     return;
   }
 
   const rows = [];
   for (const model of models)
-    for (const mode of modes as ("train" | "finetune")[]) {
+    for (const mode of modes) {
       const plan = await planVisionMemory({ model, mode, size }, limitBytes);
       // The line that sets the peak at the planned batch.
       const binding = bindingLine(plan.memory, Math.max(1, plan.largestBatch));

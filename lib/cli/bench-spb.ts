@@ -8,10 +8,10 @@ import { sgemmPeakGflops } from "../bench/sgemm-peak";
 import { benchSecondsPerBatch, cliEntry } from "../bench/spb";
 import { measureVisionCost } from "../experiments/vision-cost";
 import { peakRssMBFromKernel } from "../metrics/sampler";
-import { visionZoo } from "../models/vision-zoo";
 import { useBackend } from "../runtime/backends";
 import { configureThreads } from "../runtime/threads";
-import { numberFlag, parse, UsageError } from "./args";
+import { numberFlag, parse } from "./args";
+import { zooSelection } from "./zoo-selection";
 
 /** A positive integer flag of `bench spb`. */
 const positive = (v: string | undefined, flag: string, fallback: number): number =>
@@ -32,20 +32,13 @@ export async function benchSpbCommand(argv: string[]): Promise<void> {
     json: { type: "boolean" },
   } as const;
   const { values } = parse(() => parseArgs({ args: argv, options, strict: true }), "bench spb");
-  const zoo = Object.keys(visionZoo);
-  const models = !values.model || values.model === "all" ? zoo : values.model.split(",").map((m) => m.trim());
-  const unknown = models.find((m) => !visionZoo[m]);
-  if (unknown)
-    throw new UsageError(`bench spb: unknown vision model "${unknown}"; choose from ${zoo.join(", ")} or all`);
-  const modes = (values.mode ?? "train,finetune").split(",").map((m) => m.trim());
-  if (modes.some((m) => m !== "train" && m !== "finetune"))
-    throw new UsageError(`bench spb: --mode must be train, finetune or both, got "${values.mode}"`);
+  const { models, modes } = zooSelection("bench spb", values.model, values.mode);
   const threads = configureThreads(
     values.threads === undefined ? {} : { intraOp: positive(values.threads, "--threads", 1) },
   );
   const spec = {
     models,
-    modes: modes as ("train" | "finetune")[],
+    modes,
     batch: positive(values.batch, "--batch", 16),
     size: positive(values.size, "--size", 224),
     batches: positive(values.batches, "--batches", 20),

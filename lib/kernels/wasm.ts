@@ -212,16 +212,16 @@ export function registerWasmKernels(): WasmKernelReport {
   note("Conv2DBackpropFilter", had, install("Conv2DBackpropFilter", filterGrad, false));
 
   if (native) {
-    const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-      const { x, filter } = inputs as unknown as { x: HeapTensorInfo; filter: HeapTensorInfo };
-      const a = attrs as unknown as {
-        strides: [number, number] | number;
-        pad: Pad;
-        dataFormat: "NHWC" | "NCHW";
-        dilations: [number, number] | number;
-        dimRoundingMode?: Rounding;
-      };
-      noNchw("Conv2D", a.dataFormat);
+    /** A forward convolution's attributes (Conv2D's; FusedConv2D adds its activation). */
+    interface ForwardAttrs {
+      strides: [number, number] | number;
+      pad: Pad;
+      dataFormat: "NHWC" | "NCHW";
+      dilations: [number, number] | number;
+      dimRoundingMode?: Rounding;
+    }
+    /** The im2col + GEMM convolution of heap tensors `x` and `filter` into a new output. */
+    const gemmForward = (backend: WasmBackend, x: HeapTensorInfo, filter: HeapTensorInfo, a: ForwardAttrs) => {
       const info = tf.backend_util.computeConv2DInfo(
         x.shape as Shape4,
         filter.shape as Shape4,
@@ -232,15 +232,13 @@ export function registerWasmKernels(): WasmKernelReport {
         false,
         "channelsLast",
       );
-      return runGemmConv(
-        backend as unknown as WasmBackend,
-        conv2dForward,
-        x,
-        filter,
-        geometryFromInfo(info),
-        info.outShape,
-        gemm,
-      );
+      return runGemmConv(backend, conv2dForward, x, filter, geometryFromInfo(info), info.outShape, gemm);
+    };
+    const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+      const { x, filter } = inputs as unknown as { x: HeapTensorInfo; filter: HeapTensorInfo };
+      const a = attrs as unknown as ForwardAttrs;
+      noNchw("Conv2D", a.dataFormat);
+      return gemmForward(backend as unknown as WasmBackend, x, filter, a);
     };
     had = tf.getKernel("Conv2D", "wasm") !== undefined;
     note("Conv2D", had, install("Conv2D", forward, true));
@@ -257,15 +255,7 @@ export function registerWasmKernels(): WasmKernelReport {
           bias?: HeapTensorInfo;
           preluActivationWeights?: HeapTensorInfo;
         };
-        const a = args.attrs as unknown as {
-          strides: [number, number] | number;
-          pad: Pad;
-          dataFormat: "NHWC" | "NCHW";
-          dilations: [number, number] | number;
-          dimRoundingMode?: Rounding;
-          activation?: string;
-          leakyreluAlpha?: number;
-        };
+        const a = args.attrs as unknown as ForwardAttrs & { activation?: string; leakyreluAlpha?: number };
         const channels = filter.shape[3];
         const perChannel = (t?: HeapTensorInfo): boolean =>
           !t || (t.dtype === "float32" && (isRowVector(t.shape, channels) || t.shape.every((d) => d === 1)));
@@ -277,18 +267,8 @@ export function registerWasmKernels(): WasmKernelReport {
           !isFusedActivation(a.activation)
         )
           return wasmFusedConv.kernelFunc(args);
-        const info = tf.backend_util.computeConv2DInfo(
-          x.shape as Shape4,
-          filter.shape as Shape4,
-          a.strides,
-          a.dilations,
-          a.pad,
-          a.dimRoundingMode,
-          false,
-          "channelsLast",
-        );
         const wasm = args.backend as unknown as WasmBackend;
-        const out = runGemmConv(wasm, conv2dForward, x, filter, geometryFromInfo(info), info.outShape, gemm);
+        const out = gemmForward(wasm, x, filter, a);
         const view = (t?: HeapTensorInfo): Float32Array | null => (t ? wasm.typedArrayFromHeap(t) : null);
         fusedEpilogue(
           wasm.typedArrayFromHeap(out as unknown as HeapTensorInfo),
