@@ -1,5 +1,5 @@
 /**
- * OpenBLAS through koffi (FFI): `cblas_sgemm` on typed arrays, zero-copy. Loaded lazily; null when
+ * OpenBLAS through koffi (FFI): `cblas_sgemm` and `cblas_sscal` on typed arrays, zero-copy. Loaded lazily; null when
  * koffi or libopenblas is missing (callers fall back to the JS GEMM).
  */
 import { createRequire } from "node:module";
@@ -24,6 +24,18 @@ export type Sgemm = (
   ldc: number,
 ) => void;
 
+/** x = alpha · x, float32, in place. */
+export type Sscal = (alpha: number, x: Float32Array) => void;
+
+/** The OpenBLAS functions edgelab calls. */
+export interface OpenBlas {
+  sgemm: Sgemm;
+  sscal: Sscal;
+  setThreads: (n: number) => void;
+  /** The soname that loaded. */
+  library: string;
+}
+
 const RowMajor = 101;
 const NoTrans = 111;
 const Trans = 112;
@@ -32,10 +44,10 @@ interface Koffi {
   load(path: string): { func(signature: string): (...args: unknown[]) => unknown };
 }
 
-let cached: { sgemm: Sgemm; setThreads: (n: number) => void; library: string } | null | undefined;
+let cached: OpenBlas | null | undefined;
 
 /** The OpenBLAS binding, or null (with no error) when it cannot be loaded. */
-export function openBlas(): { sgemm: Sgemm; setThreads: (n: number) => void; library: string } | null {
+export function openBlas(): OpenBlas | null {
   if (cached !== undefined) return cached;
   cached = null;
   if (disabledLibrary("blas")) return cached;
@@ -51,6 +63,7 @@ export function openBlas(): { sgemm: Sgemm; setThreads: (n: number) => void; lib
       const raw = lib.func(
         "void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, _Inout_ float *, int)",
       );
+      const rawScal = lib.func("void cblas_sscal(int, float, _Inout_ float *, int)");
       let setThreads: (n: number) => void = () => undefined;
       try {
         const fn = lib.func("void openblas_set_num_threads(int)");
@@ -61,7 +74,8 @@ export function openBlas(): { sgemm: Sgemm; setThreads: (n: number) => void; lib
       const sgemm: Sgemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
         raw(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
       };
-      cached = { sgemm, setThreads, library: name };
+      const sscal: Sscal = (alpha, x) => void rawScal(x.length, alpha, x, 1);
+      cached = { sgemm, sscal, setThreads, library: name };
       return cached;
     } catch {
       // try the next soname

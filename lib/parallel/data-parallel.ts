@@ -1,7 +1,8 @@
 /**
  * Data-parallel training over a Communicator (MPI under mpiexec, a world of one otherwise): the
- * same `train()` engine on every rank, plus a synchronisation strategy. Root evaluates and writes
- * results; every rank's final metrics are gathered into one row with the paper's columns.
+ * same `train()` engine on every rank, plus a synchronisation strategy. The ranks share the
+ * evaluation when they hold the same model (root alone otherwise); root writes results, and every
+ * rank's final metrics are gathered into one row with the paper's columns.
  */
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs-core";
@@ -12,7 +13,7 @@ import { train } from "../train/engine";
 import type { ModelIdentity, SyncHooks, TrainConfig, TrainData, TrainResult } from "../train/config";
 import type { Communicator } from "./communicator";
 import { TimedCommunicator } from "./timed";
-import { broadcastVariables, synchronisation, type SyncStrategy } from "./strategies";
+import { broadcastVariables, shardedEvaluation, synchronisation, type SyncStrategy } from "./strategies";
 
 /** A distributed run's settings. */
 export interface DataParallelConfig {
@@ -69,23 +70,34 @@ export async function trainDataParallel(
   identity?: ModelIdentity,
 ): Promise<{ result: TrainResult; row: DataParallelRow | null }> {
   const comm = new TimedCommunicator(world);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  await broadcastVariables(comm, variables);
+  // Every weight, frozen and non-trainable ones included, starts as root's.
+  await broadcastVariables(
+    comm,
+    model.weights.map((w) => w.read() as tf.Variable),
+  );
   const n = data.train.y.length;
   const strategy = synchronisation(config.sync);
   const shard = strategy.shard(data.train.y, comm, config.partitioner ?? { kind: "strided" }); // the paper's i mod N = r
   const trainSet = shard ? selectSamples(data.train, shard) : data.train;
   const hooks = strategy.hooks(comm, { samples: n, batchSize: config.batchSize });
   const { beforeSync } = config;
+  const shareEvaluation = comm.size > 1 && strategy.sameModelAfterEpoch;
   const sync: SyncHooks = {
     ...hooks,
+    ...(shareEvaluation && {
+      evaluate: shardedEvaluation(
+        comm,
+        model.nonTrainableWeights.map((w) => w.read() as tf.Variable),
+      ),
+    }),
     ...(beforeSync && {
       async afterEpoch(epoch, variables) {
         await beforeSync(epoch, variables);
         await hooks.afterEpoch?.(epoch, variables);
       },
     }),
-    // Only root has the validation set, so root decides when to stop, and every rank follows.
+    // Root decides when to stop (only root has the validation set, or every rank the same
+    // predictions), and every rank follows.
     async agreeToStop(stop) {
       const decision = Int32Array.of(stop ? 1 : 0);
       await comm.bcast(decision, 0);
@@ -101,7 +113,7 @@ export async function trainDataParallel(
   comm.seconds = 0;
   const result = await train(
     model,
-    { train: trainSet, val: isRoot ? data.val : empty(data.val), classNames: data.classNames },
+    { train: trainSet, val: isRoot || shareEvaluation ? data.val : empty(data.val), classNames: data.classNames },
     {
       ...config.train,
       batchSize: config.batchSize,

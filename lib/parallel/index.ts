@@ -11,6 +11,7 @@ export {
   localSgd,
   meanOfRanks,
   parseSync,
+  shardedEvaluation,
   synchronisation,
   type Synchronisation,
   type SyncStrategy,

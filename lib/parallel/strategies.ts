@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { weightedMean } from "../buffers/aggregate";
-import { fuse, fusedLength, unfuse } from "../buffers/fuse";
+import { fuse, fusedLength, scaleInPlace, unfuse } from "../buffers/fuse";
 import { shardFor, type Partitioner } from "../shard/partitioner";
 import type { SyncHooks } from "../train/config";
 import type { Communicator } from "./communicator";
@@ -74,24 +74,49 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
       const values = names.map((k) => grads[k].dataSync() as Float32Array);
       const length = fusedLength(values) + 2;
       if (!fused || fused.length !== length) fused = new Float32Array(length);
-      fuse(values, fused);
+      const buf = fuse(values, fused);
+      const gradientPart = buf.subarray(0, length - 2);
       // Each rank's gradient and loss are means over its share; weight by the share to get the global means.
-      for (let i = 0; i < length - 2; i++) fused[i] *= batch;
-      fused[length - 2] = loss * batch;
-      fused[length - 1] = batch;
-      await comm.allreduceSum(fused);
-      const total = fused[length - 1];
-      globalLoss = fused[length - 2] / total;
+      scaleInPlace(gradientPart, batch);
+      buf[length - 2] = loss * batch;
+      buf[length - 1] = batch;
+      await comm.allreduceSum(buf);
+      const total = buf[length - 1];
+      globalLoss = buf[length - 2] / total;
+      scaleInPlace(gradientPart, 1 / total);
       const parts = unfuse(
-        fused,
+        gradientPart,
         values.map((v) => v.length),
       );
-      return Object.fromEntries(
-        names.map((k, i) => [k, tf.tidy(() => tf.div(tf.tensor(parts[i], grads[k].shape), total))]),
-      );
+      return Object.fromEntries(names.map((k, i) => [k, tf.tensor(parts[i], grads[k].shape)]));
     },
     // Reduced with this step's gradients: no second collective.
     loss: () => globalLoss,
+  };
+}
+
+/**
+ * Evaluation split over the ranks: rank r runs the model over validation samples r, r + size, …,
+ * and one allreduce of n + 1 floats hands every rank every prediction and the summed loss, so no
+ * rank idles while root evaluates alone. Valid only when every rank holds the same model: use it
+ * with a strategy whose {@link Synchronisation.sameModelAfterEpoch} is true. `rootState` (e.g.
+ * batch-norm moving statistics, which no strategy averages) is first copied from root, so that
+ * the model evaluated is root's.
+ */
+export function shardedEvaluation(comm: Communicator, rootState: tf.Variable[]): NonNullable<SyncHooks["evaluate"]> {
+  return async (n, evaluateSamples) => {
+    if (rootState.length > 0) await broadcastVariables(comm, rootState);
+    const mine = Int32Array.from({ length: Math.max(0, Math.ceil((n - comm.rank) / comm.size)) }, (_, k) => {
+      return comm.rank + k * comm.size;
+    });
+    const all = new Float32Array(n + 1);
+    if (mine.length > 0) {
+      const { loss, predictions } = evaluateSamples(mine);
+      for (let k = 0; k < mine.length; k++) all[mine[k]] = predictions[k];
+      all[n] = loss * mine.length;
+    }
+    await comm.allreduceSum(all);
+    return { loss: n > 0 ? all[n] / n : NaN, predictions: Int32Array.from(all.subarray(0, n)) };
   };
 }
 
@@ -152,6 +177,8 @@ export interface Synchronisation {
   readonly label: string;
   /** Whether `--batch` is the global batch, split over the ranks at every step (else it is each rank's). */
   readonly globalBatch: boolean;
+  /** Whether every rank holds the same trainable weights after each epoch (so they can share the evaluation). */
+  readonly sameModelAfterEpoch: boolean;
   /** The samples this rank trains on, or null for every sample (its shares are then taken per batch). */
   shard(labels: ArrayLike<number>, comm: Communicator, partitioner: Partitioner): Int32Array | null;
   /** The engine hooks that keep this rank in step with the others; `samples` is the whole training set. */
@@ -168,6 +195,7 @@ export function synchronisation(spec: SyncStrategy): Synchronisation {
         spec,
         label: "allreduce",
         globalBatch: true,
+        sameModelAfterEpoch: true,
         shard: () => null,
         hooks: (comm) => allreduceGradients(comm),
         communication: (samples, batchPerRank, world) => ({
@@ -180,6 +208,7 @@ export function synchronisation(spec: SyncStrategy): Synchronisation {
         spec,
         label: "epoch-average",
         globalBatch: false,
+        sameModelAfterEpoch: true,
         shard: (labels, comm, partitioner) => shardFor(partitioner, labels, comm.size, comm.rank),
         hooks: (comm) => epochAverage(comm),
         communication: () => ({ allreduces: 0, gatherBcasts: 1 }),
@@ -189,6 +218,8 @@ export function synchronisation(spec: SyncStrategy): Synchronisation {
         spec,
         label: `local-sgd:${spec.k}`,
         globalBatch: false,
+        // An epoch need not end on an averaging step.
+        sameModelAfterEpoch: false,
         shard: (labels, comm, partitioner) => shardFor(partitioner, labels, comm.size, comm.rank),
         // Every rank runs as many steps as the smallest shard allows, so the averaging rounds line up.
         hooks: (comm, run) =>

@@ -31,6 +31,15 @@ export interface SyncHooks {
   /** After each epoch's last step, before evaluation (e.g. the paper's epoch-end weight averaging). */
   afterEpoch?(epoch: number, variables: tf.Variable[]): void | Promise<void>;
   /**
+   * Evaluates the `n` validation samples in place of this rank alone (e.g. every rank a share,
+   * combined so that every rank holds every prediction). `evaluateSamples` evaluates the given
+   * samples on this rank: mean loss and predictions in their order.
+   */
+  evaluate?(
+    n: number,
+    evaluateSamples: (indices: Int32Array) => { loss: number; predictions: Int32Array },
+  ): Promise<{ loss: number; predictions: Int32Array }>;
+  /**
    * Turns this rank's decision to stop early into the one every rank follows (e.g. root's, which
    * holds the validation set), so ranks never fall out of lockstep. Called once per epoch on every
    * rank when early stopping is configured.

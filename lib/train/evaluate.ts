@@ -4,18 +4,23 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { argmaxRows } from "../metrics/classification";
 import { batchTensors, type ArrayData } from "./batches";
 
-/** Runs the model over `data`: mean cross-entropy and predicted classes. */
+/**
+ * Runs the model over `data`, or over the samples `indices` names (predictions then follow their
+ * order): mean cross-entropy and predicted classes.
+ */
 export function evaluate(
   model: tfl.LayersModel,
   data: ArrayData,
   classes: number,
   batchSize = 256,
+  indices?: Int32Array,
 ): { loss: number; predictions: Int32Array } {
-  const n = data.y.length;
+  const n = indices ? indices.length : data.y.length;
   const predictions = new Int32Array(n);
   let lossSum = 0;
   for (let start = 0; start < n; start += batchSize) {
-    const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, k) => start + k);
+    const end = Math.min(n, start + batchSize);
+    const idx = indices ? indices.subarray(start, end) : Int32Array.from({ length: end - start }, (_, k) => start + k);
     const { xs, ys } = batchTensors(data, idx);
     const out = model.predict(xs) as tf.Tensor;
     const lossTensor = tf.tidy(() =>

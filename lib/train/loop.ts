@@ -120,6 +120,10 @@ export async function trainLoop(
   const hooks: SyncHooks = config.sync ?? {};
   const stepsPerEpoch = hooks.stepsPerEpoch?.(n, config.batchSize) ?? Math.ceil(n / config.batchSize);
   const totalSteps = config.epochs * stepsPerEpoch;
+  const evaluateValidation = async (): Promise<{ loss: number; predictions: Int32Array }> =>
+    hooks.evaluate
+      ? hooks.evaluate(data.val.y.length, (indices) => evaluate(model, data.val, classes, undefined, indices))
+      : evaluate(model, data.val, classes);
   let firstLoss: number | undefined;
   let classWeights: tf.Tensor1D | null = null;
   let resumedFromEpoch = 0;
@@ -212,7 +216,7 @@ export async function trainLoop(
       }
       await hooks.afterEpoch?.(epoch, variables);
       const seconds = (performance.now() - t0) / 1000;
-      const evaluation = evaluate(model, data.val, classes);
+      const evaluation = await evaluateValidation();
       predictions = evaluation.predictions;
       report = classificationReport(data.val.y, predictions, data.classNames);
       const trainReport = classificationReport(trainTrue, trainPred, data.classNames);
@@ -247,7 +251,7 @@ export async function trainLoop(
     optimizer.dispose();
   }
   if (!report) {
-    const evaluation = evaluate(model, data.val, classes);
+    const evaluation = await evaluateValidation();
     predictions = evaluation.predictions;
     report = classificationReport(data.val.y, predictions, data.classNames);
   }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
-import { weightedMean } from "../../lib/buffers";
+import { scaleInPlace, weightedMean } from "../../lib/buffers";
 import { buildMlp } from "../../lib/models";
 import {
   allreduceGradients,
@@ -15,12 +15,14 @@ import {
   localSgd,
   meanOfRanks,
   SelfCommunicator,
+  shardedEvaluation,
   synchronisation,
   trainDataParallel,
   virtualWorld,
   type SyncStrategy,
 } from "../../lib/parallel";
 import { useBackend } from "../../lib/runtime";
+import { evaluate } from "../../lib/train/evaluate";
 import { cicidsTask } from "../helpers/tasks";
 
 const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol = 1e-6): void => {
@@ -32,6 +34,15 @@ test("meanOfRanks and weightedMean: the averages every strategy is built on", ()
   close(meanOfRanks(Float32Array.of(1, 2, 3, 6, 5, 10), 3), [3, 6]);
   close(weightedMean([Float32Array.of(1, 2), Float32Array.of(5, 6)], [3, 1]), [2, 3]);
   assert.throws(() => meanOfRanks(new Float32Array(5), 2), /do not split into 2 ranks/);
+});
+
+test("scaleInPlace scales exactly the view it is given, through OpenBLAS (long buffers) or the loop (short ones)", () => {
+  for (const n of [5, 3000]) {
+    const buf = Float32Array.from({ length: n + 4 }, (_, i) => i - 7.5);
+    const want = Array.from(buf, (v, i) => (i >= 2 && i < n + 2 ? Math.fround(v * 0.3) : v));
+    scaleInPlace(buf.subarray(2, n + 2), 0.3);
+    close(buf, want, 1e-3); // float32 rounding of values up to 900
+  }
 });
 
 test("allreduceGradients: every rank applies the share-weighted mean gradient and reports the global mean loss", async () => {
@@ -97,6 +108,40 @@ test("synchronisation(): one object per strategy answers what the trainer, the s
   assert.deepEqual(local.communication(1000, 10, 2), { allreduces: 12, gatherBcasts: 0 });
 });
 
+test("shardedEvaluation: each rank evaluates a disjoint strided share, and every rank gets every prediction, root's state and the mean loss", async () => {
+  await useBackend("cpu");
+  const n = 11;
+  const world = virtualWorld(3);
+  const state = world.map((comm) => tf.variable(tf.fill([2], comm.rank + 1)));
+  const seen: number[][] = [];
+  // A stand-in model: predicts i·7 mod 5 for sample i, and its loss on a share is the mean index.
+  const evaluateSamples = (r: number) => (indices: Int32Array) => {
+    seen[r] = [...indices];
+    return {
+      loss: indices.reduce((a, b) => a + b, 0) / indices.length,
+      predictions: indices.map((i) => (i * 7) % 5),
+    };
+  };
+  const out = await Promise.all(world.map((comm, r) => shardedEvaluation(comm, [state[r]])(n, evaluateSamples(r))));
+  assert.deepEqual(seen, [
+    [0, 3, 6, 9],
+    [1, 4, 7, 10],
+    [2, 5, 8],
+  ]);
+  for (const o of out) {
+    assert.deepEqual(
+      [...o.predictions],
+      Array.from({ length: n }, (_, i) => (i * 7) % 5),
+    );
+    assert.ok(Math.abs(o.loss - 5) < 1e-6, `mean loss ${o.loss}`); // (0 + … + 10) / 11
+  }
+  for (const v of state) assert.deepEqual([...v.dataSync()], [1, 1]);
+  // Fewer samples than ranks: the ranks left without a share still take part in the collective.
+  const few = await Promise.all(world.map((comm, r) => shardedEvaluation(comm, [])(2, evaluateSamples(r))));
+  for (const o of few) assert.deepEqual([...o.predictions], [0, 2]);
+  tf.dispose(state);
+});
+
 const smallTask = () => cicidsTask(400, 320, 3);
 
 test("two virtual ranks with allreduce train to the weights one process reaches on the same global batch", async () => {
@@ -113,11 +158,16 @@ test("two virtual ranks with allreduce train to the weights one process reaches 
   await trainDataParallel(single, data, config, new SelfCommunicator());
   const world = virtualWorld(2);
   const models = world.map((comm) => build(comm.rank)); // rank 1 starts elsewhere: root's weights are broadcast
-  await Promise.all(world.map((comm, r) => trainDataParallel(models[r], data, config, comm)));
+  const runs = await Promise.all(world.map((comm, r) => trainDataParallel(models[r], data, config, comm)));
   const weights = (m: ReturnType<typeof build>) =>
     fuseVariables(m.trainableWeights.map((w) => w.read() as tf.Variable));
   close(weights(models[0]), weights(single), 1e-5);
   close(weights(models[1]), weights(models[0]), 0);
+  // The ranks shared the evaluation: root's predictions are those of its own model on every sample.
+  const own = evaluate(models[0], data.val, 15);
+  assert.deepEqual([...runs[0].result.predictions], [...own.predictions]);
+  assert.deepEqual([...runs[1].result.predictions], [...own.predictions]);
+  assert.ok(Math.abs(runs[0].result.history[1].valLoss - own.loss) < 1e-5);
   [single, ...models].forEach((m) => m.dispose());
 });
 
