@@ -4,7 +4,7 @@
  *   npm run bench                       all benchmarks
  *   npm run bench -- --only ingest      any of: ingest, mlp, squeezenet, sentinelnet, onnx, tabular, tabnet, mpi, pipeline, federated, firewall, fuzz, vision
  *   npm run bench -- --rows 1000000     CICIDS rows for the ingest file (default 300000)
- *   npm run bench -- --rounds 5         SqueezeNet: alternating edgelab / PyTorch rounds (default 3)
+ *   npm run bench -- --rounds 5         SqueezeNet: alternating edgelab / PyTorch rounds (default 3); mpi: alternating np = 1 / np = 2 rounds
  *   npm run bench -- --only fuzz --cases 100000   parser fuzzing, cases per parser
  *   npm run bench -- --only vision --batches 5     seed 001's seconds per batch, fewer batches (default 20)
  */
@@ -314,42 +314,71 @@ const mpiScalingCases: MpiScalingCase[] = [
   { model: "squeezenet", dataset: "synthetic-cifar", batch: 48 },
 ];
 
+/** One mpiexec run of the np = 2 versus np = 1 benchmark, as root reported it. */
+interface MpiRun {
+  seconds: number;
+  trainSeconds: number;
+  commMsPerStep: number;
+  steps: number;
+  launchSeconds: number;
+}
+
 /**
  * np = 2 versus np = 1 under mpiexec at the same total thread count (np = 1 with 2 threads, np = 2
- * with 1 each), synchronous allreduce: efficiency and time in collectives per step, per model.
+ * with 1 each), synchronous allreduce, alternating np = 1 and np = 2 for `rounds` rounds (this VM's
+ * speed drifts by ±30 % over minutes, so only runs side by side compare): the median time of each,
+ * the speedup of the medians and of every round's pair, and root's step split into compute and
+ * time inside the allreduce.
  */
-function mpiScaling(images: number): Json[] {
+function mpiScaling(images: number, rounds: number): Json[] {
   const cores = defaultThreadConfig().intraOp;
   const perRank = (np: number): number => Math.max(1, Math.floor(cores / np));
   const rows: Json[] = [];
   for (const c of mpiScalingCases) {
-    const runs: { np: number; seconds: number; commMsPerStep: number; steps: number; launchSeconds: number }[] = [];
-    for (const np of [1, 2]) {
-      process.stderr.write(`bench: mpiexec -n ${np}, ${c.model} allreduce, ${perRank(np)} thread(s) per rank …\n`);
-      try {
-        const run = launchMpiTraining({
-          np,
-          root,
-          trainArgs: [
-            ...["--model", c.model, "--dataset", c.dataset, "--subset", String(images), "--epochs", "1"],
-            ...["--batch", String(c.batch), "--sync", "allreduce", "--threads", String(perRank(np))],
-            ...["--out", join(root, "data", "cache", `bench-mpi-${c.model}-np${np}`)],
-          ],
-        });
-        const d = run.summary.distributed!;
-        runs.push({
-          np,
-          seconds: d.globalSeconds,
-          commMsPerStep: d.commMsPerStep,
-          steps: d.steps,
-          launchSeconds: run.launchSeconds,
-        });
-      } catch (err) {
-        rows.push({ benchmark: "mpi-scaling", model: c.model, np, error: (err as Error).message });
+    const runs = new Map<number, MpiRun[]>([
+      [1, []],
+      [2, []],
+    ]);
+    const errors: string[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const np of [1, 2]) {
+        process.stderr.write(
+          `bench: round ${round}/${rounds}, mpiexec -n ${np}, ${c.model} allreduce, ${perRank(np)} thread(s) per rank …\n`,
+        );
+        try {
+          const run = launchMpiTraining({
+            np,
+            root,
+            trainArgs: [
+              ...["--model", c.model, "--dataset", c.dataset, "--subset", String(images), "--epochs", "1"],
+              ...["--batch", String(c.batch), "--sync", "allreduce", "--threads", String(perRank(np))],
+              ...["--out", join(root, "data", "cache", `bench-mpi-${c.model}-np${np}`)],
+            ],
+          });
+          const d = run.summary.distributed!;
+          runs.get(np)!.push({
+            seconds: d.globalSeconds,
+            trainSeconds: run.summary.secondsPerEpoch,
+            commMsPerStep: d.commMsPerStep,
+            steps: d.steps,
+            launchSeconds: run.launchSeconds,
+          });
+        } catch (err) {
+          errors.push(`np = ${np}, round ${round}: ${(err as Error).message}`);
+        }
       }
     }
-    const base = runs.find((r) => r.np === 1);
-    for (const r of runs) {
+    if (errors.length) rows.push({ benchmark: "mpi-scaling", model: c.model, errors });
+    const one = runs.get(1)!;
+    const two = runs.get(2)!;
+    const baseSeconds = one.length ? median(one.map((r) => r.seconds)) : null;
+    const paired = Math.min(one.length, two.length);
+    for (const [np, list] of runs) {
+      if (list.length === 0) continue;
+      const seconds = median(list.map((r) => r.seconds));
+      const steps = list[0].steps;
+      const trainMsPerStep = (1000 * median(list.map((r) => r.trainSeconds))) / steps;
+      const allreduceMsPerStep = median(list.map((r) => r.commMsPerStep));
       rows.push({
         benchmark: "mpi-scaling",
         model: c.model,
@@ -357,18 +386,24 @@ function mpiScaling(images: number): Json[] {
         sync: "allreduce",
         globalBatch: c.batch,
         images,
-        np: r.np,
-        threadsPerRank: perRank(r.np),
-        totalThreads: r.np * perRank(r.np),
-        seconds: r.seconds,
-        imgPerSec: images / r.seconds,
-        steps: r.steps,
-        msPerStep: (1000 * r.seconds) / r.steps,
-        allreduceMsPerStep: r.commMsPerStep,
-        wallSeconds: r.launchSeconds,
-        speedup: base ? base.seconds / r.seconds : null,
-        efficiency: base ? base.seconds / r.seconds / r.np : null,
-        note: "same total thread count; wallSeconds is the whole mpiexec command (start-up, data loading, training, evaluation); allreduceMsPerStep is root's time inside collectives (communication plus waiting for the other rank)",
+        np,
+        threadsPerRank: perRank(np),
+        totalThreads: np * perRank(np),
+        rounds: list.length,
+        seconds,
+        secondsPerRound: list.map((r) => r.seconds),
+        imgPerSec: images / seconds,
+        steps,
+        msPerStep: (1000 * seconds) / steps,
+        trainMsPerStep,
+        allreduceMsPerStep,
+        computeMsPerStep: trainMsPerStep - allreduceMsPerStep,
+        evaluationAndSetupSeconds: seconds - median(list.map((r) => r.trainSeconds)),
+        wallSeconds: median(list.map((r) => r.launchSeconds)),
+        speedup: baseSeconds ? baseSeconds / seconds : null,
+        speedupPerRound: one.length ? Array.from({ length: paired }, (_, i) => one[i].seconds / list[i].seconds) : null,
+        efficiency: baseSeconds ? baseSeconds / seconds / np : null,
+        note: "same total thread count, np = 1 and np = 2 alternating; seconds is the median over rounds of the slowest rank's time (training and evaluation, shared by the ranks); trainMsPerStep is root's training loop per step, of which allreduceMsPerStep inside the collective (communication plus waiting for the other rank) and computeMsPerStep the rest; wallSeconds is the whole mpiexec command",
       });
     }
   }
@@ -429,7 +464,7 @@ async function main(): Promise<void> {
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
   if (want("tabnet")) results.push(tabnet());
-  if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 6000)));
+  if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 6000), Number(values.rounds ?? 3)));
   if (want("pipeline")) results.push(...layerSplit(Number(values.rounds ?? 3)));
   if (want("federated")) results.push(federated(Number(values.rounds ?? 3)));
   if (want("vision")) {

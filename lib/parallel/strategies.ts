@@ -9,7 +9,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { weightedMean } from "../buffers/aggregate";
-import { fuse, fusedLength, scaleInPlace, unfuse } from "../buffers/fuse";
+import { fuse, scaleInPlace, unfuse } from "../buffers/fuse";
+import { copyTensorsInto, tensorsFrom } from "../kernels/tensor-copy";
 import { shardFor, type Partitioner } from "../shard/partitioner";
 import type { SyncHooks } from "../train/config";
 import type { Communicator } from "./communicator";
@@ -58,6 +59,8 @@ export async function broadcastVariables(comm: Communicator, variables: tf.Varia
 /**
  * Synchronous SGD: strided shares of each global batch, and one fused allreduce per step that
  * carries the share-weighted gradients and the loss together (one rendezvous of the ranks per step).
+ * The gradients travel between the wasm heap and one reused buffer, and come back in the same
+ * tensors where they own their data: no per-step garbage the size of the model.
  */
 export function allreduceGradients(comm: Communicator): SyncHooks {
   let fused: Float32Array | null = null;
@@ -71,10 +74,11 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
     },
     async gradients(grads, batch, loss) {
       const names = Object.keys(grads);
-      const values = names.map((k) => grads[k].dataSync() as Float32Array);
-      const length = fusedLength(values) + 2;
+      const tensors = names.map((k) => grads[k]);
+      const length = tensors.reduce((n, t) => n + t.size, 0) + 2;
       if (!fused || fused.length !== length) fused = new Float32Array(length);
-      const buf = fuse(values, fused);
+      const buf = fused;
+      copyTensorsInto(tensors, buf);
       const gradientPart = buf.subarray(0, length - 2);
       // Each rank's gradient and loss are means over its share; weight by the share to get the global means.
       scaleInPlace(gradientPart, batch);
@@ -84,11 +88,8 @@ export function allreduceGradients(comm: Communicator): SyncHooks {
       const total = buf[length - 1];
       globalLoss = buf[length - 2] / total;
       scaleInPlace(gradientPart, 1 / total);
-      const parts = unfuse(
-        gradientPart,
-        values.map((v) => v.length),
-      );
-      return Object.fromEntries(names.map((k, i) => [k, tf.tensor(parts[i], grads[k].shape)]));
+      const reduced = tensorsFrom(gradientPart, tensors);
+      return Object.fromEntries(names.map((k, i) => [k, reduced[i]]));
     },
     // Reduced with this step's gradients: no second collective.
     loss: () => globalLoss,

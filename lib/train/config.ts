@@ -21,7 +21,8 @@ export interface SyncHooks {
   batchIndices?(order: Int32Array, s: number, batchSize: number): Int32Array;
   /**
    * Transforms gradients before they are applied (e.g. averages them over ranks). `loss` is this
-   * rank's loss on its `batch` samples, so a strategy can reduce it in the same collective.
+   * rank's loss on its `batch` samples, so a strategy can reduce it in the same collective. It may
+   * return some of the tensors it was given; the trainer disposes the others.
    */
   gradients?(grads: tf.NamedTensorMap, batch: number, loss: number): tf.NamedTensorMap | Promise<tf.NamedTensorMap>;
   /** The step's loss as reported (e.g. the mean over ranks). */

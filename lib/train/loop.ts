@@ -179,7 +179,11 @@ export async function trainLoop(
         let toApply = grads;
         if (hooks.gradients) {
           toApply = await hooks.gradients(grads, idx.length, rawLoss);
-          if (toApply !== grads) tf.dispose(Object.values(grads));
+          if (toApply !== grads) {
+            // A hook may hand back some of the same tensors (e.g. overwritten in place).
+            const kept = new Set(Object.values(toApply));
+            tf.dispose(Object.values(grads).filter((t) => !kept.has(t)));
+          }
         }
         if (config.clipNorm !== null) {
           const unclipped = toApply;

@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/runtime/tfjs";
 import { col2imAdd, im2col, jsGemm, patchSize, registerWasmKernels, type ConvGeometry } from "../../lib/kernels";
 import { patchKernels } from "../../lib/kernels/patches-simd";
+import { copyTensorsInto, tensorsFrom } from "../../lib/kernels/tensor-copy";
 import { depthwiseKernels } from "../../lib/kernels/depthwise-simd";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "../../lib/kernels/depthwise";
 import { buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig, visionZoo } from "../../lib/models";
@@ -666,5 +667,54 @@ test("wasm FusedConv2D (the GEMM convolution, then bias and activation) matches 
     );
     assert.equal(ours.length, reference.length);
     assert.ok(maxAbsDiff(ours, reference) < 1e-4 * Math.max(1, maxAbs(reference)), JSON.stringify(c));
+  }
+});
+
+test("copyTensorsInto and tensorsFrom: values to one buffer and back, in place only where a tensor owns its wasm data alone", async () => {
+  for (const backend of ["wasm", "cpu"] as const) {
+    await useBackend(backend);
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = tf.tensor1d([5, 6, 7]);
+    const base = tf.tensor1d([8, 9]);
+    const view = base.reshape([1, 2]); // shares base's data
+    const like = [a, b, view, b]; // b listed twice
+    const buf = new Float32Array(12);
+    copyTensorsInto(like, buf);
+    assert.deepEqual([...buf], [1, 2, 3, 4, 5, 6, 7, 8, 9, 5, 6, 7], backend);
+    assert.throws(() => copyTensorsInto(like, new Float32Array(11)), /do not fit a buffer of 11/);
+    const back = tensorsFrom(
+      buf.map((v) => -v),
+      like.slice(0, 3),
+    );
+    assert.deepEqual(
+      back.map((t) => [...t.dataSync()]),
+      [
+        [-1, -2, -3, -4],
+        [-5, -6, -7],
+        [-8, -9],
+      ],
+      backend,
+    );
+    assert.deepEqual(back[0].shape, [2, 2]);
+    // In place on wasm for a tensor that owns its data; never for the reshape, whose source must keep its values.
+    assert.equal(back[0] === a, backend === "wasm", `${backend}: a in place`);
+    assert.notEqual(back[2], view);
+    assert.deepEqual([...base.dataSync()], [8, 9]);
+    // A tensor listed twice is never overwritten in place (b holds what the call above left in it).
+    const before = [...b.dataSync()];
+    const twice = tensorsFrom(Float32Array.of(0, 0, 0, 1, 1, 1), [b, b]);
+    assert.ok(twice[0] !== b && twice[1] !== b);
+    assert.deepEqual([...b.dataSync()], before);
+    assert.deepEqual(
+      twice.map((t) => [...t.dataSync()]),
+      [
+        [0, 0, 0],
+        [1, 1, 1],
+      ],
+    );
+    tf.dispose([a, b, base, view, ...back, ...twice]);
   }
 });
