@@ -8,7 +8,7 @@
  *   npm run bench -- --only fuzz --cases 100000   parser fuzzing, cases per parser
  *   npm run bench -- --only vision --batches 5     seed 001's seconds per batch, fewer batches (default 20)
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -410,6 +410,75 @@ function mpiScaling(images: number, rounds: number): Json[] {
   return rows;
 }
 
+/** Runs `node args…` and resolves with its last stdout line parsed as JSON. */
+function runJsonAsync(args: string[]): Promise<Json> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      try {
+        resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as Json);
+      } catch {
+        reject(new Error(err.trim().split("\n").slice(-2).join(" | ") || `exit ${status}`));
+      }
+    });
+  });
+}
+
+/**
+ * What two processes at once cost on this machine, with no MPI: one rank's share of the np = 2
+ * run (half the global batch, one thread) trained alone, then two such processes at the same
+ * time, alternating for `rounds` rounds. The slowdown (pair ÷ alone, training seconds) is how
+ * much np = 2 loses before any communication: a bound on its speedup that is the hardware's.
+ */
+async function coRunSlowdown(images: number, rounds: number): Promise<Json[]> {
+  const rows: Json[] = [];
+  for (const c of mpiScalingCases) {
+    const args = (tag: string): string[] => [
+      join(root, "build", "lib", "cli", "main.js"),
+      "train",
+      ...["--model", c.model, "--dataset", c.dataset, "--subset", String(images), "--epochs", "1"],
+      ...["--batch", String(c.batch / 2), "--threads", "1", "--json"],
+      ...["--out", join(root, "data", "cache", `bench-corun-${c.model}-${tag}`)],
+    ];
+    const alone: number[] = [];
+    const together: number[] = [];
+    try {
+      for (let round = 1; round <= rounds; round++) {
+        process.stderr.write(
+          `bench: round ${round}/${rounds}, ${c.model} at batch ${c.batch / 2}, alone then two at once …\n`,
+        );
+        alone.push(Number((await runJsonAsync(args("alone"))).secondsPerEpoch));
+        const pair = await Promise.all([runJsonAsync(args("a")), runJsonAsync(args("b"))]);
+        together.push(...pair.map((r) => Number(r.secondsPerEpoch)));
+      }
+    } catch (err) {
+      rows.push({ benchmark: "co-run-slowdown", model: c.model, error: (err as Error).message });
+      continue;
+    }
+    rows.push({
+      benchmark: "co-run-slowdown",
+      model: c.model,
+      dataset: c.dataset,
+      batch: c.batch / 2,
+      threads: 1,
+      images,
+      rounds,
+      aloneSeconds: median(alone),
+      togetherSeconds: median(together),
+      slowdown: median(together) / median(alone),
+      aloneSecondsPerRound: alone,
+      togetherSecondsPerRun: together,
+      note: "training seconds of one epoch (no evaluation) of a single process without MPI, alone and with a twin running at the same time; np = 2 cannot beat np = 1 by more than 2 / slowdown times np = 1's own scaling",
+    });
+  }
+  return rows;
+}
+
 /** Layer-split inference (seed 002) on MobileNetV2 and SqueezeNet 1.1, each in its own process. */
 function layerSplit(rounds: number): Json[] {
   return ["mobilenet_v2", "squeezenet1_1"].map((model) => {
@@ -464,7 +533,11 @@ async function main(): Promise<void> {
   if (want("onnx")) results.push(...onnxLatency(Number(values.iterations ?? 200)));
   if (want("tabular")) results.push(...tabular(Number(values["tabular-rows"] ?? 100000)));
   if (want("tabnet")) results.push(tabnet());
-  if (want("mpi")) results.push(...mpiScaling(Number(values.images ?? 6000), Number(values.rounds ?? 3)));
+  if (want("mpi")) {
+    const images = Number(values.images ?? 6000);
+    const rounds = Number(values.rounds ?? 3);
+    results.push(...mpiScaling(images, rounds), ...(await coRunSlowdown(images, rounds)));
+  }
   if (want("pipeline")) results.push(...layerSplit(Number(values.rounds ?? 3)));
   if (want("federated")) results.push(federated(Number(values.rounds ?? 3)));
   if (want("vision")) {
