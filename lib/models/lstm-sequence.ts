@@ -45,11 +45,14 @@ export function lstmLastHidden(
   if (steps < 1) throw new Error("lstmLastHidden: the sequence has no time steps");
   // Step s reads time step order[s].
   const order = Array.from({ length: steps }, (_, s) => (goBackwards ? steps - 1 - s : s));
+  // Outside a gradient scope (prediction, evaluation) nothing is kept for a backward pass.
+  if (!recordingGradients()) return forward(x, kernel, recurrent, bias, order, units, false).value;
 
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, w, r, b] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as tf.GradSaveFunc;
-    const { value, saved } = forward(xIn, w, r, b, order, units);
+    const { value, saved } = forward(xIn, w, r, b, order, units, true);
+    if (!saved) throw new Error("lstmLastHidden: the forward pass kept nothing for the backward pass");
     save([xIn, w, r, saved.gates, saved.cells, saved.hiddenIn]);
     tf.dispose([saved.gates, saved.cells, saved.hiddenIn]);
     return {
@@ -70,6 +73,17 @@ export function lstmLastHidden(
   return op(x, kernel, recurrent, bias) as tf.Tensor2D;
 }
 
+interface EngineState {
+  state?: { gradientDepth?: number };
+}
+
+/** Whether tfjs is recording operations for gradients (inside `tf.grad`, `variableGrads`, `minimize`). */
+function recordingGradients(): boolean {
+  const depth = (tf.engine() as unknown as EngineState).state?.gradientDepth;
+  // An engine without the field: assume recording, which is always correct.
+  return depth === undefined || depth > 0;
+}
+
 /** The time-major input projection x·W + b [steps, batch, 4·units]. */
 function projectInputs(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor3D {
   const [batch, steps, features] = x.shape;
@@ -79,6 +93,7 @@ function projectInputs(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
   });
 }
 
+/** Runs the steps; with `keep`, stacks what the backward pass needs, else frees each step's tensors at once. */
 function forward(
   x: tf.Tensor3D,
   w: tf.Tensor2D,
@@ -86,7 +101,8 @@ function forward(
   b: tf.Tensor1D,
   order: number[],
   units: number,
-): { value: tf.Tensor2D; saved: Saved } {
+  keep: boolean,
+): { value: tf.Tensor2D; saved: Saved | null } {
   const batch = x.shape[0];
   const projected = projectInputs(x, w, b);
   const steps = order.length;
@@ -97,17 +113,23 @@ function forward(
   let h: tf.Tensor2D = tf.zeros([batch, units]);
   let c: tf.Tensor2D = tf.zeros([batch, units]);
   for (const [s, t] of order.entries()) {
-    hiddenIn[t] = h;
     const fromHidden = tf.matMul(h, r) as tf.Tensor2D;
     const next = lstmCellStep(projected, t, fromHidden, c);
     fromHidden.dispose();
-    if (s === 0) c.dispose();
-    gates[t] = next.gates;
-    cells[t] = next.cell;
+    if (keep) {
+      hiddenIn[t] = h;
+      gates[t] = next.gates;
+      cells[t] = next.cell;
+      if (s === 0) c.dispose();
+    } else tf.dispose([h, c, next.gates]);
     h = next.hidden;
     c = next.cell;
   }
   projected.dispose();
+  if (!keep) {
+    c.dispose();
+    return { value: h, saved: null };
+  }
   const saved = {
     gates: tf.stack(gates) as tf.Tensor3D,
     cells: tf.stack(cells) as tf.Tensor3D,

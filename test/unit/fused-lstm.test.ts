@@ -6,6 +6,7 @@ import "../../lib/runtime/tfjs";
 import { registerWasmKernels } from "../../lib/kernels";
 import { buildSentinelNet, sentinelNetDebugConfig } from "../../lib/models";
 import { FusedLSTM, fusedLstm } from "../../lib/models/fused-lstm";
+import { lstmLastHidden } from "../../lib/models/lstm-sequence";
 import { Rng } from "../../lib/random";
 import { useBackend } from "../../lib/runtime";
 
@@ -136,4 +137,39 @@ test("SentinelNet's BiLSTM is fused, and a training step leaves no tensor behind
   tf.dispose([x, y]);
   optimizer.dispose();
   model.dispose();
+});
+
+test("lstmLastHidden outside a gradient scope keeps nothing per step: the same output, a peak below what the backward pass would keep", async () => {
+  for (const backend of ["cpu", "wasm"] as const) {
+    if (backend === "wasm") registerWasmKernels();
+    await useBackend(backend);
+    const [batch, steps, features, units] = [8, 40, 5, 32];
+    const x = random([batch, steps, features]) as tf.Tensor3D;
+    const kernel = random([features, 4 * units]) as tf.Tensor2D;
+    const recurrent = tf.mul(random([units, 4 * units]), 0.1) as tf.Tensor2D;
+    const bias = random([4 * units]) as tf.Tensor1D;
+    for (const goBackwards of [false, true]) {
+      const before = tf.memory().numTensors;
+      const profile = await tf.profile(() => lstmLastHidden(x, kernel, recurrent, bias, goBackwards));
+      const lean = profile.result as tf.Tensor2D;
+      assert.equal(tf.memory().numTensors, before + 1, "only the output is left");
+      // The same op inside a gradient scope, where it keeps gates, cells and hidden states.
+      let recorded: tf.Tensor | null = null;
+      const dx = tf.grad((input: tf.Tensor) => {
+        recorded = tf.keep(lstmLastHidden(input as tf.Tensor3D, kernel, recurrent, bias, goBackwards));
+        return tf.sum(recorded);
+      })(x);
+      assert.deepEqual([...lean.dataSync()], [...recorded!.dataSync()], `${backend}: same output`);
+      // Memory in use after each step's cell kernel stays flat: nothing accumulates over the 40 steps
+      // (keeping gates, cell and incoming hidden state would add 6 · units floats per sample and step).
+      const cells = profile.kernels.filter((k) => k.name === "EdgelabLstmCell").map((k) => k.totalBytesSnapshot);
+      assert.equal(cells.length, steps);
+      assert.ok(
+        cells[steps - 1] - cells[0] < batch * 6 * units * 4,
+        `${backend}: grew ${cells[steps - 1] - cells[0]} B`,
+      );
+      tf.dispose([lean, recorded!, dx]);
+    }
+    tf.dispose([x, kernel, recurrent, bias]);
+  }
 });
