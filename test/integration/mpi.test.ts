@@ -87,11 +87,13 @@ test(
 );
 
 test(
-  "early stopping under mpiexec -n 2: root, which holds the validation set, decides and both ranks stop in the same epoch",
+  "early stopping under mpiexec -n 2: root decides and both ranks stop in the same epoch",
   { skip: !haveMpi && "MPICH is not installed" },
   () => {
-    // lr 3e-3: root's validation loss improves every epoch. Rank 1 has no validation set and used
-    // to stop after `patience` epochs on its own, leaving root waiting in a collective.
+    // lr 3e-3: root's validation loss improves every epoch. Rank 1 once had no validation set and
+    // stopped after `patience` epochs on its own, leaving root waiting in a collective; now the
+    // ranks share the evaluation under allreduce, and root's decision is still the one broadcast
+    // (under local-sgd root evaluates alone).
     const improving = run(2, "es-improving", "allreduce", 24, 6, ["mpiexec"], ["1", "3e-3"]);
     assert.deepEqual(
       improving.map((r) => [r.epochsRun, r.stoppedEarly]),
