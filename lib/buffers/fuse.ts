@@ -23,8 +23,8 @@ export function fuse(
 }
 
 /**
- * Multiplies `buf` by `factor` in place: OpenBLAS `sscal` when it is loaded (about 20× faster
- * than V8's loop over a Float32Array, which costs ~2 ns per value), else that loop.
+ * Multiplies `buf` by `factor` in place: OpenBLAS `sscal` when it is loaded (0.08 ms for a
+ * 270 k-value buffer here, where V8's loop over a Float32Array took 0.5–0.8 ms), else that loop.
  */
 export function scaleInPlace(buf: Float32Array, factor: number): Float32Array {
   const blas = openBlas();

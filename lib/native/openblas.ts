@@ -1,6 +1,6 @@
 /**
- * OpenBLAS through koffi (FFI): `cblas_sgemm` and `cblas_sscal` on typed arrays, zero-copy. Loaded lazily; null when
- * koffi or libopenblas is missing (callers fall back to the JS GEMM).
+ * OpenBLAS through koffi (FFI): `cblas_sgemm` and `cblas_sscal` on typed arrays, zero-copy.
+ * Loaded lazily; null when koffi or libopenblas is missing (callers fall back to JS loops).
  */
 import { createRequire } from "node:module";
 import { disabledLibrary, librarySonames } from "./libraries";
