@@ -1,5 +1,5 @@
 /**
- * Hard-swish and hard-sigmoid, forward and backward, as wasm SIMD loops on tfjs' wasm heap (four
+ * ReLU, ReLU6, hard-swish and hard-sigmoid, forward and backward, as wasm SIMD loops on tfjs' wasm heap (four
  * floats per instruction); the tail of fewer than four elements and SiLU (which needs exp) run the
  * JS loops of `activation.ts`.
  */
@@ -82,8 +82,36 @@ const hardsigmoidGrad = elementwise("hardsigmoidGrad", 3, (load) => [
   op.v128And,
 ]);
 
+// (x, y): y = max(x, 0)
+const relu = elementwise("relu", 2, (load) => [...load(0), ...splat(0), op.f32x4Max]);
+// (x, y): y = min(max(x, 0), 6)
+const relu6 = elementwise("relu6", 2, (load) => [...load(0), ...splat(0), op.f32x4Max, ...splat(6), op.f32x4Min]);
+// (x, dy, dx): dx = x > 0 ? dy : 0
+const reluGrad = elementwise("reluGrad", 3, (load) => [...load(1), ...load(0), ...splat(0), op.f32x4Gt, op.v128And]);
+// (x, dy, dx): dx = 0 < x < 6 ? dy : 0
+const relu6Grad = elementwise("relu6Grad", 3, (load) => [
+  ...load(1),
+  ...load(0),
+  ...splat(0),
+  op.f32x4Gt,
+  ...load(0),
+  ...splat(6),
+  op.f32x4Lt,
+  op.v128And,
+  op.v128And,
+]);
+
 /** The module's bytes (exported for tests). */
-export const activationModuleBytes: Uint8Array = encodeModule([hardswish, hardsigmoid, hardswishGrad, hardsigmoidGrad]);
+export const activationModuleBytes: Uint8Array = encodeModule([
+  hardswish,
+  hardsigmoid,
+  hardswishGrad,
+  hardsigmoidGrad,
+  relu,
+  relu6,
+  reluGrad,
+  relu6Grad,
+]);
 
 /** Forward and backward on heap views (arrays must be views on the module's memory). */
 export interface ActivationKernels {

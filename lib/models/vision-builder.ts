@@ -108,7 +108,7 @@ export class VisionBuilder {
   /** An activation (none: `x` itself). */
   act(x: T, kind: Activation): T {
     if (kind === "none") return x;
-    if (kind === "hardswish" || kind === "hardsigmoid" || kind === "silu")
+    if (kind === "relu" || kind === "relu6" || kind === "hardswish" || kind === "hardsigmoid" || kind === "silu")
       return new TorchActivation({ kind }).apply(x) as T;
     return tfl.layers.activation({ activation: kind }).apply(x) as T;
   }

@@ -17,15 +17,19 @@ import { dropoutClock } from "./dropout";
 export type { TorchActivationKind } from "../kernels/activation";
 
 /**
- * `nn.Hardswish`, `nn.Hardsigmoid` and `nn.SiLU` as single differentiable ops that keep only their
- * input for the backward pass (tfjs' composition keeps every intermediate: four full-size tensors
- * per activation, which is what exhausts the wasm heap at batch 16 and 224²). Gradients follow
- * PyTorch's: hard-swish 0 below −3, 1 above 3, (2x + 3)/6 between; hard-sigmoid 1/6 strictly
+ * `nn.ReLU`, `nn.ReLU6`, `nn.Hardswish`, `nn.Hardsigmoid` and `nn.SiLU` as single differentiable
+ * ops that keep only their input for the backward pass (tfjs' composition keeps every
+ * intermediate: four full-size tensors per activation, which is what exhausts the wasm heap at
+ * batch 16 and 224²; its ReLU6 gradient runs broadcast comparisons that wasm makes slow). Where
+ * edgelab's kernels are missing, ReLU and ReLU6 are tfjs' own. Gradients follow PyTorch's: ReLU
+ * dy where x > 0, ReLU6 strictly inside (0, 6), hard-swish 0 below −3, 1 above 3, (2x + 3)/6 between; hard-sigmoid 1/6 strictly
  * inside (−3, 3); SiLU σ(x)(1 + x(1 − σ(x))).
  */
 export function torchActivation(kind: TorchActivationKind, x: tf.Tensor): tf.Tensor {
   // edgelab's kernels (one loop per direction) where registered; tfjs' ops otherwise.
   if (hasActivationKernels() && x.dtype === "float32") return torchActivationOp(kind, x);
+  if (kind === "relu") return tf.relu(x);
+  if (kind === "relu6") return tf.relu6(x);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor;
     (args[1] as tf.GradSaveFunc)([input]);

@@ -92,15 +92,17 @@ test("BatchNorm2d updates running statistics as PyTorch does (momentum on the ne
   x.dispose();
 });
 
-test("hard-swish, hard-sigmoid and SiLU as single ops: values and gradients equal tfjs' composition away from the kinks", async () => {
+test("ReLU, ReLU6, hard-swish, hard-sigmoid and SiLU as single ops: values and gradients equal tfjs' composition away from the kinks", async () => {
   await useBackend("wasm");
   const x = tf.tensor1d(Float32Array.from({ length: 400 }, (_, i) => -8 + i * 0.04 + 0.013));
   const composed: Record<TorchActivationKind, (v: tf.Tensor) => tf.Tensor> = {
+    relu: (v) => tf.relu(v),
+    relu6: (v) => tf.relu6(v),
     hardswish: (v) => tf.mul(v, tf.div(tf.relu6(tf.add(v, 3)), 6)),
     hardsigmoid: (v) => tf.div(tf.relu6(tf.add(v, 3)), 6),
     silu: (v) => tf.mul(v, tf.sigmoid(v)),
   };
-  for (const kind of ["hardswish", "hardsigmoid", "silu"] as const) {
+  for (const kind of ["relu", "relu6", "hardswish", "hardsigmoid", "silu"] as const) {
     const [ref, ours] = [composed[kind], (v: tf.Tensor) => torchActivation(kind, v)].map((f) => [
       f(x).dataSync(),
       tf
@@ -175,7 +177,7 @@ test("batch-norm SIMD loops on a wasm memory are bit-identical to the JS loops; 
   assert.throws(() => loops.columnSums(new Float32Array(8), new Float64Array(8)), /views on the wasm heap/);
 });
 
-test("hard-swish and hard-sigmoid SIMD loops equal the JS loops (odd lengths, the kinks at ±3, NaN); SiLU runs the JS loop", () => {
+test("ReLU, ReLU6, hard-swish and hard-sigmoid SIMD loops equal the JS loops (odd lengths, the kinks at 0, ±3 and 6, NaN, −0); SiLU runs the JS loop", () => {
   const api = (
     globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }
   ).WebAssembly;
@@ -184,12 +186,12 @@ test("hard-swish and hard-sigmoid SIMD loops equal the JS loops (odd lengths, th
   if (kernels instanceof Error) throw kernels;
   for (const n of [1, 7, 64, 403]) {
     const values = Float32Array.from({ length: n }, (_, i) => -8 + (16 * i) / Math.max(1, n - 1));
-    if (n > 10) values.set([-3, 3, NaN, 0, -0], 3);
+    if (n > 10) values.set([-3, 3, NaN, 0, -0, 6], 3);
     const views = [0, 1, 2, 3].map((k) => new Float32Array(memory.buffer, k * 4096, n));
     const [x, dy, y, dx] = views;
     x.set(values);
     dy.set(random(n));
-    for (const kind of ["hardswish", "hardsigmoid", "silu"] as const) {
+    for (const kind of ["relu", "relu6", "hardswish", "hardsigmoid", "silu"] as const) {
       const [yRef, dxRef] = [new Float32Array(n), new Float32Array(n)];
       activationForward(kind, x, yRef);
       activationBackward(kind, x, dy, dxRef);
