@@ -26,6 +26,7 @@ declare -A feature=(
   [libmpich-dev]="MPI distributed training (libmpich.so)"
   [libopenblas0-pthread]="native BLAS kernels (fast CPU training)"
   [libxgboost0]="the XGBoost baseline"
+  [libdnnl2]="oneDNN convolutions (fast CNN training; im2col + OpenBLAS instead)"
   [dataset-fashion-mnist]="real Fashion-MNIST offline (synthetic stand-in used instead)"
   [chromium]="PNG export of figures (HTML still written)"
   [fonts-liberation]="readable text in PNG figures"
@@ -41,7 +42,7 @@ declare -A feature=(
   [qemu-user-static]="the arm64 (Raspberry Pi OS) smoke test on an x86 machine"
 )
 packages=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel mpich libmpich-dev
-  libopenblas0-pthread libxgboost0 dataset-fashion-mnist chromium fonts-liberation openssl)
+  libopenblas0-pthread libxgboost0 libdnnl2 dataset-fashion-mnist chromium fonts-liberation openssl)
 [ "$peers" = 1 ] && packages+=(python3-torch python3-torchvision python3-pandas python3-sklearn python3-xgboost python3-onnx python3-grpcio python3-protobuf)
 
 # What `npm test` needs (its absence fails or skips core tests); the rest is optional.
@@ -50,7 +51,8 @@ required=" jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel
 # On x86 the tests also run edgelab as arm64 under qemu (Raspberry Pi OS checked for real).
 x86=0
 [ "$(uname -m)" = x86_64 ] && x86=1
-if [ "$x86" = 1 ]; then packages+=(qemu-user-static); required+="qemu-user-static "; fi
+# oneDNN is required where Debian ships it for CI's machines (amd64); elsewhere it is a speed-up.
+if [ "$x86" = 1 ]; then packages+=(qemu-user-static); required+="qemu-user-static libdnnl2 "; fi
 for p in ${EDGELAB_SETUP_REQUIRE:-}; do
   case " ${packages[*]} " in *" $p "*) ;; *) packages+=("$p"); feature[$p]="required by EDGELAB_SETUP_REQUIRE" ;; esac
 done

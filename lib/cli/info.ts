@@ -25,6 +25,7 @@ export async function infoCommand(argv: string[]): Promise<void> {
     { fact: "onnxruntime-node", value: env.onnxruntime ?? "missing" },
     { fact: "MPI", value: env.mpi ?? "missing" },
     { fact: "BLAS", value: env.blas ?? "missing" },
+    { fact: "oneDNN", value: env.dnnl ?? "missing" },
     { fact: "XGBoost", value: env.xgboost ?? "missing" },
   ];
   console.log(toTextTable(rows));

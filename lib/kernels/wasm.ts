@@ -22,6 +22,7 @@ import { conv2dBackpropFilter } from "./conv-backprop-filter";
 import { conv2dBackpropInput } from "./conv-backprop-input";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise";
 import { depthwiseKernels, type DepthwiseKernels } from "./depthwise-simd";
+import { dnnlConvolution, dnnlName, type DnnlConvolution } from "./dnnl-conv";
 import { jsGemm, type Gemm } from "./gemm";
 import { sliceInto, type TensorValues } from "./slice";
 import { repeatWhole, wholeCopies } from "./tile";
@@ -67,6 +68,8 @@ export interface WasmKernelReport {
   /** wasm's own kernels replaced by faster ones. */
   replaced: string[];
   gemm: string;
+  /** What runs the convolutions: oneDNN, or im2col + the GEMM. */
+  convolutions: string;
 }
 
 let report: WasmKernelReport | null = null;
@@ -108,7 +111,10 @@ function patchOps(g: ConvGeometry): PatchOps {
   return { ...s.kernels, scratch: (n) => new Float32Array(s.heap.memory.buffer, pointer, n) };
 }
 
-/** A GEMM convolution kernel over two heap inputs: conv2dForward, …BackpropFilter, …BackpropInput. */
+/** The three passes of a convolution, in the argument order both implementations share. */
+type ConvPass = "forward" | "backwardData" | "backwardWeights";
+
+/** A GEMM convolution kernel over two heap inputs: conv2dForward, …BackpropInput, …BackpropFilter. */
 type GemmConv = (
   a: Float32Array,
   b: Float32Array,
@@ -118,13 +124,20 @@ type GemmConv = (
   patches: PatchOps,
 ) => void;
 
+const gemmConv: Record<ConvPass, GemmConv> = {
+  forward: conv2dForward,
+  backwardData: conv2dBackpropInput,
+  backwardWeights: conv2dBackpropFilter,
+};
+
 /**
- * Runs `conv` on heap tensors `a` and `b` into a new output of `outShape`. The output and the patch
- * scratch are allocated before any view is taken: allocating may grow (and so detach) the heap.
+ * Runs convolution pass `pass` on heap tensors `a` and `b` into a new output of `outShape`: on
+ * oneDNN when it takes the shape, else as im2col/col2im + GEMM. The output and the patch scratch
+ * are allocated before any view is taken: allocating may grow (and so detach) the heap.
  */
-function runGemmConv(
+function runConv(
   backend: WasmBackend,
-  conv: GemmConv,
+  pass: ConvPass,
   a: HeapTensorInfo,
   b: HeapTensorInfo,
   g: ConvGeometry,
@@ -132,8 +145,11 @@ function runGemmConv(
   gemm: Gemm,
 ): tf.TensorInfo {
   const out = backend.makeOutput(outShape, "float32");
-  const patches = patchOps(g);
-  conv(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), g, backend.typedArrayFromHeap(out), gemm, patches);
+  const dnnl = dnnlConvolution(g, false);
+  const patches = dnnl ? jsPatchOps : patchOps(g);
+  const [va, vb, vout] = [a, b, out].map((t) => backend.typedArrayFromHeap(t));
+  if (dnnl) dnnl[pass](va, vb, vout);
+  else gemmConv[pass](va, vb, g, vout, gemm, patches);
   return out as unknown as tf.TensorInfo;
 }
 
@@ -177,7 +193,10 @@ function install(kernelName: string, kernelFunc: tf.KernelFunc, replace: boolean
 export function registerWasmKernels(): WasmKernelReport {
   if (report) return report;
   const gemm = kernelGemm();
-  const native = gemm !== jsGemm;
+  const convolutions = dnnlName();
+  // OpenBLAS or oneDNN: either beats wasm's own single-threaded convolutions.
+  const blas = gemm !== jsGemm;
+  const native = blas || convolutions !== null;
   const registered: string[] = [];
   const replaced: string[] = [];
   const note = (name: string, hadIt: boolean, installed: boolean): void => {
@@ -206,7 +225,7 @@ export function registerWasmKernels(): WasmKernelReport {
         "channelsLast",
       ),
     );
-    return runGemmConv(backend as unknown as WasmBackend, conv2dBackpropFilter, x, dy, g, a.filterShape, gemm);
+    return runConv(backend as unknown as WasmBackend, "backwardWeights", x, dy, g, a.filterShape, gemm);
   };
   let had = tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined;
   note("Conv2DBackpropFilter", had, install("Conv2DBackpropFilter", filterGrad, false));
@@ -232,7 +251,7 @@ export function registerWasmKernels(): WasmKernelReport {
         false,
         "channelsLast",
       );
-      return runGemmConv(backend, conv2dForward, x, filter, geometryFromInfo(info), info.outShape, gemm);
+      return runConv(backend, "forward", x, filter, geometryFromInfo(info), info.outShape, gemm);
     };
     const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       const { x, filter } = inputs as unknown as { x: HeapTensorInfo; filter: HeapTensorInfo };
@@ -303,9 +322,9 @@ export function registerWasmKernels(): WasmKernelReport {
         false,
         "channelsLast",
       );
-      return runGemmConv(
+      return runConv(
         backend as unknown as WasmBackend,
-        conv2dBackpropInput,
+        "backwardData",
         dy,
         filter,
         geometryFromInfo(info),
@@ -404,7 +423,7 @@ export function registerWasmKernels(): WasmKernelReport {
   // transposed operand ~16× slower, and every dense/LSTM gradient has one.
   const wasmBatchMatMul = tf.getKernel("BatchMatMul", "wasm");
   const wasmFusedMatMul = tf.getKernel("_FusedMatMul", "wasm");
-  if (native && wasmBatchMatMul) {
+  if (blas && wasmBatchMatMul) {
     const batchMatMulKernel: tf.KernelFunc = (args) => {
       const { a, b } = args.inputs as unknown as { a: HeapTensorInfo; b: HeapTensorInfo };
       const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
@@ -417,7 +436,7 @@ export function registerWasmKernels(): WasmKernelReport {
     };
     note("BatchMatMul", true, install("BatchMatMul", batchMatMulKernel, true));
   }
-  if (native && wasmFusedMatMul) {
+  if (blas && wasmFusedMatMul) {
     const fusedMatMulKernel: tf.KernelFunc = (args) => {
       const { a, b, bias, preluActivationWeights } = args.inputs as unknown as {
         a: HeapTensorInfo;
@@ -496,8 +515,14 @@ export function registerWasmKernels(): WasmKernelReport {
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput(which === "input" ? xShape : fShape, "float32");
       const g = geometryFromInfo(info);
-      const fast = depthwiseSimd();
       const heap = wasm.typedArrayFromHeap.bind(wasm);
+      const dnnl = dnnlConvolution(g, true);
+      if (dnnl) {
+        if (which === "input") dnnl.backwardData(heap(dy), heap(filter!), heap(out));
+        else dnnl.backwardWeights(heap(x!), heap(dy), heap(out));
+        return out as unknown as tf.TensorInfo;
+      }
+      const fast = depthwiseSimd();
       if (which === "input") {
         const [dyValues, filterValues, dx] = [heap(dy), heap(filter!), heap(out)];
         if (!fast?.backpropInput(dyValues, filterValues, g, dx)) depthwiseBackpropInput(dyValues, filterValues, g, dx);
@@ -514,6 +539,39 @@ export function registerWasmKernels(): WasmKernelReport {
   ] as const) {
     had = tf.getKernel(name, "wasm") !== undefined;
     note(name, had, install(name, depthwiseGrad(which), false));
+  }
+
+  // The depthwise forward on oneDNN: wasm's own is single-threaded.
+  const wasmDepthwise = tf.getKernel("DepthwiseConv2dNative", "wasm");
+  if (convolutions !== null && wasmDepthwise) {
+    const depthwise: tf.KernelFunc = (args) => {
+      const { x, filter } = args.inputs as unknown as { x: HeapTensorInfo; filter: HeapTensorInfo };
+      const a = args.attrs as unknown as {
+        strides: [number, number] | number;
+        pad: Pad;
+        dataFormat: "NHWC" | "NCHW";
+        dilations?: [number, number] | number | null;
+        dimRoundingMode?: Rounding;
+      };
+      if (a.dataFormat === "NCHW" || x.dtype !== "float32") return wasmDepthwise.kernelFunc(args);
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as Shape4,
+        filter.shape as Shape4,
+        a.strides,
+        a.dilations ?? 1,
+        a.pad,
+        a.dimRoundingMode,
+        true,
+        "channelsLast",
+      );
+      const dnnl: DnnlConvolution | null = dnnlConvolution(geometryFromInfo(info), true);
+      if (!dnnl) return wasmDepthwise.kernelFunc(args);
+      const wasm = args.backend as unknown as WasmBackend;
+      const out = wasm.makeOutput(info.outShape, "float32");
+      dnnl.forward(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(filter), wasm.typedArrayFromHeap(out));
+      return out as unknown as tf.TensorInfo;
+    };
+    note("DepthwiseConv2dNative", true, install("DepthwiseConv2dNative", depthwise, true));
   }
 
   // Tile of whole copies (batch-norm gradients) as doubling copies; any other tile goes to wasm's own.
@@ -596,6 +654,6 @@ export function registerWasmKernels(): WasmKernelReport {
     }
   }
 
-  report = { registered, replaced, gemm: gemm.name };
+  report = { registered, replaced, gemm: gemm.name, convolutions: convolutions ?? `im2col + ${gemm.name}` };
   return report;
 }

@@ -20,6 +20,7 @@ export const librarySonames = {
   mpi: ["libmpich.so.12", "libmpi.so.40", "libmpi.so.12", "libmpi.so"],
   blas: ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"],
   xgboost: ["libxgboost.so", "libxgboost.so.0"],
+  dnnl: ["libdnnl.so.2", "libdnnl.so.3", "libdnnl.so"],
 } as const;
 
 /** The Debian package that provides each family, for messages. */
@@ -27,6 +28,7 @@ export const libraryPackages: Record<keyof typeof librarySonames, string> = {
   mpi: "mpich (or openmpi-bin)",
   blas: "libopenblas0-pthread",
   xgboost: "libxgboost0",
+  dnnl: "libdnnl2",
 };
 
 type Koffi = { load(path: string): unknown };

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "./tfjs";
 import { createRequire } from "node:module";
 import { registerWasmKernels } from "../kernels/wasm";
+import { threadConfig } from "./threads";
 
 const requireHere = createRequire(__filename);
 
@@ -51,12 +52,14 @@ async function tryWasm(): Promise<BackendStatus> {
   }
   const ok = await tf.setBackend("wasm").catch(() => false);
   if (!ok) return { available: false, reason: "the wasm backend did not initialise (WebAssembly unavailable?)" };
+  // oneDNN's OpenMP reads its thread count once, when it loads (in the registration below).
+  process.env.OMP_NUM_THREADS ??= String(threadConfig().intraOp);
   const added = registerWasmKernels();
   const parts = [
     added.registered.length ? `edgelab adds ${added.registered.join(", ")}` : "",
     added.replaced.length ? `replaces ${added.replaced.join(", ")}` : "",
   ].filter(Boolean);
-  const filled = parts.length ? `; ${parts.join(", ")} (GEMM: ${added.gemm})` : "";
+  const filled = parts.length ? `; ${parts.join(", ")} (GEMM: ${added.gemm}; convolutions: ${added.convolutions})` : "";
   return { available: true, reason: `SIMD, wasm itself single-threaded in Node${filled}` };
 }
 

@@ -19,6 +19,8 @@ export interface Environment extends DeviceInfo {
   mpi: string | null;
   /** Loaded BLAS library soname, or null. */
   blas: string | null;
+  /** Loaded oneDNN soname (convolutions), or null. */
+  dnnl: string | null;
   /** Loaded libxgboost soname, or null. */
   xgboost: string | null;
   /** onnxruntime-node version, or null. */
@@ -36,9 +38,11 @@ export function environment(): Promise<Environment> {
     const mpi = probeLibrary("mpi");
     const blas = probeLibrary("blas");
     const xgboost = probeLibrary("xgboost");
+    const dnnl = probeLibrary("dnnl");
     const notes: Record<string, string> = {};
     if (mpi.reason) notes.mpi = `distributed training disabled: ${mpi.reason}`;
     if (blas.reason) notes.blas = `native BLAS kernels disabled: ${blas.reason}`;
+    if (dnnl.reason) notes.dnnl = `oneDNN convolutions disabled (im2col + BLAS instead): ${dnnl.reason}`;
     if (xgboost.reason) notes.xgboost = `XGBoost baseline disabled: ${xgboost.reason}`;
     const onnxruntime = packageVersion("onnxruntime-node");
     if (onnxruntime === null) notes.onnxruntime = "onnxruntime-node is not installed: run npm ci";
@@ -51,6 +55,7 @@ export function environment(): Promise<Environment> {
       threads: threadConfig(),
       mpi: mpi.library,
       blas: blas.library,
+      dnnl: dnnl.library,
       xgboost: xgboost.library,
       onnxruntime,
       notes,

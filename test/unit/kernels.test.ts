@@ -8,6 +8,10 @@ import { copyTensorsInto, tensorsFrom } from "../../lib/kernels/tensor-copy";
 import { depthwiseKernels } from "../../lib/kernels/depthwise-simd";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "../../lib/kernels/depthwise";
 import { buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig, visionZoo } from "../../lib/models";
+import { conv2dForward } from "../../lib/kernels/conv2d";
+import { conv2dBackpropFilter } from "../../lib/kernels/conv-backprop-filter";
+import { conv2dBackpropInput } from "../../lib/kernels/conv-backprop-input";
+import { oneDnn, oneDnnFailure } from "../../lib/native/onednn";
 import { openBlas } from "../../lib/native/openblas";
 import { Rng } from "../../lib/random";
 import { useBackend } from "../../lib/runtime";
@@ -123,7 +127,7 @@ const convCases: { x: number[]; w: number[]; s: number; pad: "same" | "valid"; d
   { x: [24, 7, 7, 16], w: [3, 3, 16, 64], s: 1, pad: "same" }, // SqueezeNet expand 3×3, batch 24
 ];
 
-test("wasm Conv2D (im2col + GEMM) matches tfjs' cpu kernel, dilation included", async () => {
+test("wasm Conv2D (oneDNN, or im2col + GEMM) matches tfjs' cpu kernel, dilation included", async () => {
   for (const c of [
     ...convCases,
     { x: [2, 9, 9, 3], w: [3, 3, 3, 4], s: 1, pad: "same" as const, d: 2 },
@@ -149,7 +153,7 @@ test("wasm Conv2D (im2col + GEMM) matches tfjs' cpu kernel, dilation included", 
   }
 });
 
-test("wasm Conv2DBackpropInput (GEMM + col2im) matches tfjs' cpu kernel", async () => {
+test("wasm Conv2DBackpropInput (oneDNN, or GEMM + col2im) matches tfjs' cpu kernel", async () => {
   for (const c of convCases) {
     const x = random(c.x.reduce((a, b) => a * b, 1));
     const w = random(c.w.reduce((a, b) => a * b, 1));
@@ -166,6 +170,75 @@ test("wasm Conv2DBackpropInput (GEMM + col2im) matches tfjs' cpu kernel", async 
     );
   }
 });
+
+test(
+  "oneDNN convolutions (forward, data and weight gradients; depthwise with multiplier 1 and 2) equal the JS references: strides, asymmetric and no padding, dilation, 1×1",
+  { skip: oneDnn() ? false : `oneDNN unavailable: ${oneDnnFailure()} (Debian: libdnnl2, npm run setup)` },
+  () => {
+    const dnnl = oneDnn()!;
+    /** Depthwise forward, input gradient and filter gradient, naive loops ([fh, fw, C, M] filter). */
+    const depthwiseForward = (x: Float32Array, w: Float32Array, g: ConvGeometry, y: Float32Array): void => {
+      const m = g.outChannels / g.inChannels;
+      y.fill(0);
+      for (let b = 0; b < g.batch; b++)
+        for (let oy = 0; oy < g.outHeight; oy++)
+          for (let ox = 0; ox < g.outWidth; ox++)
+            for (let fh = 0; fh < g.filterHeight; fh++)
+              for (let fw = 0; fw < g.filterWidth; fw++) {
+                const iy = oy * g.strideHeight - g.padTop + fh * (g.dilationHeight ?? 1);
+                const ix = ox * g.strideWidth - g.padLeft + fw * (g.dilationWidth ?? 1);
+                if (iy < 0 || ix < 0 || iy >= g.inHeight || ix >= g.inWidth) continue;
+                for (let c = 0; c < g.outChannels; c++)
+                  y[((b * g.outHeight + oy) * g.outWidth + ox) * g.outChannels + c] +=
+                    x[((b * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + Math.floor(c / m)] *
+                    w[(fh * g.filterWidth + fw) * g.outChannels + c];
+              }
+    };
+    const cases: (Parameters<typeof squareGeometry>[0] & { depthwise: boolean; padBottom?: number })[] = [
+      { batch: 2, h: 9, w: 9, ci: 5, co: 7, f: 3, s: 2, pad: 1, d: 1, depthwise: false },
+      { batch: 2, h: 8, w: 8, ci: 4, co: 6, f: 3, s: 2, pad: 0, d: 1, depthwise: false }, // tfjs "same": pad bottom only
+      { batch: 1, h: 10, w: 10, ci: 3, co: 4, f: 3, s: 1, pad: 2, d: 2, depthwise: false },
+      { batch: 3, h: 7, w: 7, ci: 6, co: 5, f: 1, s: 1, pad: 0, d: 1, depthwise: false },
+      { batch: 2, h: 10, w: 10, ci: 6, co: 6, f: 3, s: 2, pad: 1, d: 1, depthwise: true },
+      { batch: 2, h: 9, w: 9, ci: 4, co: 8, f: 5, s: 1, pad: 2, d: 1, depthwise: true },
+      { batch: 1, h: 11, w: 11, ci: 4, co: 4, f: 3, s: 1, pad: 2, d: 2, depthwise: true },
+    ];
+    for (const c of cases) {
+      const g = squareGeometry(c);
+      if (c === cases[1]) [g.outHeight, g.outWidth] = [4, 4]; // (8 − 3 + 1) / 2 + 1 with one row of bottom padding
+      const conv = dnnl.convolution({ ...g, dilationHeight: c.d, dilationWidth: c.d, depthwise: c.depthwise });
+      assert.ok(conv, `oneDNN took ${JSON.stringify(c)}`);
+      const x = random(g.batch * g.inHeight * g.inWidth * g.inChannels);
+      const dy = random(g.batch * g.outHeight * g.outWidth * g.outChannels);
+      const w = random(g.filterHeight * g.filterWidth * (c.depthwise ? g.outChannels : g.inChannels * g.outChannels));
+      const [y, yRef] = [new Float32Array(dy.length), new Float32Array(dy.length)];
+      const [dx, dxRef] = [new Float32Array(x.length), new Float32Array(x.length)];
+      const [dw, dwRef] = [new Float32Array(w.length), new Float32Array(w.length)];
+      conv.forward(x, w, y);
+      conv.backwardData(dy, w, dx);
+      conv.backwardWeights(x, dy, dw);
+      if (c.depthwise) {
+        depthwiseForward(x, w, g, yRef);
+        depthwiseBackpropInput(dy, w, g, dxRef);
+        depthwiseBackpropFilter(x, dy, g, dwRef);
+      } else {
+        conv2dForward(x, w, g, yRef, jsGemm);
+        conv2dBackpropInput(dy, w, g, dxRef, jsGemm);
+        conv2dBackpropFilter(x, dy, g, dwRef, jsGemm);
+      }
+      for (const [got, want, what] of [
+        [y, yRef, "y"],
+        [dx, dxRef, "dx"],
+        [dw, dwRef, "dw"],
+      ] as const)
+        assert.ok(
+          maxAbsDiff(got, want) / Math.max(1, maxAbs(want)) < 1e-5,
+          `${what} ${JSON.stringify(c)}: max diff ${maxAbsDiff(got, want)}`,
+        );
+    }
+    assert.equal(registerWasmKernels().convolutions, `onednn (${dnnl.library})`);
+  },
+);
 
 test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties, −∞; SIMD and JS paths)", async () => {
   const cases: { x: number[]; size: number; s: number; pad: "same" | "valid"; ties?: boolean; negInf?: boolean }[] = [
@@ -451,7 +524,7 @@ test("whole-model gradients on wasm match the cpu backend (SqueezeNet, SentinelN
     await check(() => visionZoo[name].build({ inputShape: [32, 32, 3], classes: 10, seed: 5 }), [2, 32, 32, 3], 10);
 });
 
-test("wasm depthwise convolution gradients (input and filter) match tfjs' cpu kernels: strides, explicit and same padding, multiplier 2 (tfjs has no dilated depthwise gradient)", async () => {
+test("wasm depthwise convolution (forward, input and filter gradients) matches tfjs' cpu kernels: strides, explicit and same padding, multiplier 2 (tfjs has no dilated depthwise gradient)", async () => {
   const cases: {
     x: number[];
     w: number[];
@@ -478,14 +551,17 @@ test("wasm depthwise convolution gradients (input and filter) match tfjs' cpu ke
   for (const c of cases) {
     const x = random(c.x.reduce((a, b) => a * b, 1));
     const w = random(c.w.reduce((a, b) => a * b, 1));
-    for (const wrt of ["input", "filter"] as const) {
+    for (const wrt of ["forward", "input", "filter"] as const) {
       const [reference, ours] = await onBoth(() => {
         const xt = tf.tensor4d(x, c.x as [number, number, number, number]);
         const wt = tf.tensor4d(w, c.w as [number, number, number, number]);
+        const forward = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+          tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad, "NHWC", c.d);
         const loss = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-          const y = tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad, "NHWC", c.d);
+          const y = forward(a, b);
           return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
         };
+        if (wrt === "forward") return forward(xt, wt);
         return wrt === "input"
           ? tf.grad((a: tf.Tensor) => loss(a, wt))(xt)
           : tf.grad((b: tf.Tensor) => loss(xt, b))(wt);

@@ -1,0 +1,392 @@
+/**
+ * oneDNN (Debian's `libdnnl2`, the library PyTorch's CPU convolutions run on) through koffi:
+ * float32 convolutions — forward, data gradient and weight gradient, depthwise included — on
+ * NHWC activations and tfjs' filter layouts, reading and writing the caller's typed arrays in
+ * place (the wasm heap). oneDNN chooses its own blocked weight layout; the weights are reordered
+ * into it and the weight gradient back out of it on every call (weights are small next to
+ * activations). Primitives are built once per shape and kept. Loaded lazily; null when koffi or
+ * the library is missing (callers keep their own kernels). Its OpenMP threads follow
+ * `OMP_NUM_THREADS` as it was when the library loaded (`runtime/threads` sets it).
+ */
+import { createRequire } from "node:module";
+import { disabledLibrary, librarySonames } from "./libraries";
+
+const requireHere = createRequire(__filename);
+
+/** One convolution's shape: NHWC activations; filter [fh, fw, in, out] or, depthwise, [fh, fw, C, multiplier]. */
+export interface DnnlConvShape {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  /** Groups = inChannels, outChannels = inChannels × multiplier. */
+  depthwise: boolean;
+}
+
+/** The three passes of one convolution shape; arrays are read and written in place. */
+export interface DnnlConvolution {
+  /** y = conv(x, w), no bias. */
+  forward(x: Float32Array, w: Float32Array, y: Float32Array): void;
+  /** dx = the input gradient from dy and w. */
+  backwardData(dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  /** dw (tfjs filter layout) from x and dy. */
+  backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+}
+
+/** The binding. */
+export interface OneDnn {
+  /** The soname that loaded. */
+  library: string;
+  /** The convolution for `shape` (built on first use, then cached), or null when oneDNN rejects it. */
+  convolution(shape: DnnlConvShape): DnnlConvolution | null;
+  /** oneDNN's implementation names of the passes built so far, e.g. `jit:avx2`, by shape key. */
+  implementations(): Record<string, string>;
+}
+
+// dnnl_types.h (oneDNN 2.x)
+const F32 = 3;
+const FORMAT_ANY = 1;
+const FORWARD_TRAINING = 64;
+const CONVOLUTION_DIRECT = 1;
+const CPU = 1;
+const IN_ORDER = 1;
+const QUERY_IMPL = 8;
+const QUERY_WEIGHTS_MD = 131;
+const QUERY_DIFF_WEIGHTS_MD = 132;
+const ARG_SRC = 1;
+const ARG_DST = 17;
+const ARG_WEIGHTS = 33;
+const ARG_DIFF_SRC = 129;
+const ARG_DIFF_DST = 145;
+const ARG_DIFF_WEIGHTS = 161;
+/** sizeof(dnnl_memory_desc_t) and sizeof(dnnl_convolution_desc_t) in 2.6 (696, 5976), with room to spare. */
+const MEMORY_DESC_BYTES = 1024;
+const OP_DESC_BYTES = 8192;
+/** DNNL_MEMORY_ALLOCATE, `(void *)-1`: the library allocates the buffer. */
+const MEMORY_ALLOCATE = 0xffffffffffffffffn;
+
+type Fn = (...args: unknown[]) => unknown;
+interface KoffiLib {
+  func(signature: string): Fn;
+}
+interface Koffi {
+  load(path: string): KoffiLib;
+  address(ptr: unknown): bigint;
+  decode: { string(ptr: unknown): string };
+}
+
+let cached: OneDnn | null | undefined;
+let failure: string | null = null;
+
+/** Why {@link oneDnn} returned null (null when it loaded or was never tried). */
+export function oneDnnFailure(): string | null {
+  return failure;
+}
+
+/** The oneDNN binding, or null (with the reason in {@link oneDnnFailure}). */
+export function oneDnn(): OneDnn | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  if (disabledLibrary("dnnl")) {
+    failure = `disabled by EDGELAB_DISABLE=${process.env.EDGELAB_DISABLE}`;
+    return cached;
+  }
+  let koffi: Koffi;
+  try {
+    koffi = requireHere("koffi") as Koffi;
+  } catch {
+    failure = "koffi (FFI) is not installed: run npm ci";
+    return cached;
+  }
+  for (const soname of librarySonames.dnnl) {
+    try {
+      const lib = koffi.load(soname);
+      pinLoaded(koffi, soname);
+      cached = bind(koffi, lib, soname);
+      failure = null;
+      return cached;
+    } catch (e) {
+      failure = `${soname}: ${(e as Error).message}`;
+    }
+  }
+  return cached;
+}
+
+const RTLD_NOW = 2;
+const RTLD_NOLOAD = 4;
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * Marks `soname` and the OpenMP runtime it loaded as never to be unmapped. koffi closes a library
+ * when the process exits; oneDNN's OpenMP worker threads are still parked inside libgomp then, and
+ * unmapping it under them crashes the exit (status 139).
+ */
+function pinLoaded(koffi: Koffi, soname: string): void {
+  try {
+    const dlopen = koffi.load("libc.so.6").func("void *dlopen(const char *file, int mode)");
+    for (const name of [soname, "libgomp.so.1"]) dlopen(name, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  } catch {
+    // not glibc: nothing to pin with
+  }
+}
+
+/** 64-bit dims of up to 12 entries, as oneDNN's `dnnl_dims_t`. */
+function dims(values: number[]): BigInt64Array {
+  const out = new BigInt64Array(12);
+  values.forEach((v, i) => (out[i] = BigInt(v)));
+  return out;
+}
+
+function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
+  const f = (sig: string): Fn => lib.func(sig);
+  const engineCreate = f("int dnnl_engine_create(_Out_ void **engine, int kind, size_t index)");
+  const streamCreate = f("int dnnl_stream_create(_Out_ void **stream, void *engine, unsigned int flags)");
+  const mdByStrides = f(
+    "int dnnl_memory_desc_init_by_strides(void *md, int ndims, const int64_t *dims, int dt, const int64_t *strides)",
+  );
+  const mdByTag = f("int dnnl_memory_desc_init_by_tag(void *md, int ndims, const int64_t *dims, int dt, int tag)");
+  const mdEqual = f("int dnnl_memory_desc_equal(const void *a, const void *b)");
+  const convForward = f(
+    "int dnnl_dilated_convolution_forward_desc_init(void *desc, int prop, int alg, const void *src, const void *weights, const void *bias, const void *dst, const int64_t *strides, const int64_t *dilates, const int64_t *padl, const int64_t *padr)",
+  );
+  const convData = f(
+    "int dnnl_dilated_convolution_backward_data_desc_init(void *desc, int alg, const void *diffSrc, const void *weights, const void *diffDst, const int64_t *strides, const int64_t *dilates, const int64_t *padl, const int64_t *padr)",
+  );
+  const convWeights = f(
+    "int dnnl_dilated_convolution_backward_weights_desc_init(void *desc, int alg, const void *src, const void *diffWeights, const void *diffBias, const void *diffDst, const int64_t *strides, const int64_t *dilates, const int64_t *padl, const int64_t *padr)",
+  );
+  const pdCreate = f(
+    "int dnnl_primitive_desc_create(_Out_ void **pd, const void *desc, void *attr, void *engine, void *hint)",
+  );
+  const reorderPd = f(
+    "int dnnl_reorder_primitive_desc_create(_Out_ void **pd, const void *src, void *srcEngine, const void *dst, void *dstEngine, void *attr)",
+  );
+  const queryMd = f("void *dnnl_primitive_desc_query_md(void *pd, int what, int index)");
+  const queryStr = f("int dnnl_primitive_desc_query(void *pd, int what, int index, _Out_ void **result)");
+  const primitiveCreate = f("int dnnl_primitive_create(_Out_ void **primitive, void *pd)");
+  const memoryCreate = f("int dnnl_memory_create(_Out_ void **memory, const void *md, void *engine, void *handle)");
+  const setHandle = f("int dnnl_memory_set_data_handle(void *memory, void *handle)");
+  const execute = f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, const void *args)");
+  const streamWait = f("int dnnl_stream_wait(void *stream)");
+
+  const check = (status: unknown, call: string): void => {
+    if (status !== 0) throw new Error(`oneDNN ${call} failed (status ${String(status)})`);
+  };
+  const out = (): unknown[] => [null];
+  const e = out();
+  check(engineCreate(e, CPU, 0), "dnnl_engine_create");
+  const engine = e[0];
+  const s = out();
+  check(streamCreate(s, engine, IN_ORDER), "dnnl_stream_create");
+  const stream = s[0];
+
+  const md = (shape: number[], strides: number[] | null): Buffer => {
+    const buffer = Buffer.alloc(MEMORY_DESC_BYTES);
+    const status = strides
+      ? mdByStrides(buffer, shape.length, dims(shape), F32, dims(strides))
+      : mdByTag(buffer, shape.length, dims(shape), F32, FORMAT_ANY);
+    check(status, "dnnl_memory_desc_init");
+    return buffer;
+  };
+  const memory = (desc: unknown, allocate: boolean): unknown => {
+    const m = out();
+    check(memoryCreate(m, desc, engine, allocate ? MEMORY_ALLOCATE : null), "dnnl_memory_create");
+    return m[0];
+  };
+  const primitiveDesc = (desc: Buffer, hint: unknown): unknown => {
+    const pd = out();
+    return pdCreate(pd, desc, null, engine, hint) === 0 ? pd[0] : null;
+  };
+  const primitive = (pd: unknown): unknown => {
+    const p = out();
+    check(primitiveCreate(p, pd), "dnnl_primitive_create");
+    return p[0];
+  };
+  const implementation = (pd: unknown): string => {
+    const r = out();
+    return queryStr(pd, QUERY_IMPL, 0, r) === 0 ? koffi.decode.string(r[0]) : "?";
+  };
+  /** dnnl_exec_arg_t[] ({int arg; dnnl_memory_t memory;}, 16 bytes each). */
+  const execArgs = (pairs: [number, unknown][]): Buffer => {
+    const b = Buffer.alloc(16 * pairs.length);
+    pairs.forEach(([arg, m], i) => {
+      b.writeInt32LE(arg, 16 * i);
+      b.writeBigUInt64LE(typeof m === "bigint" ? m : koffi.address(m), 16 * i + 8);
+    });
+    return b;
+  };
+  const run = (prim: unknown, args: Buffer, n: number, what: string): void => {
+    check(execute(prim, stream, n, args), `${what} execute`);
+    check(streamWait(stream), "dnnl_stream_wait");
+  };
+  /**
+   * A reorder between the user's weight layout and oneDNN's `chosen` one (user → oneDNN when
+   * `toOneDnn`, else back), with a library-allocated buffer in the chosen layout; null when the
+   * two layouts are the same.
+   */
+  const reorder = (user: unknown, chosen: unknown, toOneDnn: boolean): { prim: unknown; inner: unknown } | null => {
+    if (mdEqual(user, chosen) === 1) return null;
+    const pd = out();
+    const [from, to] = toOneDnn ? [user, chosen] : [chosen, user];
+    check(reorderPd(pd, from, engine, to, engine, null), "dnnl_reorder_primitive_desc_create");
+    return { prim: primitive(pd[0]), inner: memory(chosen, true) };
+  };
+
+  const convolutions = new Map<string, DnnlConvolution | null>();
+  const implementations: Record<string, string> = {};
+
+  const build = (c: DnnlConvShape, key: string): DnnlConvolution | null => {
+    const { batch: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co } = c;
+    const [kh, kw] = [c.filterHeight, c.filterWidth];
+    const dh = c.dilationHeight;
+    const dw = c.dilationWidth;
+    // oneDNN wants the right/bottom padding that makes its output size formula exact.
+    const padBottom = Math.max(0, (oh - 1) * c.strideHeight + (kh - 1) * dh + 1 - h - c.padTop);
+    const padRight = Math.max(0, (ow - 1) * c.strideWidth + (kw - 1) * dw + 1 - w - c.padLeft);
+    const fits = (i: number, k: number, d: number, s: number, a: number, b: number, o: number): boolean =>
+      Math.floor((i + a + b - (k - 1) * d - 1) / s) + 1 === o;
+    if (!fits(h, kh, dh, c.strideHeight, c.padTop, padBottom, oh)) return null;
+    if (!fits(w, kw, dw, c.strideWidth, c.padLeft, padRight, ow)) return null;
+    const src = md([n, ci, h, w], [h * w * ci, 1, w * ci, ci]);
+    const dst = md([n, co, oh, ow], [oh * ow * co, 1, ow * co, co]);
+    let weightDims: number[];
+    let weightStrides: number[];
+    if (c.depthwise) {
+      const m = co / ci;
+      // (groups, out per group, in per group, kh, kw) over tfjs' [kh, kw, C, multiplier]
+      weightDims = [ci, m, 1, kh, kw];
+      weightStrides = [m, 1, 1, kw * ci * m, ci * m];
+    } else {
+      weightDims = [co, ci, kh, kw];
+      weightStrides = [1, co, kw * ci * co, ci * co];
+    }
+    const userWeights = md(weightDims, weightStrides);
+    const anyWeights = md(weightDims, null);
+    const geometry = [
+      dims([c.strideHeight, c.strideWidth]),
+      dims([dh - 1, dw - 1]),
+      dims([c.padTop, c.padLeft]),
+      dims([padBottom, padRight]),
+    ];
+    const forwardDesc = Buffer.alloc(OP_DESC_BYTES);
+    const ok = convForward(forwardDesc, FORWARD_TRAINING, CONVOLUTION_DIRECT, src, anyWeights, null, dst, ...geometry);
+    if (ok !== 0) return null;
+    const forwardPd = primitiveDesc(forwardDesc, null);
+    if (forwardPd === null) return null;
+
+    const srcMem = memory(src, false);
+    const dstMem = memory(dst, false);
+    const userWeightsMem = memory(userWeights, false);
+
+    interface Pass {
+      prim: unknown;
+      args: Buffer;
+      n: number;
+      weights: { prim: unknown; inner: unknown } | null;
+      weightArgs: Buffer | null;
+    }
+    /** A pass whose (diff) weights oneDNN keeps in layout `query` of `pd`. */
+    const pass = (name: string, pd: unknown, query: number, args: (weights: unknown) => [number, unknown][]): Pass => {
+      implementations[`${key} ${name}`] = implementation(pd);
+      const chosen = queryMd(pd, query, 0);
+      const toOneDnn = query === QUERY_WEIGHTS_MD;
+      const weights = reorder(userWeights, chosen, toOneDnn);
+      const pairs = args(weights ? weights.inner : userWeightsMem);
+      const ends: [unknown, unknown] = weights ? [userWeightsMem, weights.inner] : [null, null];
+      if (!toOneDnn) ends.reverse();
+      const weightArgs = weights
+        ? execArgs([
+            [ARG_SRC, ends[0]],
+            [ARG_DST, ends[1]],
+          ])
+        : null;
+      return { prim: primitive(pd), args: execArgs(pairs), n: pairs.length, weights, weightArgs };
+    };
+    const runWeightsReorder = (p: Pass): void => {
+      if (p.weights) run(p.weights.prim, p.weightArgs!, 2, "reorder");
+    };
+
+    let forwardPass: Pass | null = null;
+    let dataPass: Pass | null | undefined;
+    let weightsPass: Pass | null | undefined;
+    const withGradientDesc = (init: (desc: Buffer) => unknown): unknown => {
+      const desc = Buffer.alloc(OP_DESC_BYTES);
+      return init(desc) === 0 ? primitiveDesc(desc, forwardPd) : null;
+    };
+    const unsupported = (what: string): Error => new Error(`oneDNN rejected the ${what} of convolution ${key}`);
+
+    return {
+      forward(x, wValues, y) {
+        forwardPass ??= pass("forward", forwardPd, QUERY_WEIGHTS_MD, (weights) => [
+          [ARG_SRC, srcMem],
+          [ARG_WEIGHTS, weights],
+          [ARG_DST, dstMem],
+        ]);
+        setHandle(userWeightsMem, wValues);
+        runWeightsReorder(forwardPass);
+        setHandle(srcMem, x);
+        setHandle(dstMem, y);
+        run(forwardPass.prim, forwardPass.args, forwardPass.n, "convolution forward");
+      },
+      backwardData(dy, wValues, dx) {
+        if (dataPass === undefined) {
+          const pd = withGradientDesc((d) => convData(d, CONVOLUTION_DIRECT, src, anyWeights, dst, ...geometry));
+          dataPass = pd
+            ? pass("backward data", pd, QUERY_WEIGHTS_MD, (weights) => [
+                [ARG_DIFF_DST, dstMem],
+                [ARG_WEIGHTS, weights],
+                [ARG_DIFF_SRC, srcMem],
+              ])
+            : null;
+        }
+        if (!dataPass) throw unsupported("data gradient");
+        setHandle(userWeightsMem, wValues);
+        runWeightsReorder(dataPass);
+        setHandle(dstMem, dy);
+        setHandle(srcMem, dx);
+        run(dataPass.prim, dataPass.args, dataPass.n, "convolution backward data");
+      },
+      backwardWeights(x, dy, dwValues) {
+        if (weightsPass === undefined) {
+          const pd = withGradientDesc((d) =>
+            convWeights(d, CONVOLUTION_DIRECT, src, anyWeights, null, dst, ...geometry),
+          );
+          weightsPass = pd
+            ? pass("backward weights", pd, QUERY_DIFF_WEIGHTS_MD, (weights) => [
+                [ARG_SRC, srcMem],
+                [ARG_DIFF_DST, dstMem],
+                [ARG_DIFF_WEIGHTS, weights],
+              ])
+            : null;
+        }
+        if (!weightsPass) throw unsupported("weight gradient");
+        setHandle(srcMem, x);
+        setHandle(dstMem, dy);
+        setHandle(userWeightsMem, dwValues);
+        run(weightsPass.prim, weightsPass.args, weightsPass.n, "convolution backward weights");
+        runWeightsReorder(weightsPass);
+      },
+    };
+  };
+
+  return {
+    library: soname,
+    convolution(shape) {
+      const key = JSON.stringify(shape);
+      if (!convolutions.has(key)) convolutions.set(key, build(shape, key));
+      return convolutions.get(key) ?? null;
+    },
+    implementations: () => ({ ...implementations }),
+  };
+}
