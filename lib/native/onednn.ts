@@ -1,7 +1,7 @@
 /**
  * oneDNN (Debian's `libdnnl2`, the library PyTorch's CPU convolutions run on) through koffi:
  * float32 convolutions — forward, data gradient and weight gradient, depthwise included — on
- * NHWC activations and tfjs' filter layouts, reading and writing the caller's typed arrays in
+ * NHWC activations and tfjs' filter layouts, and training-mode batch norm, reading and writing the caller's typed arrays in
  * place (the wasm heap). oneDNN chooses its own blocked weight layout; the weights are reordered
  * into it and the weight gradient back out of it on every call (weights are small next to
  * activations). Primitives are built once per shape and kept. Loaded lazily; null when koffi or
@@ -44,12 +44,38 @@ export interface DnnlConvolution {
   backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array): void;
 }
 
+/** Batch normalisation in training mode over the channels of an NHWC tensor. */
+export interface DnnlBatchNorm {
+  /** y and the batch mean and biased variance. */
+  forward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+  ): void;
+  /** dx, dγ and dβ from dy and the forward's x, γ and statistics. */
+  backward(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dx: Float32Array,
+    dGamma: Float32Array,
+    dBeta: Float32Array,
+  ): void;
+}
+
 /** The binding. */
 export interface OneDnn {
   /** The soname that loaded. */
   library: string;
   /** The convolution for `shape` (built on first use, then cached), or null when oneDNN rejects it. */
   convolution(shape: DnnlConvShape): DnnlConvolution | null;
+  /** Training-mode batch norm of `rows` × `channels` values (NHWC flattened), or null when rejected. */
+  batchNorm(rows: number, channels: number, epsilon: number): DnnlBatchNorm | null;
   /** oneDNN's implementation names of the passes built so far, e.g. `jit:avx2`, by shape key. */
   implementations(): Record<string, string>;
 }
@@ -70,6 +96,14 @@ const ARG_WEIGHTS = 33;
 const ARG_DIFF_SRC = 129;
 const ARG_DIFF_DST = 145;
 const ARG_DIFF_WEIGHTS = 161;
+const ARG_MEAN = 49;
+const ARG_VARIANCE = 50;
+const BACKWARD = 128;
+/**
+ * `dnnl_use_scaleshift`: γ and β as one 2 × C tensor. oneDNN 2.6's separate scale and shift flags
+ * fail to execute the backward pass on NHWC data (status 2), so the packed form is used.
+ */
+const USE_SCALE_SHIFT = 2;
 /** sizeof(dnnl_memory_desc_t) and sizeof(dnnl_convolution_desc_t) in 2.6 (696, 5976), with room to spare. */
 const MEMORY_DESC_BYTES = 1024;
 const OP_DESC_BYTES = 8192;
@@ -179,6 +213,12 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
   const setHandle = f("int dnnl_memory_set_data_handle(void *memory, void *handle)");
   const execute = f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, const void *args)");
   const streamWait = f("int dnnl_stream_wait(void *stream)");
+  const bnForward = f(
+    "int dnnl_batch_normalization_forward_desc_init(void *desc, int prop, const void *data, float epsilon, unsigned int flags)",
+  );
+  const bnBackward = f(
+    "int dnnl_batch_normalization_backward_desc_init(void *desc, int prop, const void *diff, const void *data, float epsilon, unsigned int flags)",
+  );
 
   const check = (status: unknown, call: string): void => {
     if (status !== 0) throw new Error(`oneDNN ${call} failed (status ${String(status)})`);
@@ -380,8 +420,81 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     };
   };
 
+  const norms = new Map<string, DnnlBatchNorm | null>();
+  const buildBatchNorm = (rows: number, channels: number, epsilon: number, key: string): DnnlBatchNorm | null => {
+    // rows × channels as an NHWC tensor of rows × 1 × 1 (channels contiguous): the same statistics.
+    const data = md([rows, channels, 1, 1], [channels, 1, channels, channels]);
+    const stats = md([channels], [1]);
+    const packed = md([2, channels], [channels, 1]);
+    const forwardDesc = Buffer.alloc(OP_DESC_BYTES);
+    if (bnForward(forwardDesc, FORWARD_TRAINING, data, epsilon, USE_SCALE_SHIFT) !== 0) return null;
+    const forwardPd = primitiveDesc(forwardDesc, null);
+    if (forwardPd === null) return null;
+    const backwardDesc = Buffer.alloc(OP_DESC_BYTES);
+    if (bnBackward(backwardDesc, BACKWARD, data, data, epsilon, USE_SCALE_SHIFT) !== 0) return null;
+    const backwardPd = primitiveDesc(backwardDesc, forwardPd);
+    if (backwardPd === null) return null;
+    implementations[`${key} forward`] = implementation(forwardPd);
+    implementations[`${key} backward`] = implementation(backwardPd);
+    // γ|β and dγ|dβ live outside V8's heap (a pointer oneDNN keeps between calls must not move).
+    const scaleShift = new Float32Array(Buffer.allocUnsafeSlow(8 * channels).buffer, 0, 2 * channels);
+    const diffScaleShift = new Float32Array(Buffer.allocUnsafeSlow(8 * channels).buffer, 0, 2 * channels);
+    const [src, dst, diffSrc, diffDst] = [data, data, data, data].map((d) => memory(d, false));
+    const [meanMem, varianceMem] = [stats, stats].map((d) => memory(d, false));
+    const scaleShiftMem = memory(packed, false);
+    const diffScaleShiftMem = memory(packed, false);
+    setHandle(scaleShiftMem, scaleShift);
+    setHandle(diffScaleShiftMem, diffScaleShift);
+    const forwardPrim = primitive(forwardPd);
+    const backwardPrim = primitive(backwardPd);
+    const forwardArgs = execArgs([
+      [ARG_SRC, src],
+      [ARG_DST, dst],
+      [ARG_WEIGHTS, scaleShiftMem],
+      [ARG_MEAN, meanMem],
+      [ARG_VARIANCE, varianceMem],
+    ]);
+    const backwardArgs = execArgs([
+      [ARG_SRC, src],
+      [ARG_DIFF_DST, diffDst],
+      [ARG_WEIGHTS, scaleShiftMem],
+      [ARG_MEAN, meanMem],
+      [ARG_VARIANCE, varianceMem],
+      [ARG_DIFF_SRC, diffSrc],
+      [ARG_DIFF_WEIGHTS, diffScaleShiftMem],
+    ]);
+    return {
+      forward(x, gamma, beta, y, mean, variance) {
+        scaleShift.set(gamma);
+        scaleShift.set(beta, channels);
+        setHandle(src, x);
+        setHandle(dst, y);
+        setHandle(meanMem, mean);
+        setHandle(varianceMem, variance);
+        run(forwardPrim, forwardArgs, 5, "batch norm forward");
+      },
+      backward(dy, x, gamma, mean, variance, dx, dGamma, dBeta) {
+        scaleShift.set(gamma);
+        setHandle(src, x);
+        setHandle(diffDst, dy);
+        setHandle(meanMem, mean);
+        setHandle(varianceMem, variance);
+        setHandle(diffSrc, dx);
+        run(backwardPrim, backwardArgs, 7, "batch norm backward");
+        dGamma.set(diffScaleShift.subarray(0, channels));
+        dBeta.set(diffScaleShift.subarray(channels));
+      },
+    };
+  };
+
   return {
     library: soname,
+    batchNorm(rows, channels, epsilon) {
+      const key = `batchnorm ${rows}x${channels} eps ${epsilon}`;
+      if (!norms.has(key))
+        norms.set(key, rows > 0 && channels > 0 ? buildBatchNorm(rows, channels, epsilon, key) : null);
+      return norms.get(key) ?? null;
+    },
     convolution(shape) {
       const key = JSON.stringify(shape);
       if (!convolutions.has(key)) convolutions.set(key, build(shape, key));
