@@ -8,6 +8,7 @@ import { activationBackward, activationForward, type TorchActivationKind } from 
 import { activationKernels, type ActivationKernels } from "./activation-simd";
 import { cpuKernelMemory, type KernelMemory, wasmKernelMemory } from "./kernel-memory";
 import { activeWasmHeap } from "./wasm-heap";
+import { oneDnn } from "../native/onednn";
 
 const FORWARD = "EdgelabTorchActivation";
 const BACKWARD = "EdgelabTorchActivationGrad";
@@ -20,10 +21,29 @@ const jsLoops: Loops = {
   forward: (kind, x, y) => activationForward(kind, x, y),
   backward: (kind, x, dy, dx) => activationBackward(kind, x, dy, dx),
 };
-function wasmLoops(): Loops {
+/**
+ * SiLU on oneDNN when it is installed (its exp is vectorised and threaded; the JS loop took 2.6 s
+ * per direction for EfficientNet-B0's 49 activations at 224², batch 16), else the loops below.
+ */
+const oneDnnSilu: Loops = {
+  forward: (kind, x, y) => {
+    const native = kind === "silu" ? oneDnn()?.silu(x.length) : null;
+    if (native) native.forward(x, y);
+    else wasmSimdLoops().forward(kind, x, y);
+  },
+  backward: (kind, x, dy, dx) => {
+    const native = kind === "silu" ? oneDnn()?.silu(x.length) : null;
+    if (native) native.backward(x, dy, dx);
+    else wasmSimdLoops().backward(kind, x, dy, dx);
+  },
+};
+function wasmSimdLoops(): Loops {
   const heap = activeWasmHeap();
   if (heap) simd ??= activationKernels(heap.memory);
   return simd && !(simd instanceof Error) ? simd : jsLoops;
+}
+function wasmLoops(): Loops {
+  return oneDnnSilu;
 }
 
 function register(backendName: string, memory: (backend: unknown) => KernelMemory, loops: () => Loops): void {

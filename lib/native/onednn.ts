@@ -1,7 +1,7 @@
 /**
  * oneDNN (Debian's `libdnnl2`, the library PyTorch's CPU convolutions run on) through koffi:
  * float32 convolutions — forward, data gradient and weight gradient, depthwise included — on
- * NHWC activations and tfjs' filter layouts, and training-mode batch norm, reading and writing the caller's typed arrays in
+ * NHWC activations and tfjs' filter layouts, training-mode batch norm and SiLU, reading and writing the caller's typed arrays in
  * place (the wasm heap). oneDNN chooses its own blocked weight layout; the weights are reordered
  * into it and the weight gradient back out of it on every call (weights are small next to
  * activations). Primitives are built once per shape and kept. Loaded lazily; null when koffi or
@@ -68,6 +68,12 @@ export interface DnnlBatchNorm {
   ): void;
 }
 
+/** An element-wise function and its gradient (from the input) over n values. */
+export interface DnnlEltwise {
+  forward(x: Float32Array, y: Float32Array): void;
+  backward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+}
+
 /** The binding. */
 export interface OneDnn {
   /** The soname that loaded. */
@@ -76,6 +82,8 @@ export interface OneDnn {
   convolution(shape: DnnlConvShape): DnnlConvolution | null;
   /** Training-mode batch norm of `rows` × `channels` values (NHWC flattened), or null when rejected. */
   batchNorm(rows: number, channels: number, epsilon: number): DnnlBatchNorm | null;
+  /** SiLU (x·σ(x), oneDNN's swish with α = 1) over `n` values, or null when rejected. */
+  silu(n: number): DnnlEltwise | null;
   /** oneDNN's implementation names of the passes built so far, e.g. `jit:avx2`, by shape key. */
   implementations(): Record<string, string>;
 }
@@ -99,6 +107,7 @@ const ARG_DIFF_WEIGHTS = 161;
 const ARG_MEAN = 49;
 const ARG_VARIANCE = 50;
 const BACKWARD = 128;
+const ELTWISE_SWISH = 0xdf;
 /**
  * `dnnl_use_scaleshift`: γ and β as one 2 × C tensor. oneDNN 2.6's separate scale and shift flags
  * fail to execute the backward pass on NHWC data (status 2), so the packed form is used.
@@ -213,6 +222,12 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
   const setHandle = f("int dnnl_memory_set_data_handle(void *memory, void *handle)");
   const execute = f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, const void *args)");
   const streamWait = f("int dnnl_stream_wait(void *stream)");
+  const eltForward = f(
+    "int dnnl_eltwise_forward_desc_init(void *desc, int prop, int alg, const void *data, float alpha, float beta)",
+  );
+  const eltBackward = f(
+    "int dnnl_eltwise_backward_desc_init(void *desc, int alg, const void *diff, const void *data, float alpha, float beta)",
+  );
   const bnForward = f(
     "int dnnl_batch_normalization_forward_desc_init(void *desc, int prop, const void *data, float epsilon, unsigned int flags)",
   );
@@ -487,8 +502,52 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     };
   };
 
+  const eltwises = new Map<string, DnnlEltwise | null>();
+  const buildEltwise = (alg: number, alpha: number, n: number, key: string): DnnlEltwise | null => {
+    const data = md([n], [1]);
+    const forwardDesc = Buffer.alloc(OP_DESC_BYTES);
+    if (eltForward(forwardDesc, FORWARD_TRAINING, alg, data, alpha, 0) !== 0) return null;
+    const forwardPd = primitiveDesc(forwardDesc, null);
+    if (forwardPd === null) return null;
+    const backwardDesc = Buffer.alloc(OP_DESC_BYTES);
+    if (eltBackward(backwardDesc, alg, data, data, alpha, 0) !== 0) return null;
+    const backwardPd = primitiveDesc(backwardDesc, forwardPd);
+    if (backwardPd === null) return null;
+    implementations[`${key} forward`] = implementation(forwardPd);
+    implementations[`${key} backward`] = implementation(backwardPd);
+    const [src, dst, diffDst, diffSrc] = [data, data, data, data].map((d) => memory(d, false));
+    const [forwardPrim, backwardPrim] = [primitive(forwardPd), primitive(backwardPd)];
+    const forwardArgs = execArgs([
+      [ARG_SRC, src],
+      [ARG_DST, dst],
+    ]);
+    const backwardArgs = execArgs([
+      [ARG_SRC, src],
+      [ARG_DIFF_DST, diffDst],
+      [ARG_DIFF_SRC, diffSrc],
+    ]);
+    return {
+      forward(x, y) {
+        setHandle(src, x);
+        setHandle(dst, y);
+        run(forwardPrim, forwardArgs, 2, `${key} forward`);
+      },
+      backward(x, dy, dx) {
+        setHandle(src, x);
+        setHandle(diffDst, dy);
+        setHandle(diffSrc, dx);
+        run(backwardPrim, backwardArgs, 3, `${key} backward`);
+      },
+    };
+  };
+
   return {
     library: soname,
+    silu(n) {
+      const key = `silu ${n}`;
+      if (!eltwises.has(key)) eltwises.set(key, n > 0 ? buildEltwise(ELTWISE_SWISH, 1, n, key) : null);
+      return eltwises.get(key) ?? null;
+    },
     batchNorm(rows, channels, epsilon) {
       const key = `batchnorm ${rows}x${channels} eps ${epsilon}`;
       if (!norms.has(key))
