@@ -24,8 +24,11 @@ interface Memory extends KernelMemory {
 
 let simdLoops: BatchNormLoops | Error | undefined;
 
-/** SIMD loops on the wasm heap when they load and serve this channel count, else the JS loops. */
-function wasmLoops(channels: number): BatchNormLoops {
+/**
+ * SIMD loops on the wasm heap when they load and serve this channel count, else the JS loops.
+ * Call after making outputs, before taking views (preparing may grow the heap).
+ */
+export function wasmLoops(channels: number): BatchNormLoops {
   const heap = activeWasmHeap();
   if (heap) simdLoops ??= batchNormSimdLoops(heap);
   return simdLoops && !(simdLoops instanceof Error) && simdLoops.prepare?.(channels) ? simdLoops : jsBatchNormLoops;

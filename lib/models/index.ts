@@ -41,6 +41,7 @@ export { makeDivisible, type VisionShape } from "./vision-builder";
 export {
   BatchNorm2d,
   ChannelScale,
+  SpatialMean,
   ChannelShuffle,
   ChannelSlice,
   StochasticDepth,

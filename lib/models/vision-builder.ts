@@ -10,7 +10,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { StepDropout } from "./dropout";
 import { TorchConv2D, TorchDepthwiseConv2D } from "./torch-conv";
 import { layerSeed } from "./mlp";
-import { BatchNorm2d, ChannelScale, StochasticDepth, TorchActivation } from "./vision-layers";
+import { BatchNorm2d, ChannelScale, SpatialMean, StochasticDepth, TorchActivation } from "./vision-layers";
 
 /** What every vision model is built from. */
 export interface VisionShape {
@@ -121,8 +121,7 @@ export class VisionBuilder {
   /** Squeeze-and-excitation (`prefix.fc1`, `prefix.fc2`, both 1×1 convs with bias). */
   squeezeExcite(x: T, prefix: string, squeeze: number, inner: Activation, gate: Activation): T {
     const channels = x.shape[3] as number;
-    let s = tfl.layers.globalAveragePooling2d({}).apply(x) as T;
-    s = tfl.layers.reshape({ targetShape: [1, 1, channels] }).apply(s) as T;
+    let s = new SpatialMean({}).apply(x) as T;
     s = this.act(this.conv(s, `${prefix}.fc1`, { filters: squeeze, kernel: 1, bias: true }), inner);
     s = this.act(this.conv(s, `${prefix}.fc2`, { filters: channels, kernel: 1, bias: true }), gate);
     return new ChannelScale({}).apply([x, s]) as T;

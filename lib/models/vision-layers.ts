@@ -2,7 +2,8 @@
  * The few layers torchvision's models need that tfjs-layers lacks, each a thin tfjs-layers
  * `Layer` over differentiable tfjs ops (so gradients come from tfjs' autodiff):
  * PyTorch's hard-swish and hard-sigmoid (x·relu6(x+3)/6 and relu6(x+3)/6 — not Keras' 0.2x+0.5),
- * squeeze-and-excitation's channel scaling, ShuffleNet's channel split and shuffle,
+ * squeeze-and-excitation's spatial mean and channel scaling (single ops on edgelab's kernels),
+ * ShuffleNet's channel split and shuffle,
  * EfficientNet's stochastic depth ("row" mode: whole samples of a residual branch dropped), and
  * PyTorch's `BatchNorm2d`, whose training mode runs on edgelab's two-pass kernels.
  */
@@ -12,6 +13,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { TorchActivationKind } from "../kernels/activation";
 import { hasActivationKernels, torchActivationOp } from "../kernels/activation-op";
 import { batchNormTraining, hasBatchNormKernels } from "../kernels/batch-norm-op";
+import { channelScale, hasChannelKernels, spatialMean } from "../kernels/channel-ops";
 import { dropoutClock } from "./dropout";
 
 export type { TorchActivationKind } from "../kernels/activation";
@@ -86,11 +88,29 @@ export class ChannelScale extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const [x, s] = inputs as tf.Tensor[];
+    if (hasChannelKernels() && x.dtype === "float32" && x.rank === 4 && s.rank === 4)
+      return channelScale(x as tf.Tensor4D, s as tf.Tensor4D);
     return tf.mul(x, s);
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     return (inputShape as tfl.Shape[])[0];
+  }
+}
+
+/** The mean over height and width of an NHWC tensor, as [N, 1, 1, C] (squeeze-and-excitation's squeeze). */
+export class SpatialMean extends tfl.layers.Layer {
+  static readonly className = "SpatialMean";
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    if (hasChannelKernels() && x.dtype === "float32" && x.rank === 4) return spatialMean(x as tf.Tensor4D);
+    return tf.mean(x, [1, 2], true);
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const [n, , , c] = inputShape as tfl.Shape;
+    return [n, 1, 1, c];
   }
 }
 
@@ -274,5 +294,13 @@ function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(inputs) ? inputs[0] : inputs;
 }
 
-for (const layer of [TorchActivation, ChannelScale, ChannelSlice, ChannelShuffle, StochasticDepth, BatchNorm2d])
+for (const layer of [
+  TorchActivation,
+  ChannelScale,
+  SpatialMean,
+  ChannelSlice,
+  ChannelShuffle,
+  StochasticDepth,
+  BatchNorm2d,
+])
   tf.serialization.registerClass(layer);

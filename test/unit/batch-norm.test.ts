@@ -1,6 +1,7 @@
 /**
- * edgelab's training-mode batch norm (two-pass kernels on cpu and wasm) against tfjs' own
- * composition, and its running statistics against PyTorch's update rule.
+ * edgelab's training-mode batch norm (two-pass kernels on cpu and wasm), activations and
+ * squeeze-and-excitation ops against tfjs' own composition, and the running statistics against
+ * PyTorch's update rule.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -11,6 +12,7 @@ import { activationKernels } from "../../lib/kernels/activation-simd";
 import { batchNormBackward, batchNormForward } from "../../lib/kernels/batch-norm";
 import { batchNormTraining } from "../../lib/kernels/batch-norm-op";
 import { batchNormSimdLoops } from "../../lib/kernels/batch-norm-simd";
+import { channelScale, spatialMean } from "../../lib/kernels/channel-ops";
 import { BatchNorm2d, torchActivation, type TorchActivationKind } from "../../lib/models";
 import { Rng } from "../../lib/random";
 import { useBackend } from "../../lib/runtime";
@@ -91,6 +93,48 @@ test("BatchNorm2d updates running statistics as PyTorch does (momentum on the ne
   model.dispose();
   x.dispose();
 });
+
+for (const backend of ["cpu", "wasm"] as const) {
+  test(`${backend}: squeeze-and-excitation's spatial mean and channel scaling equal tfjs' composition, values and gradients (4 and 6 channels)`, async () => {
+    await useBackend(backend);
+    for (const [n, h, w, c] of [
+      [3, 5, 7, 8],
+      [2, 4, 3, 6], // not a multiple of 4: the JS loops on wasm too
+    ]) {
+      const x = tf.tensor4d(random(n * h * w * c), [n, h, w, c]);
+      const s = tf.tensor4d(random(n * c), [n, 1, 1, c]);
+      const probe = tf.tensor4d(random(n * h * w * c), [n, h, w, c]);
+      const probeMean = tf.tensor4d(random(n * c), [n, 1, 1, c]);
+      const cases: [
+        string,
+        (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor,
+        (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor,
+      ][] = [
+        // (b enters the mean case with weight 0 so that both cases have two gradients)
+        [
+          "mean",
+          (a, b) => tf.mul(spatialMean(a), tf.add(probeMean, tf.mul(b, 0))),
+          (a, b) => tf.mul(tf.mean(a, [1, 2], true), tf.add(probeMean, tf.mul(b, 0))),
+        ],
+        ["scale", (a, b) => tf.mul(channelScale(a, b), probe), (a, b) => tf.mul(tf.mul(a, b), probe)],
+      ];
+      for (const [what, ours, reference] of cases) {
+        const [got, want] = [ours, reference].map((f) =>
+          tf.tidy(() => {
+            const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(f(a as tf.Tensor4D, b as tf.Tensor4D)))([
+              x,
+              s,
+            ]);
+            return [f(x, s).dataSync(), ...grads.map((g) => g.dataSync())];
+          }),
+        );
+        for (let k = 0; k < got.length; k++)
+          assert.ok(maxRelDiff(want[k], got[k]) < 1e-5, `${what} ${["value", "dx", "ds"][k]} ${[n, h, w, c]}`);
+      }
+      tf.dispose([x, s, probe, probeMean]);
+    }
+  });
+}
 
 test("ReLU, ReLU6, hard-swish, hard-sigmoid and SiLU as single ops: values and gradients equal tfjs' composition away from the kinks", async () => {
   await useBackend("wasm");
