@@ -1,5 +1,6 @@
 /** Training: the engine and its pure loop, callbacks, batches, evaluation, schedules, class weights, checkpoints, projections. */
 export { adam, FusedAdamOptimizer, fusedAdamUnavailable } from "./adam";
+export { FusedMomentumOptimizer, sgd } from "./momentum";
 export { type ArrayData, selectSamples, toArrayData } from "./batches";
 export {
   type CheckpointState,

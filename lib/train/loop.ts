@@ -12,6 +12,7 @@ import { argmaxRows, classificationReport, type ClassificationReport } from "../
 import { latencyStats } from "../metrics/latency";
 import { dropoutClock } from "../models/dropout";
 import { adam } from "./adam";
+import { sgd } from "./momentum";
 import { batchTensors, epochOrder } from "./batches";
 import { balancedClassWeights } from "./class-weights";
 import { clipByGlobalNorm } from "./clip";
@@ -54,14 +55,16 @@ export function checkDivergence(
 }
 
 function makeOptimizer(config: TrainConfig): tf.Optimizer {
-  return config.optimizer === "adam"
-    ? adam(config.learningRate)
-    : tf.train.momentum(config.learningRate, config.momentum);
+  return config.optimizer === "adam" ? adam(config.learningRate) : sgd(config.learningRate, config.momentum);
 }
 
 function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  // tfjs keeps the rate in a protected field that applyGradients reads on every step.
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+  // tfjs' SGD and momentum optimizers step with a scalar tensor that only their setLearningRate
+  // updates; Adam reads the protected field on every step. (tfjs optimizers answer `instanceof`
+  // for any optimizer class, hence the duck typing.)
+  const sgdLike = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (typeof sgdLike.setLearningRate === "function") sgdLike.setLearningRate(lr);
+  else sgdLike.learningRate = lr;
 }
 
 /** The loss of the logits `forward()` returns, weighted per class when `weights` is given. */

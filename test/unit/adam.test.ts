@@ -6,7 +6,7 @@ import { adamModuleBytes } from "../../lib/kernels/adam-simd";
 import { sleb, uleb } from "../../lib/kernels/wasm-module";
 import { buildSqueezeNet } from "../../lib/models";
 import { useBackend } from "../../lib/runtime";
-import { adam, fusedAdamUnavailable } from "../../lib/train";
+import { adam, fusedAdamUnavailable, sgd } from "../../lib/train";
 
 test("LEB128 encoders give the spec's bytes", () => {
   assert.deepEqual(uleb(0), [0]);
@@ -75,6 +75,21 @@ test("fused Adam on wasm is bit-identical to tfjs' Adam (weights, moments, itera
   fused.state.forEach((s, i) => assert.deepEqual(s, reference.state[i], `moment ${i}`));
   // Odd sizes exercise the scalar tail of the kernel: SqueezeNet's 10-class bias has 10 floats.
   assert.ok(fused.weights.some((w) => w.length % 4 !== 0));
+});
+
+test("fused SGD with momentum (0 and 0.9) on wasm is bit-identical to tfjs' MomentumOptimizer (weights, accumulations) and leaks no tensors", async () => {
+  await useBackend("wasm");
+  for (const momentum of [0, 0.9]) {
+    const reference = await trainSteps(() => tf.train.momentum(0.05, momentum), 3);
+    const before = tf.memory().numTensors; // tfjs' own leaves its −lr scalar: count from here
+    const fused = await trainSteps(() => sgd(0.05, momentum), 3);
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(fused.iterations, reference.iterations);
+    assert.equal(fused.state.length, 52);
+    fused.weights.forEach((w, i) => assert.deepEqual(w, reference.weights[i], `momentum ${momentum}: weight ${i}`));
+    fused.state.forEach((s, i) => assert.deepEqual(s, reference.state[i], `momentum ${momentum}: accumulation ${i}`));
+    assert.ok(fused.weights.some((w) => w.length % 4 !== 0));
+  }
 });
 
 test("fused Adam resumes from saved weights exactly as tfjs' Adam does", async () => {

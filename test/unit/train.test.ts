@@ -12,6 +12,8 @@ import {
 import { buildCnn, buildMlp, parameterCount } from "../../lib/models";
 import { useBackend } from "../../lib/runtime";
 import { balancedClassWeights, learningRateAt, projectEpoch, toArrayData, train } from "../../lib/train";
+import { defaultTrainConfig } from "../../lib/train/config";
+import { trainLoop } from "../../lib/train/loop";
 
 test("MLP on Fashion-MNIST (real when installed): loss falls, accuracy far above chance, reproducible", async () => {
   await useBackend();
@@ -77,3 +79,39 @@ test("the FedAvg paper's CNN has its 1,663,370 parameters on 28×28×1 and refus
     /takes images \[height, width, channels\], got input shape \[78\]/,
   );
 });
+
+for (const backend of ["cpu", "wasm"] as const)
+  test(`${backend}: SGD follows its learning-rate schedule (a step to 0 after the first epoch stops the weights)`, async () => {
+    await useBackend(backend);
+    const raw = syntheticCicids({ rows: 240, seed: 5 });
+    const ds = { ...raw, features: applyStandardizer(fitStandardizer(raw.features, raw.featureNames), raw.features) };
+    const rows = Int32Array.from({ length: 240 }, (_, i) => i);
+    const data = {
+      train: toArrayData(selectRows(ds, rows.subarray(0, 200))),
+      val: toArrayData(selectRows(ds, rows.subarray(200))),
+      classNames: ds.classNames,
+    };
+    const model = buildMlp({ inputShape: [78], hidden: [16], classes: 15, dropout: 0, seed: 2 });
+    const initial = model.getWeights().map((w) => Array.from(w.dataSync()));
+    const perEpoch: number[][][] = [];
+    await trainLoop(
+      model,
+      data,
+      {
+        ...defaultTrainConfig,
+        epochs: 2,
+        batchSize: 50,
+        optimizer: "sgd",
+        momentum: 0,
+        learningRate: 0.01,
+        schedule: { kind: "step", everySteps: 4, factor: 0 }, // 4 steps per epoch
+        warmupSteps: 0,
+        progress: "none",
+      },
+      { name: "mlp", config: null },
+      [{ onEpochEnd: () => void perEpoch.push(model.getWeights().map((w) => Array.from(w.dataSync()))) }],
+    );
+    assert.notDeepEqual(perEpoch[0], initial, "the first epoch trains");
+    assert.deepEqual(perEpoch[1], perEpoch[0], "learning rate 0 in the second epoch");
+    model.dispose();
+  });
