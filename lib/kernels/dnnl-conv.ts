@@ -8,10 +8,21 @@ import type { ConvGeometry } from "./im2col";
 
 export type { DnnlConvolution } from "../native/onednn";
 
+/**
+ * Below this many FLOPs a (dense) convolution runs as im2col + GEMM: there oneDNN's per-call costs
+ * (a weight reorder and an OpenMP region per pass) outweigh its kernels. SqueezeNet-32 at batch 24,
+ * whose convolutions are 1–60 MFLOP: median step 20.4, 17.9 and 19.0 ms with this threshold against
+ * 21.2, 20.0 and 21.6 ms with every convolution on oneDNN (alternating runs). Depthwise
+ * convolutions always go to oneDNN: the alternative is single-threaded.
+ */
+const MIN_FLOP = 10e6;
+
 /** oneDNN's convolution for `g` (depthwise: groups = input channels), or null. */
 export function dnnlConvolution(g: ConvGeometry, depthwise: boolean): DnnlConvolution | null {
   const dnnl = oneDnn();
   if (!dnnl || g.batch === 0 || g.outHeight <= 0 || g.outWidth <= 0) return null;
+  const flop = 2 * g.batch * g.outHeight * g.outWidth * g.outChannels * g.filterHeight * g.filterWidth * g.inChannels;
+  if (!depthwise && flop < MIN_FLOP) return null;
   return dnnl.convolution({
     ...g,
     dilationHeight: g.dilationHeight ?? 1,

@@ -34,14 +34,17 @@ export interface DnnlConvShape {
   depthwise: boolean;
 }
 
-/** The three passes of one convolution shape; arrays are read and written in place. */
+/**
+ * The three passes of one convolution shape; arrays are read and written in place. A gradient
+ * pass returns false (writing nothing) when oneDNN has no JIT implementation for it.
+ */
 export interface DnnlConvolution {
   /** y = conv(x, w), no bias. */
-  forward(x: Float32Array, w: Float32Array, y: Float32Array): void;
+  forward(x: Float32Array, w: Float32Array, y: Float32Array): boolean;
   /** dx = the input gradient from dy and w. */
-  backwardData(dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  backwardData(dy: Float32Array, w: Float32Array, dx: Float32Array): boolean;
   /** dw (tfjs filter layout) from x and dy. */
-  backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array): boolean;
 }
 
 /** Batch normalisation in training mode over the channels of an NHWC tensor. */
@@ -82,6 +85,25 @@ export interface OneDnn {
   convolution(shape: DnnlConvShape): DnnlConvolution | null;
   /** Training-mode batch norm of `rows` × `channels` values (NHWC flattened), or null when rejected. */
   batchNorm(rows: number, channels: number, epsilon: number): DnnlBatchNorm | null;
+  /**
+   * C = α · op(A) · op(B) + β · C, row-major float32 (`dnnl_sgemm`): on the same OpenMP threads as
+   * the convolutions, so a step that uses both never has two thread pools spinning against each other.
+   */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
   /** SiLU (x·σ(x), oneDNN's swish with α = 1) over `n` values, or null when rejected. */
   silu(n: number): DnnlEltwise | null;
   /** oneDNN's implementation names of the passes built so far, e.g. `jit:avx2`, by shape key. */
@@ -222,6 +244,10 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
   const setHandle = f("int dnnl_memory_set_data_handle(void *memory, void *handle)");
   const execute = f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, const void *args)");
   const streamWait = f("int dnnl_stream_wait(void *stream)");
+  const rawSgemm = f(
+    "int dnnl_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, _Inout_ float *c, int64_t ldc)",
+  );
+  const [NO, YES] = [78, 84]; // 'N', 'T'
   const eltForward = f(
     "int dnnl_eltwise_forward_desc_init(void *desc, int prop, int alg, const void *data, float alpha, float beta)",
   );
@@ -259,18 +285,20 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     check(memoryCreate(m, desc, engine, allocate ? MEMORY_ALLOCATE : null), "dnnl_memory_create");
     return m[0];
   };
+  const implementation = (pd: unknown): string => {
+    const r = out();
+    return queryStr(pd, QUERY_IMPL, 0, r) === 0 ? koffi.decode.string(r[0]) : "?";
+  };
+  /** The primitive descriptor, or null when oneDNN has none or only a reference (scalar C++) one. */
   const primitiveDesc = (desc: Buffer, hint: unknown): unknown => {
     const pd = out();
-    return pdCreate(pd, desc, null, engine, hint) === 0 ? pd[0] : null;
+    if (pdCreate(pd, desc, null, engine, hint) !== 0) return null;
+    return implementation(pd[0]).startsWith("ref") ? null : pd[0];
   };
   const primitive = (pd: unknown): unknown => {
     const p = out();
     check(primitiveCreate(p, pd), "dnnl_primitive_create");
     return p[0];
-  };
-  const implementation = (pd: unknown): string => {
-    const r = out();
-    return queryStr(pd, QUERY_IMPL, 0, r) === 0 ? koffi.decode.string(r[0]) : "?";
   };
   /** dnnl_exec_arg_t[] ({int arg; dnnl_memory_t memory;}, 16 bytes each). */
   const execArgs = (pairs: [number, unknown][]): Buffer => {
@@ -297,6 +325,29 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     check(reorderPd(pd, from, engine, to, engine, null), "dnnl_reorder_primitive_desc_create");
     return { prim: primitive(pd[0]), inner: memory(chosen, true) };
   };
+
+  // Only where oneDNN has JIT kernels for this CPU (x86-64). Elsewhere (a Raspberry Pi's Cortex-A
+  // has no SVE) it would run reference loops, far slower than OpenBLAS and edgelab's own kernels.
+  const probe = md([1, 8, 8, 8], [512, 1, 64, 8]);
+  const probeDesc = Buffer.alloc(OP_DESC_BYTES);
+  const probeGeometry = [dims([1, 1]), dims([0, 0]), dims([1, 1]), dims([1, 1])];
+  check(
+    convForward(
+      probeDesc,
+      FORWARD_TRAINING,
+      CONVOLUTION_DIRECT,
+      probe,
+      md([8, 8, 3, 3], null),
+      null,
+      probe,
+      ...probeGeometry,
+    ),
+    "dnnl_dilated_convolution_forward_desc_init",
+  );
+  const probePd = out();
+  const probeImpl = pdCreate(probePd, probeDesc, null, engine, null) === 0 ? implementation(probePd[0]) : "none";
+  if (!probeImpl.includes("jit"))
+    throw new Error(`oneDNN has no JIT kernels for this CPU (a 3×3 convolution would run "${probeImpl}")`);
 
   const convolutions = new Map<string, DnnlConvolution | null>();
   const implementations: Record<string, string> = {};
@@ -379,7 +430,6 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
       const desc = Buffer.alloc(OP_DESC_BYTES);
       return init(desc) === 0 ? primitiveDesc(desc, forwardPd) : null;
     };
-    const unsupported = (what: string): Error => new Error(`oneDNN rejected the ${what} of convolution ${key}`);
 
     return {
       forward(x, wValues, y) {
@@ -393,6 +443,7 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
         setHandle(srcMem, x);
         setHandle(dstMem, y);
         run(forwardPass.prim, forwardPass.args, forwardPass.n, "convolution forward");
+        return true;
       },
       backwardData(dy, wValues, dx) {
         if (dataPass === undefined) {
@@ -405,12 +456,13 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
               ])
             : null;
         }
-        if (!dataPass) throw unsupported("data gradient");
+        if (!dataPass) return false;
         setHandle(userWeightsMem, wValues);
         runWeightsReorder(dataPass);
         setHandle(dstMem, dy);
         setHandle(srcMem, dx);
         run(dataPass.prim, dataPass.args, dataPass.n, "convolution backward data");
+        return true;
       },
       backwardWeights(x, dy, dwValues) {
         if (weightsPass === undefined) {
@@ -425,12 +477,13 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
               ])
             : null;
         }
-        if (!weightsPass) throw unsupported("weight gradient");
+        if (!weightsPass) return false;
         setHandle(srcMem, x);
         setHandle(dstMem, dy);
         setHandle(userWeightsMem, dwValues);
         run(weightsPass.prim, weightsPass.args, weightsPass.n, "convolution backward weights");
         runWeightsReorder(weightsPass);
+        return true;
       },
     };
   };
@@ -543,6 +596,9 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
 
   return {
     library: soname,
+    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      check(rawSgemm(transA ? YES : NO, transB ? YES : NO, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), "dnnl_sgemm");
+    },
     silu(n) {
       const key = `silu ${n}`;
       if (!eltwises.has(key)) eltwises.set(key, n > 0 ? buildEltwise(ELTWISE_SWISH, 1, n, key) : null);
