@@ -9,6 +9,12 @@
  *   pairs (uint8, asymmetric) are inserted before them; weights are stored int8 per output channel
  *   behind a `DequantizeLinear`. onnxruntime fuses the QDQ patterns into integer kernels where it can.
  *
+ * Weights use 7 bits (±63, onnxruntime's `reduce_range`): on x86-64 CPUs without VNNI (AVX2 only,
+ * such as AMD Zen 3) onnxruntime multiplies uint8 activations by int8 weights with `vpmaddubsw`,
+ * whose int16 pair sums saturate at full range: 8-bit weights put SentinelNet-debug's dynamic
+ * output 33 % of its scale away from FP32 there. ARM's dot-product kernels do not saturate; the
+ * 7th bit costs them little.
+ *
  * Both take and return model bytes; the metadata (preprocessing, labels) is kept.
  */
 import { onnxruntime } from "../native/onnxruntime";
@@ -26,11 +32,18 @@ export interface QuantizeReport {
   sizeAfter: number;
 }
 
-/** int8 per-channel symmetric quantisation of a [rows, cols] matrix along `axis` (0 = rows, 1 = cols). */
+/** Largest weight level: 7 bits (see the module comment). */
+export const WEIGHT_LEVELS = 63;
+
+/**
+ * int8 per-channel symmetric quantisation of a [rows, cols] matrix along `axis` (0 = rows,
+ * 1 = cols), to ±`levels` (127: the full int8 range).
+ */
 export function quantizePerChannel(
   w: Float32Array,
   dims: number[],
   axis: number,
+  levels = 127,
 ): { q: Int8Array; scales: Float32Array } {
   const channels = dims[axis];
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
@@ -39,11 +52,11 @@ export function quantizePerChannel(
     const c = Math.floor(i / inner) % channels;
     scales[c] = Math.max(scales[c], Math.abs(w[i]));
   }
-  for (let c = 0; c < channels; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
+  for (let c = 0; c < channels; c++) scales[c] = scales[c] > 0 ? scales[c] / levels : 1;
   const q = new Int8Array(w.length);
   for (let i = 0; i < w.length; i++) {
     const c = Math.floor(i / inner) % channels;
-    q[i] = Math.max(-127, Math.min(127, Math.round(w[i] / scales[c])));
+    q[i] = Math.max(-levels, Math.min(levels, Math.round(w[i] / scales[c])));
   }
   return { q, scales };
 }
@@ -127,7 +140,7 @@ export function quantizeDynamic(bytes: Uint8Array, file = "<bytes>"): { bytes: U
       data = t;
       dims = [k, n];
     }
-    const { q, scales } = quantizePerChannel(data, dims, 1);
+    const { q, scales } = quantizePerChannel(data, dims, 1, WEIGHT_LEVELS);
     let qa = quantizedInputs.get(a);
     if (!qa) {
       const outs: [string, string, string] = [g.fresh(`${a}_q`), g.fresh(`${a}_scale`), g.fresh(`${a}_zp`)];
@@ -298,7 +311,7 @@ export async function quantizeStatic(
     const dims = (w.dims ?? []).map(toNumber);
     // Output channel axis of the weight: Conv [O, I, k…] → 0; MatMul [K, N] → 1; Gemm with transB [N, K] → 0.
     const axis = op === "Conv" ? 0 : op === "Gemm" && transB ? 0 : 1;
-    const { q, scales } = quantizePerChannel(floatsOf(w), dims, axis);
+    const { q, scales } = quantizePerChannel(floatsOf(w), dims, axis, WEIGHT_LEVELS);
     const wq = g.constant(`${b}_int8`, dims, q);
     const ws = g.constant(`${b}_scale`, [dims[axis]], scales);
     const wzp = g.constant(`${b}_zp`, [dims[axis]], new Int8Array(dims[axis]));
