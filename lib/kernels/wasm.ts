@@ -2,12 +2,14 @@
  * Kernels edgelab adds to tfjs' wasm backend. It lacks `Conv2DBackpropFilter` (so it cannot train
  * convolutions) and its own `Conv2D`, `Conv2DBackpropInput` and `MaxPoolGrad` are single-threaded
  * and, for the last two, naive: profiling one SqueezeNet-32 training step put 65 % of the time in
- * them. With OpenBLAS the three convolution kernels become im2col + multi-threaded `sgemm`, the
- * patch transforms (im2col/col2im) running as wasm SIMD loops on the heap. Without OpenBLAS only
- * the missing kernel is added (on the JS GEMM) and wasm keeps its own convolutions, which beat a
- * JS GEMM. Either way `MaxPoolGrad` is a SIMD loop (JS where SIMD is missing), and Identity and
+ * them. Where oneDNN has JIT kernels for the CPU, convolutions of at least 10 MFLOP and every
+ * depthwise pass run on it (./dnnl-conv); the rest, and everything without oneDNN, run as im2col +
+ * multi-threaded `sgemm` (oneDNN's, so one OpenMP pool serves both, else OpenBLAS'), the patch
+ * transforms (im2col/col2im) running as wasm SIMD loops on the heap. Without either library only
+ * the missing kernel is added (on the JS GEMM) and wasm keeps its own convolutions, which beat a JS
+ * GEMM. Either way `MaxPoolGrad` is a SIMD loop (JS where SIMD is missing), and Identity and
  * bias-gradient Sum are replaced: tfjs' training loop calls them on every saved tensor and bias.
- * With OpenBLAS, `BatchMatMul` and `_FusedMatMul` go to `sgemm` too: wasm's run a transposed
+ * With a native GEMM, `BatchMatMul` and `_FusedMatMul` go to it too: wasm's run a transposed
  * operand (every dense and LSTM gradient) ~16× slower than a plain one. `Slice`, `SplitV` and
  * `Unpack` are replaced everywhere: wasm's copy the whole input out of the heap for every part.
  *
@@ -426,7 +428,7 @@ export function registerWasmKernels(): WasmKernelReport {
     note("Sum", true, install("Sum", sum, true));
   }
 
-  // Matrix products through OpenBLAS, transposes handled by the GEMM: wasm's own kernels run a
+  // Matrix products on the native GEMM, transposes handled by it: wasm's own kernels run a
   // transposed operand ~16× slower, and every dense/LSTM gradient has one.
   const wasmBatchMatMul = tf.getKernel("BatchMatMul", "wasm");
   const wasmFusedMatMul = tf.getKernel("_FusedMatMul", "wasm");
