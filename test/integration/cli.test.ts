@@ -650,7 +650,10 @@ test("without OpenBLAS and oneDNN (EDGELAB_DISABLE=blas,dnnl) SqueezeNet still t
   assert.equal(facts.blas, null);
   assert.equal(facts.dnnl, null);
   assert.match(facts.notes.blas, /native BLAS kernels disabled: disabled by EDGELAB_DISABLE=blas,dnnl/);
-  assert.match(facts.notes.dnnl, /oneDNN convolutions disabled \(im2col \+ BLAS instead\): disabled by EDGELAB_DISABLE/);
+  assert.match(
+    facts.notes.dnnl,
+    /oneDNN convolutions disabled \(im2col \+ BLAS instead\): disabled by EDGELAB_DISABLE/,
+  );
   const bench = edgelabWith(
     env,
     "bench",
