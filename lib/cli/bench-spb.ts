@@ -5,6 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { sgemmPeakGflops } from "../bench/sgemm-peak";
+import { dnnlName } from "../kernels/dnnl-conv";
+import { kernelGemm } from "../kernels/wasm";
 import { benchSecondsPerBatch, cliEntry } from "../bench/spb";
 import { measureVisionCost } from "../experiments/vision-cost";
 import { peakRssMBFromKernel } from "../metrics/sampler";
@@ -60,11 +62,14 @@ export async function benchSpbCommand(argv: string[]): Promise<void> {
     peakFraction: sgemmPeak && r.gflopPerSecond ? r.gflopPerSecond / sgemmPeak : null,
   }));
   const protocol = `seed 001: fresh model, random inputs in memory, SGD lr 0.1, cross-entropy, batch ${spec.batch}, ${spec.size}², ${spec.batches} consecutive batches timed, no warm-up; ${spec.threads} thread(s) each side`;
+  // What runs edgelab's convolutions and GEMMs here (the per-model processes detect the same).
+  const kernels = { convolutions: dnnlName() ?? `im2col + ${kernelGemm().name}`, gemm: kernelGemm().name };
   if (values.json) {
-    console.log(JSON.stringify({ protocol, threads: spec.threads, sgemmPeakGflops: sgemmPeak, rows }));
+    console.log(JSON.stringify({ protocol, threads: spec.threads, sgemmPeakGflops: sgemmPeak, kernels, rows }));
     return;
   }
   console.log(protocol);
+  console.log(`convolutions: ${kernels.convolutions}; GEMM: ${kernels.gemm}`);
   if (sgemmPeak) console.log(`OpenBLAS sgemm peak here: ${sgemmPeak.toFixed(1)} GFLOP/s`);
   for (const r of rows)
     console.log(

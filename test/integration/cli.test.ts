@@ -871,6 +871,8 @@ test("edgelab bench spb: the --json contract, one row per model and mode, the pe
   assert.ok(run.rows[1].trainableParameters < run.rows[0].trainableParameters, "finetune trains the head only");
   // Achieved GFLOP/s beside the machine's sgemm ceiling, measured in the same run.
   assert.ok(run.sgemmPeakGflops > 0);
+  assert.match(run.kernels.convolutions, /^(onednn|im2col \+ )/);
+  assert.match(run.kernels.gemm, /^(onednn|openblas|js)/);
   for (const row of run.rows) {
     assert.ok(Math.abs(row.gflopPerSecond - row.gflopPerBatch / row.secondsPerBatch) < 1e-9);
     assert.ok(Math.abs(row.peakFraction - row.gflopPerSecond / run.sgemmPeakGflops) < 1e-9);
