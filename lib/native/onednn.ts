@@ -135,6 +135,8 @@ const ELTWISE_SWISH = 0xdf;
  * fail to execute the backward pass on NHWC data (status 2), so the packed form is used.
  */
 const USE_SCALE_SHIFT = 2;
+/** Built convolutions (and, separately, batch norms and SiLUs) kept per shape, least recently used first out. */
+const CACHE_LIMIT = 256;
 /** sizeof(dnnl_memory_desc_t) and sizeof(dnnl_convolution_desc_t) in 2.6 (696, 5976), with room to spare. */
 const MEMORY_DESC_BYTES = 1024;
 const OP_DESC_BYTES = 8192;
@@ -244,6 +246,9 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
   const setHandle = f("int dnnl_memory_set_data_handle(void *memory, void *handle)");
   const execute = f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, const void *args)");
   const streamWait = f("int dnnl_stream_wait(void *stream)");
+  const primitiveDestroy = f("int dnnl_primitive_destroy(void *primitive)");
+  const memoryDestroy = f("int dnnl_memory_destroy(void *memory)");
+  const pdDestroy = f("int dnnl_primitive_desc_destroy(void *pd)");
   const rawSgemm = f(
     "int dnnl_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, _Inout_ float *c, int64_t ldc)",
   );
@@ -280,9 +285,59 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     check(status, "dnnl_memory_desc_init");
     return buffer;
   };
+  /** What one cached entry created, destroyed together when the entry is evicted. */
+  interface Owned {
+    primitives: unknown[];
+    memories: unknown[];
+    descs: unknown[];
+    keys: string[];
+  }
+  let current: Owned | null = null;
+  /** Runs `make` with every handle it creates recorded in `own`. */
+  const owning = <T>(own: Owned, make: () => T): T => {
+    const previous = current;
+    current = own;
+    try {
+      return make();
+    } finally {
+      current = previous;
+    }
+  };
+  const destroy = (own: Owned): void => {
+    for (const p of own.primitives) primitiveDestroy(p);
+    for (const m of own.memories) memoryDestroy(m);
+    for (const d of own.descs) pdDestroy(d);
+    for (const k of own.keys) delete implementations[k];
+  };
+  /**
+   * A least-recently-used cache of built objects, at most `limit` entries: an evicted entry's
+   * primitives and oneDNN-allocated buffers (reordered weights) are destroyed, so a long notebook
+   * session that meets many shapes (models, batch sizes) keeps its native memory bounded.
+   */
+  const lru = <T>(limit: number) => {
+    const entries = new Map<string, { value: T | null; own: Owned }>();
+    return (key: string, make: (own: Owned) => T | null): T | null => {
+      const hit = entries.get(key);
+      if (hit) {
+        entries.delete(key);
+        entries.set(key, hit);
+        return hit.value;
+      }
+      const own: Owned = { primitives: [], memories: [], descs: [], keys: [] };
+      const value = owning(own, () => make(own));
+      entries.set(key, { value, own });
+      if (entries.size > limit) {
+        const [oldest, evicted] = entries.entries().next().value as [string, { own: Owned }];
+        entries.delete(oldest);
+        destroy(evicted.own);
+      }
+      return value;
+    };
+  };
   const memory = (desc: unknown, allocate: boolean): unknown => {
     const m = out();
     check(memoryCreate(m, desc, engine, allocate ? MEMORY_ALLOCATE : null), "dnnl_memory_create");
+    current?.memories.push(m[0]);
     return m[0];
   };
   const implementation = (pd: unknown): string => {
@@ -293,11 +348,13 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
   const primitiveDesc = (desc: Buffer, hint: unknown): unknown => {
     const pd = out();
     if (pdCreate(pd, desc, null, engine, hint) !== 0) return null;
+    current?.descs.push(pd[0]);
     return implementation(pd[0]).startsWith("ref") ? null : pd[0];
   };
   const primitive = (pd: unknown): unknown => {
     const p = out();
     check(primitiveCreate(p, pd), "dnnl_primitive_create");
+    current?.primitives.push(p[0]);
     return p[0];
   };
   /** dnnl_exec_arg_t[] ({int arg; dnnl_memory_t memory;}, 16 bytes each). */
@@ -323,6 +380,7 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     const pd = out();
     const [from, to] = toOneDnn ? [user, chosen] : [chosen, user];
     check(reorderPd(pd, from, engine, to, engine, null), "dnnl_reorder_primitive_desc_create");
+    current?.descs.push(pd[0]);
     return { prim: primitive(pd[0]), inner: memory(chosen, true) };
   };
 
@@ -349,10 +407,14 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
   if (!probeImpl.includes("jit"))
     throw new Error(`oneDNN has no JIT kernels for this CPU (a 3×3 convolution would run "${probeImpl}")`);
 
-  const convolutions = new Map<string, DnnlConvolution | null>();
+  const convolutions = lru<DnnlConvolution>(CACHE_LIMIT);
   const implementations: Record<string, string> = {};
+  const noteImplementation = (name: string, pd: unknown): void => {
+    implementations[name] = implementation(pd);
+    current?.keys.push(name);
+  };
 
-  const build = (c: DnnlConvShape, key: string): DnnlConvolution | null => {
+  const build = (c: DnnlConvShape, key: string, own: Owned): DnnlConvolution | null => {
     const { batch: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co } = c;
     const [kh, kw] = [c.filterHeight, c.filterWidth];
     const dh = c.dilationHeight;
@@ -404,7 +466,7 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     }
     /** A pass whose (diff) weights oneDNN keeps in layout `query` of `pd`. */
     const pass = (name: string, pd: unknown, query: number, args: (weights: unknown) => [number, unknown][]): Pass => {
-      implementations[`${key} ${name}`] = implementation(pd);
+      noteImplementation(`${key} ${name}`, pd);
       const chosen = queryMd(pd, query, 0);
       const toOneDnn = query === QUERY_WEIGHTS_MD;
       const weights = reorder(userWeights, chosen, toOneDnn);
@@ -433,11 +495,13 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
 
     return {
       forward(x, wValues, y) {
-        forwardPass ??= pass("forward", forwardPd, QUERY_WEIGHTS_MD, (weights) => [
-          [ARG_SRC, srcMem],
-          [ARG_WEIGHTS, weights],
-          [ARG_DST, dstMem],
-        ]);
+        forwardPass ??= owning(own, () =>
+          pass("forward", forwardPd, QUERY_WEIGHTS_MD, (weights) => [
+            [ARG_SRC, srcMem],
+            [ARG_WEIGHTS, weights],
+            [ARG_DST, dstMem],
+          ]),
+        );
         setHandle(userWeightsMem, wValues);
         runWeightsReorder(forwardPass);
         setHandle(srcMem, x);
@@ -446,16 +510,17 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
         return true;
       },
       backwardData(dy, wValues, dx) {
-        if (dataPass === undefined) {
-          const pd = withGradientDesc((d) => convData(d, CONVOLUTION_DIRECT, src, anyWeights, dst, ...geometry));
-          dataPass = pd
-            ? pass("backward data", pd, QUERY_WEIGHTS_MD, (weights) => [
-                [ARG_DIFF_DST, dstMem],
-                [ARG_WEIGHTS, weights],
-                [ARG_DIFF_SRC, srcMem],
-              ])
-            : null;
-        }
+        if (dataPass === undefined)
+          dataPass = owning(own, () => {
+            const pd = withGradientDesc((d) => convData(d, CONVOLUTION_DIRECT, src, anyWeights, dst, ...geometry));
+            return pd
+              ? pass("backward data", pd, QUERY_WEIGHTS_MD, (weights) => [
+                  [ARG_DIFF_DST, dstMem],
+                  [ARG_WEIGHTS, weights],
+                  [ARG_DIFF_SRC, srcMem],
+                ])
+              : null;
+          });
         if (!dataPass) return false;
         setHandle(userWeightsMem, wValues);
         runWeightsReorder(dataPass);
@@ -465,18 +530,19 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
         return true;
       },
       backwardWeights(x, dy, dwValues) {
-        if (weightsPass === undefined) {
-          const pd = withGradientDesc((d) =>
-            convWeights(d, CONVOLUTION_DIRECT, src, anyWeights, null, dst, ...geometry),
-          );
-          weightsPass = pd
-            ? pass("backward weights", pd, QUERY_DIFF_WEIGHTS_MD, (weights) => [
-                [ARG_SRC, srcMem],
-                [ARG_DIFF_DST, dstMem],
-                [ARG_DIFF_WEIGHTS, weights],
-              ])
-            : null;
-        }
+        if (weightsPass === undefined)
+          weightsPass = owning(own, () => {
+            const pd = withGradientDesc((d) =>
+              convWeights(d, CONVOLUTION_DIRECT, src, anyWeights, null, dst, ...geometry),
+            );
+            return pd
+              ? pass("backward weights", pd, QUERY_DIFF_WEIGHTS_MD, (weights) => [
+                  [ARG_SRC, srcMem],
+                  [ARG_DIFF_DST, dstMem],
+                  [ARG_DIFF_WEIGHTS, weights],
+                ])
+              : null;
+          });
         if (!weightsPass) return false;
         setHandle(srcMem, x);
         setHandle(dstMem, dy);
@@ -488,7 +554,7 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     };
   };
 
-  const norms = new Map<string, DnnlBatchNorm | null>();
+  const norms = lru<DnnlBatchNorm>(CACHE_LIMIT);
   const buildBatchNorm = (rows: number, channels: number, epsilon: number, key: string): DnnlBatchNorm | null => {
     // rows × channels as an NHWC tensor of rows × 1 × 1 (channels contiguous): the same statistics.
     const data = md([rows, channels, 1, 1], [channels, 1, channels, channels]);
@@ -502,8 +568,8 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     if (bnBackward(backwardDesc, BACKWARD, data, data, epsilon, USE_SCALE_SHIFT) !== 0) return null;
     const backwardPd = primitiveDesc(backwardDesc, forwardPd);
     if (backwardPd === null) return null;
-    implementations[`${key} forward`] = implementation(forwardPd);
-    implementations[`${key} backward`] = implementation(backwardPd);
+    noteImplementation(`${key} forward`, forwardPd);
+    noteImplementation(`${key} backward`, backwardPd);
     // γ|β and dγ|dβ live outside V8's heap (a pointer oneDNN keeps between calls must not move).
     const scaleShift = new Float32Array(Buffer.allocUnsafeSlow(8 * channels).buffer, 0, 2 * channels);
     const diffScaleShift = new Float32Array(Buffer.allocUnsafeSlow(8 * channels).buffer, 0, 2 * channels);
@@ -555,7 +621,7 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     };
   };
 
-  const eltwises = new Map<string, DnnlEltwise | null>();
+  const eltwises = lru<DnnlEltwise>(CACHE_LIMIT);
   const buildEltwise = (alg: number, alpha: number, n: number, key: string): DnnlEltwise | null => {
     const data = md([n], [1]);
     const forwardDesc = Buffer.alloc(OP_DESC_BYTES);
@@ -566,8 +632,8 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     if (eltBackward(backwardDesc, alg, data, data, alpha, 0) !== 0) return null;
     const backwardPd = primitiveDesc(backwardDesc, forwardPd);
     if (backwardPd === null) return null;
-    implementations[`${key} forward`] = implementation(forwardPd);
-    implementations[`${key} backward`] = implementation(backwardPd);
+    noteImplementation(`${key} forward`, forwardPd);
+    noteImplementation(`${key} backward`, backwardPd);
     const [src, dst, diffDst, diffSrc] = [data, data, data, data].map((d) => memory(d, false));
     const [forwardPrim, backwardPrim] = [primitive(forwardPd), primitive(backwardPd)];
     const forwardArgs = execArgs([
@@ -601,19 +667,15 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     },
     silu(n) {
       const key = `silu ${n}`;
-      if (!eltwises.has(key)) eltwises.set(key, n > 0 ? buildEltwise(ELTWISE_SWISH, 1, n, key) : null);
-      return eltwises.get(key) ?? null;
+      return eltwises(key, () => (n > 0 ? buildEltwise(ELTWISE_SWISH, 1, n, key) : null));
     },
     batchNorm(rows, channels, epsilon) {
       const key = `batchnorm ${rows}x${channels} eps ${epsilon}`;
-      if (!norms.has(key))
-        norms.set(key, rows > 0 && channels > 0 ? buildBatchNorm(rows, channels, epsilon, key) : null);
-      return norms.get(key) ?? null;
+      return norms(key, () => (rows > 0 && channels > 0 ? buildBatchNorm(rows, channels, epsilon, key) : null));
     },
     convolution(shape) {
       const key = JSON.stringify(shape);
-      if (!convolutions.has(key)) convolutions.set(key, build(shape, key));
-      return convolutions.get(key) ?? null;
+      return convolutions(key, (own) => build(shape, key, own));
     },
     implementations: () => ({ ...implementations }),
   };

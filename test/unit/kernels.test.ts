@@ -240,6 +240,39 @@ test(
   },
 );
 
+test(
+  "oneDNN's caches are bounded: past 256 shapes the least recently used convolutions are destroyed, and one asked for again is rebuilt and still right",
+  { skip: oneDnn() ? false : `oneDNN unavailable: ${oneDnnFailure()}` },
+  () => {
+    const dnnl = oneDnn()!;
+    const shape = (batch: number) => ({
+      ...squareGeometry({ batch, h: 4, w: 4, ci: 2, co: 3, f: 3, s: 1, pad: 1, d: 1 }),
+      dilationHeight: 1,
+      dilationWidth: 1,
+      depthwise: false,
+    });
+    const forward = (batch: number): Float32Array => {
+      const g = shape(batch);
+      const x = Float32Array.from({ length: batch * 32 }, (_, i) => Math.sin(i));
+      const w = Float32Array.from({ length: 54 }, (_, i) => Math.cos(i));
+      const y = new Float32Array(batch * 48);
+      assert.ok(dnnl.convolution(g)!.forward(x, w, y));
+      const reference = new Float32Array(batch * 48);
+      conv2dForward(x, w, g, reference, jsGemm);
+      assert.ok(maxAbsDiff(y, reference) < 1e-5, `batch ${batch}`);
+      return y;
+    };
+    forward(1);
+    for (let batch = 2; batch <= 300; batch++) forward(batch);
+    const built = Object.keys(dnnl.implementations()).filter((k) =>
+      k.includes('"inHeight":4,"inWidth":4,"inChannels":2'),
+    );
+    assert.ok(built.length <= 256, `${built.length} convolution passes still held`);
+    assert.ok(!built.some((k) => k.startsWith('{"batch":1,')), "the oldest shape was evicted");
+    forward(1); // rebuilt
+  },
+);
+
 test("wasm MaxPoolGrad matches tfjs' cpu kernel (valid/same, strides, ties, −∞; SIMD and JS paths)", async () => {
   const cases: { x: number[]; size: number; s: number; pad: "same" | "valid"; ties?: boolean; negInf?: boolean }[] = [
     { x: [2, 15, 15, 8], size: 3, s: 2, pad: "valid" }, // SqueezeNet's pools (SIMD path: channels % 4 = 0)
