@@ -75,6 +75,28 @@ function register(backendName: string, memory: (backend: unknown) => KernelMemor
 register("cpu", cpuKernelMemory, () => jsLoops);
 register("wasm", wasmKernelMemory, wasmLoops);
 
+/**
+ * tfjs' ReLU gradient is three kernels over the whole tensor (`Step`, `Cast`, `Multiply`); where
+ * the active backend has edgelab's activation kernels it becomes one (dy where x > 0, the same
+ * values). Every tfjs model's ReLU gets it, tfjs-layers' `activation: "relu"` included: tfjs only
+ * fuses a convolution with its ReLU outside gradient scopes, so training runs them apart.
+ */
+const tfjsReluGradient = tf.getGradient("Relu");
+if (tfjsReluGradient)
+  tf.registerGradient({
+    ...tfjsReluGradient,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const g = dy as tf.Tensor;
+      if (x.dtype === "float32" && g.dtype === "float32" && tf.getKernel(BACKWARD, tf.getBackend()))
+        return {
+          x: () =>
+            tf.engine().runKernel(BACKWARD, { x, dy: g }, { kind: "relu" } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        };
+      return tfjsReluGradient.gradFunc(dy, saved, attrs);
+    },
+  });
+
 /** True when the active backend runs {@link torchActivationOp} with edgelab's kernels. */
 export function hasActivationKernels(): boolean {
   return tf.getKernel(FORWARD, tf.getBackend()) !== undefined;

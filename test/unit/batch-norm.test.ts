@@ -140,7 +140,7 @@ test("ReLU, ReLU6, hard-swish, hard-sigmoid and SiLU as single ops: values and g
   await useBackend("wasm");
   const x = tf.tensor1d(Float32Array.from({ length: 400 }, (_, i) => -8 + i * 0.04 + 0.013));
   const composed: Record<TorchActivationKind, (v: tf.Tensor) => tf.Tensor> = {
-    relu: (v) => tf.relu(v),
+    relu: (v) => tf.maximum(v, 0), // not tf.relu, whose gradient is edgelab's (tested below)
     relu6: (v) => tf.relu6(v),
     hardswish: (v) => tf.mul(v, tf.div(tf.relu6(tf.add(v, 3)), 6)),
     hardsigmoid: (v) => tf.div(tf.relu6(tf.add(v, 3)), 6),
@@ -220,6 +220,23 @@ test("batch-norm SIMD loops on a wasm memory are bit-identical to the JS loops; 
   assert.equal(loops.prepare!(6), false);
   assert.throws(() => loops.columnSums(new Float32Array(8), new Float64Array(8)), /views on the wasm heap/);
 });
+
+for (const backend of ["cpu", "wasm"] as const)
+  test(`${backend}: tf.relu's gradient is one edgelab kernel (no Step, Cast, Multiply) with tfjs' values`, async () => {
+    await useBackend(backend);
+    const x = tf.tensor1d(Float32Array.from({ length: 1001 }, (_, i) => Math.sin(i * 0.37) * 3));
+    const dy = tf.tensor1d(Float32Array.from({ length: 1001 }, (_, i) => Math.cos(i * 0.11)));
+    const ours = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), dy)));
+    const profile = await tf.profile(() => ours(x));
+    const kernels = profile.kernels.map((k) => k.name);
+    assert.ok(kernels.includes("EdgelabTorchActivationGrad"), kernels.join(", "));
+    assert.ok(!kernels.includes("Step"), kernels.join(", "));
+    const want = tf.mul(dy, tf.cast(tf.step(x), "float32")).dataSync(); // tfjs' own formula
+    // equal values; tfjs' product gives −0 where dy < 0 and x ≤ 0, the single kernel +0
+    const plusZero = (a: ArrayLike<number>): number[] => Array.from(a, (v) => v + 0);
+    assert.deepEqual(plusZero(ours(x).dataSync()), plusZero(want));
+    tf.dispose([x, dy]);
+  });
 
 test("ReLU, ReLU6, hard-swish and hard-sigmoid SIMD loops equal the JS loops (odd lengths, the kinks at 0, ±3 and 6, NaN, −0); SiLU runs the JS loop", () => {
   const api = (
