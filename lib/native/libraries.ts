@@ -20,7 +20,7 @@ export const librarySonames = {
   mpi: ["libmpich.so.12", "libmpi.so.40", "libmpi.so.12", "libmpi.so"],
   blas: ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"],
   xgboost: ["libxgboost.so", "libxgboost.so.0"],
-  dnnl: ["libdnnl.so.2", "libdnnl.so.3", "libdnnl.so"],
+  dnnl: ["libdnnl.so.2"], // oneDNN 2.x: version 3 changed the C API
 } as const;
 
 /** The Debian package that provides each family, for messages. */

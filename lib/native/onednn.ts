@@ -1,15 +1,18 @@
 /**
- * oneDNN (Debian's `libdnnl2`, the library PyTorch's CPU convolutions run on) through koffi:
- * float32 convolutions — forward, data gradient and weight gradient, depthwise included — on
- * NHWC activations and tfjs' filter layouts, training-mode batch norm and SiLU, reading and writing the caller's typed arrays in
- * place (the wasm heap). oneDNN chooses its own blocked weight layout; the weights are reordered
- * into it and the weight gradient back out of it on every call (weights are small next to
- * activations). Primitives are built once per shape and kept. Loaded lazily; null when koffi or
- * the library is missing (callers keep their own kernels). Its OpenMP threads follow
- * `OMP_NUM_THREADS` as it was when the library loaded (`runtime/threads` sets it).
+ * oneDNN 2.x (Debian's `libdnnl2`, the library PyTorch's CPU convolutions run on) through koffi:
+ * float32 convolutions — forward, data gradient and weight gradient, depthwise included — on NHWC
+ * activations and tfjs' filter layouts, training-mode batch norm, SiLU and `sgemm`, reading and
+ * writing the caller's typed arrays in place (the wasm heap). oneDNN chooses its own blocked
+ * weight layout; the weights are reordered into it and the weight gradient back out of it on every
+ * call (weights are small next to activations). Primitives are built once per shape and kept, the
+ * least recently used destroyed past a bound. Loaded lazily; null when koffi or the library is
+ * missing, or when oneDNN has no JIT kernels for this CPU (callers keep their own kernels). Its
+ * OpenMP threads follow `OMP_NUM_THREADS` as it was when the library loaded (`runtime/threads`).
+ * oneDNN 3 (`libdnnl.so.3`) changed this C API and is not bound.
  */
 import { createRequire } from "node:module";
 import { disabledLibrary, librarySonames } from "./libraries";
+import type { Sgemm } from "./openblas";
 
 const requireHere = createRequire(__filename);
 
@@ -89,21 +92,7 @@ export interface OneDnn {
    * C = α · op(A) · op(B) + β · C, row-major float32 (`dnnl_sgemm`): on the same OpenMP threads as
    * the convolutions, so a step that uses both never has two thread pools spinning against each other.
    */
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    lda: number,
-    b: Float32Array,
-    ldb: number,
-    beta: number,
-    c: Float32Array,
-    ldc: number,
-  ): void;
+  sgemm: Sgemm;
   /** SiLU (x·σ(x), oneDNN's swish with α = 1) over `n` values, or null when rejected. */
   silu(n: number): DnnlEltwise | null;
   /** oneDNN's implementation names of the passes built so far, e.g. `jit:avx2`, by shape key. */
