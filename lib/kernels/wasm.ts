@@ -203,9 +203,9 @@ export function registerWasmKernels(): WasmKernelReport {
   if (report) return report;
   const gemm = kernelGemm();
   const convolutions = dnnlName();
-  // OpenBLAS or oneDNN: either beats wasm's own single-threaded convolutions.
-  const blas = gemm !== jsGemm;
-  const native = blas || convolutions !== null;
+  // A native GEMM or oneDNN: either beats wasm's own single-threaded convolutions.
+  const nativeGemm = gemm !== jsGemm;
+  const native = nativeGemm || convolutions !== null;
   const registered: string[] = [];
   const replaced: string[] = [];
   const note = (name: string, hadIt: boolean, installed: boolean): void => {
@@ -432,7 +432,7 @@ export function registerWasmKernels(): WasmKernelReport {
   // transposed operand ~16× slower, and every dense/LSTM gradient has one.
   const wasmBatchMatMul = tf.getKernel("BatchMatMul", "wasm");
   const wasmFusedMatMul = tf.getKernel("_FusedMatMul", "wasm");
-  if (blas && wasmBatchMatMul) {
+  if (nativeGemm && wasmBatchMatMul) {
     const batchMatMulKernel: tf.KernelFunc = (args) => {
       const { a, b } = args.inputs as unknown as { a: HeapTensorInfo; b: HeapTensorInfo };
       const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
@@ -445,7 +445,7 @@ export function registerWasmKernels(): WasmKernelReport {
     };
     note("BatchMatMul", true, install("BatchMatMul", batchMatMulKernel, true));
   }
-  if (blas && wasmFusedMatMul) {
+  if (nativeGemm && wasmFusedMatMul) {
     const fusedMatMulKernel: tf.KernelFunc = (args) => {
       const { a, b, bias, preluActivationWeights } = args.inputs as unknown as {
         a: HeapTensorInfo;
