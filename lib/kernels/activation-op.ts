@@ -42,9 +42,6 @@ function wasmSimdLoops(): Loops {
   if (heap) simd ??= activationKernels(heap.memory);
   return simd && !(simd instanceof Error) ? simd : jsLoops;
 }
-function wasmLoops(): Loops {
-  return oneDnnSilu;
-}
 
 function register(backendName: string, memory: (backend: unknown) => KernelMemory, loops: () => Loops): void {
   if (tf.getKernel(FORWARD, backendName)) return;
@@ -73,7 +70,7 @@ function register(backendName: string, memory: (backend: unknown) => KernelMemor
 }
 
 register("cpu", cpuKernelMemory, () => jsLoops);
-register("wasm", wasmKernelMemory, wasmLoops);
+register("wasm", wasmKernelMemory, () => oneDnnSilu);
 
 /**
  * tfjs' ReLU gradient is three kernels over the whole tensor (`Step`, `Cast`, `Multiply`); where

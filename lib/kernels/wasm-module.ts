@@ -205,3 +205,15 @@ export function instantiate(bytes: Uint8Array, memory: WasmMemory): Record<strin
     return error instanceof Error ? error : new Error(String(error));
   }
 }
+
+/**
+ * `make` cached per wasm memory (one instance of a kernel module per heap): what it returned,
+ * including the Error that says why it could not load.
+ */
+export function perMemory<T>(make: (memory: WasmMemory) => T | Error): (memory: WasmMemory) => T | Error {
+  const instances = new WeakMap<WasmMemory, T | Error>();
+  return (memory) => {
+    if (!instances.has(memory)) instances.set(memory, make(memory));
+    return instances.get(memory)!;
+  };
+}

@@ -5,9 +5,9 @@
  * exactly tfjs' Adam.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { adamKernel, type AdamKernel } from "../kernels/adam-simd";
+import { adamKernel } from "../kernels/adam-simd";
 import { activeWasmHeap } from "../kernels/wasm-heap";
-import type { WasmMemory } from "../kernels/wasm-module";
+import { perMemory } from "../kernels/wasm-module";
 
 /** tfjs' private Adam state, which the fused path reads and updates as tfjs would. */
 interface AdamState {
@@ -21,16 +21,7 @@ interface AdamState {
   accumulatedSecondMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
 }
 
-const kernels = new WeakMap<WasmMemory, AdamKernel | Error>();
-
-function kernelFor(memory: WasmMemory): AdamKernel | Error {
-  let kernel = kernels.get(memory);
-  if (!kernel) {
-    kernel = adamKernel(memory);
-    kernels.set(memory, kernel);
-  }
-  return kernel;
-}
+const kernelFor = perMemory(adamKernel);
 
 /** Why the fused update is not used on the active backend, or null when it is. */
 export function fusedAdamUnavailable(): string | null {

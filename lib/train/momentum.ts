@@ -5,9 +5,9 @@
  * with Nesterov momentum, or where wasm SIMD is missing, it is exactly tfjs' optimizer.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { momentumKernel, type MomentumKernel } from "../kernels/momentum-simd";
+import { momentumKernel } from "../kernels/momentum-simd";
 import { activeWasmHeap } from "../kernels/wasm-heap";
-import type { WasmMemory } from "../kernels/wasm-module";
+import { perMemory } from "../kernels/wasm-module";
 
 /** tfjs' private momentum state, which the fused path reads and updates as tfjs would. */
 interface MomentumState {
@@ -17,16 +17,7 @@ interface MomentumState {
   accumulations: ({ originalName: string; variable: tf.Variable } | undefined)[];
 }
 
-const kernels = new WeakMap<WasmMemory, MomentumKernel | Error>();
-
-function kernelFor(memory: WasmMemory): MomentumKernel | Error {
-  let kernel = kernels.get(memory);
-  if (!kernel) {
-    kernel = momentumKernel(memory);
-    kernels.set(memory, kernel);
-  }
-  return kernel;
-}
+const kernelFor = perMemory(momentumKernel);
 
 /** tfjs' SGD with momentum, with a fused update on the wasm backend (bit-identical results). */
 export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
