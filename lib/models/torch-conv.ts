@@ -5,11 +5,13 @@
  * convolution: a slightly larger copy of the input per layer, kept for the backward pass, plus a
  * slice of its gradient — and, because each copy is a little larger than the tensor before it,
  * holes in the wasm heap that no later tensor fits. Same weights, names and maths as
- * tfjs-layers' `Conv2D` and `DepthwiseConv2D` (which these extend).
+ * tfjs-layers' `Conv2D` and `DepthwiseConv2D` (which these extend); the dense convolution's
+ * backward pass skips the input gradient where nothing needs it (a network's first layer).
  */
 import "../runtime/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { conv2dOp } from "../kernels/conv-op";
 import type { Conv2D, ConvLayerArgs } from "@tensorflow/tfjs-layers/dist/layers/convolutional";
 import type {
   DepthwiseConv2D,
@@ -52,16 +54,14 @@ export class TorchConv2D extends Conv2DBase {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
+      const x = one(inputs);
+      const filter = this.kernel.read() as tf.Tensor4D;
       const bias = this.bias?.read() as tf.Tensor1D | undefined;
-      const y = tf.fused.conv2d({
-        x: one(inputs),
-        filter: this.kernel.read() as tf.Tensor4D,
-        strides: this.strides as [number, number],
-        pad: this.torchPadding,
-        dataFormat: "NHWC",
-        dilations: this.dilationRate as [number, number],
-        bias,
-      });
+      const strides = this.strides as [number, number];
+      const dilations = this.dilationRate as [number, number];
+      const y = dilations.every((d) => d === 1)
+        ? conv2dOp(x, filter, bias, strides, this.torchPadding)
+        : tf.fused.conv2d({ x, filter, strides, pad: this.torchPadding, dataFormat: "NHWC", dilations, bias });
       return this.activation.apply(y);
     });
   }

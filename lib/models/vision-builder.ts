@@ -76,14 +76,13 @@ export class VisionBuilder {
     const init = fanOut(this.nextSeed());
     const depthwise = { ...common, depthMultiplier: 1, depthwiseInitializer: init };
     const dense = { ...common, filters: spec.filters, kernelInitializer: init };
-    const layer =
-      torchPadding > 0
-        ? spec.depthwise
-          ? new TorchDepthwiseConv2D({ ...depthwise, torchPadding })
-          : new TorchConv2D({ ...dense, torchPadding })
-        : spec.depthwise
-          ? tfl.layers.depthwiseConv2d(depthwise)
-          : tfl.layers.conv2d(dense);
+    const layer = !same
+      ? spec.depthwise
+        ? new TorchDepthwiseConv2D({ ...depthwise, torchPadding })
+        : new TorchConv2D({ ...dense, torchPadding })
+      : spec.depthwise
+        ? tfl.layers.depthwiseConv2d(depthwise)
+        : tfl.layers.conv2d(dense);
     return layer.apply(x) as T;
   }
 

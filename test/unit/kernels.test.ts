@@ -9,6 +9,7 @@ import { depthwiseKernels } from "../../lib/kernels/depthwise-simd";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "../../lib/kernels/depthwise";
 import { buildSentinelNet, buildSqueezeNet, sentinelNetDebugConfig, visionZoo } from "../../lib/models";
 import { conv2dForward } from "../../lib/kernels/conv2d";
+import { conv2dOp } from "../../lib/kernels/conv-op";
 import { conv2dBackpropFilter } from "../../lib/kernels/conv-backprop-filter";
 import { conv2dBackpropInput } from "../../lib/kernels/conv-backprop-input";
 import { oneDnn, oneDnnFailure } from "../../lib/native/onednn";
@@ -776,6 +777,67 @@ test("wasm FusedConv2D (the GEMM convolution, then bias and activation) matches 
     );
     assert.equal(ours.length, reference.length);
     assert.ok(maxAbsDiff(ours, reference) < 1e-4 * Math.max(1, maxAbs(reference)), JSON.stringify(c));
+  }
+});
+
+test("conv2dOp: x, filter and bias gradients equal tfjs' fused.conv2d on cpu and wasm, and a gradient no variable needs is never computed", async () => {
+  registerWasmKernels();
+  const cases: {
+    x: [number, number, number, number];
+    w: [number, number, number, number];
+    s: number;
+    pad: "same" | "valid" | number;
+    bias: boolean;
+  }[] = [
+    { x: [2, 9, 9, 3], w: [3, 3, 3, 8], s: 2, pad: 1, bias: false }, // the zoo's strided stem
+    { x: [1, 11, 7, 5], w: [7, 7, 5, 4], s: 2, pad: 3, bias: true },
+    { x: [2, 8, 8, 4], w: [3, 3, 4, 6], s: 1, pad: "same", bias: true },
+    { x: [2, 6, 6, 8], w: [1, 1, 8, 3], s: 1, pad: "valid", bias: false },
+  ];
+  for (const backend of ["cpu", "wasm"] as const) {
+    await useBackend(backend);
+    for (const c of cases) {
+      const x = tf.tensor4d(random(c.x.reduce((a, b) => a * b, 1)), c.x);
+      const w = tf.tensor4d(random(c.w.reduce((a, b) => a * b, 1)), c.w);
+      const b = tf.tensor1d(random(c.w[3]));
+      const weights = tf.tensor4d(random(c.x[0] * c.w[3] * 16), [c.x[0], 4, 4, c.w[3]]).mean([1, 2]);
+      // A loss that weights every output differently, so a transposed or shifted gradient shows.
+      const loss = (y: tf.Tensor4D): tf.Scalar => tf.mul(tf.mean(y, [1, 2]), weights).sum();
+      const bias = c.bias ? b : undefined;
+      const inputs = c.bias ? [x, w, b] : [x, w];
+      const strides: [number, number] = [c.s, c.s];
+      const ours = tf.grads((...v: tf.Tensor[]) =>
+        loss(conv2dOp(v[0] as tf.Tensor4D, v[1] as tf.Tensor4D, v[2] as tf.Tensor1D | undefined, strides, c.pad)),
+      )(inputs);
+      const reference = tf.grads((...v: tf.Tensor[]) =>
+        loss(
+          tf.fused.conv2d({
+            x: v[0] as tf.Tensor4D,
+            filter: v[1] as tf.Tensor4D,
+            strides,
+            pad: c.pad,
+            bias: v[2] as tf.Tensor1D | undefined,
+          }),
+        ),
+      )(inputs);
+      const names = ["x", "filter", ...(bias ? ["bias"] : [])];
+      names.forEach((name, i) => {
+        const [r, o] = [reference[i].dataSync(), ours[i].dataSync()] as Float32Array[];
+        assert.ok(maxAbsDiff(o, r) < 1e-4 * Math.max(1, maxAbs(r)), `${backend} ${name} ${JSON.stringify(c)}`);
+      });
+      // The filter alone: no input-gradient convolution runs (tfjs' fused.conv2d runs one).
+      const kernels = async (op: (xs: tf.Tensor4D, ws: tf.Tensor4D) => tf.Tensor4D): Promise<string[]> =>
+        (await tf.profile(() => tf.grad((ws: tf.Tensor) => loss(op(x, ws as tf.Tensor4D)))(w))).kernelNames;
+      assert.ok(
+        !(await kernels((xs, ws) => conv2dOp(xs, ws, bias, [c.s, c.s], c.pad))).includes("Conv2DBackpropInput"),
+      );
+      assert.ok(
+        (await kernels((xs, ws) => tf.fused.conv2d({ x: xs, filter: ws, strides: c.s, pad: c.pad, bias }))).includes(
+          "Conv2DBackpropInput",
+        ),
+      );
+      tf.dispose([x, w, b, weights, ...ours, ...reference]);
+    }
   }
 });
 
