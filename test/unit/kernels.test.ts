@@ -93,6 +93,8 @@ test("wasm Conv2DBackpropFilter matches tfjs' cpu kernel on random shapes", asyn
     { x: [2, 5, 5, 8], w: [1, 1, 8, 3], s: 1, pad: "valid" }, // pointwise (no im2col)
     { x: [4, 1, 78, 1], w: [1, 3, 1, 16], s: 1, pad: "same" }, // SentinelNet's Conv1D as Conv2D
     { x: [2, 32, 32, 3], w: [3, 3, 3, 64], s: 2, pad: "same" }, // SqueezeNet conv1
+    { x: [3, 5, 5, 128], w: [3, 3, 128, 8], s: 1, pad: "same" }, // oneDNN's blocked layout
+    { x: [2, 7, 7, 128], w: [3, 3, 128, 16], s: 2, pad: "valid" },
   ];
   for (const c of cases) {
     const x = random(c.x.reduce((a, b) => a * b, 1));
@@ -126,6 +128,7 @@ const convCases: { x: number[]; w: number[]; s: number; pad: "same" | "valid"; d
   { x: [4, 1, 78, 1], w: [1, 3, 1, 16], s: 1, pad: "same" }, // SentinelNet's Conv1D as Conv2D
   { x: [2, 32, 32, 3], w: [3, 3, 3, 64], s: 2, pad: "valid" }, // SqueezeNet conv1
   { x: [24, 7, 7, 16], w: [3, 3, 16, 64], s: 1, pad: "same" }, // SqueezeNet expand 3×3, batch 24
+  { x: [2, 7, 7, 128], w: [3, 3, 128, 16], s: 2, pad: "same" }, // oneDNN's blocked layout, strided
 ];
 
 test("wasm Conv2D (oneDNN, or im2col + GEMM) matches tfjs' cpu kernel, dilation included", async () => {
@@ -271,6 +274,51 @@ test(
     assert.ok(built.length <= 256, `${built.length} convolution passes still held`);
     assert.ok(!built.some((k) => k.startsWith('{"batch":1,')), "the oldest shape was evicted");
     forward(1); // rebuilt
+  },
+);
+
+test(
+  "oneDNN's blocked activation layout (dense k×k, 128 input channels): forward, data and weight gradients equal the JS reference, with the shared scratch grown by a larger shape and reused by a smaller one",
+  { skip: oneDnn() ? false : `oneDNN unavailable: ${oneDnnFailure()}` },
+  () => {
+    const dnnl = oneDnn()!;
+    /** `weights`: whether oneDNN has a JIT weight gradient for the shape (not when dilated: the GEMM path takes it). */
+    const check = (g: ConvGeometry, weights = true): void => {
+      const shape = {
+        ...g,
+        dilationHeight: g.dilationHeight ?? 1,
+        dilationWidth: g.dilationWidth ?? 1,
+        depthwise: false,
+      };
+      const conv = dnnl.convolution(shape)!;
+      const x = random(g.batch * g.inHeight * g.inWidth * g.inChannels);
+      const w = random(g.filterHeight * g.filterWidth * g.inChannels * g.outChannels);
+      const dy = random(g.batch * g.outHeight * g.outWidth * g.outChannels);
+      const [y, dx, dw] = [new Float32Array(dy.length), new Float32Array(x.length), new Float32Array(w.length)];
+      const [yRef, dxRef, dwRef] = [
+        new Float32Array(dy.length),
+        new Float32Array(x.length),
+        new Float32Array(w.length),
+      ];
+      assert.ok(conv.forward(x, w, y) && conv.backwardData(dy, w, dx));
+      assert.equal(conv.backwardWeights(x, dy, dw), weights);
+      conv2dForward(x, w, g, yRef, jsGemm);
+      conv2dBackpropInput(dy, w, g, dxRef, jsGemm);
+      conv2dBackpropFilter(x, dy, g, dwRef, jsGemm);
+      for (const [name, ours, ref] of [
+        ["y", y, yRef],
+        ["dx", dx, dxRef],
+        ...(weights ? [["dw", dw, dwRef] as const] : []),
+      ] as const)
+        assert.ok(maxAbsDiff(ours, ref) < 1e-4 * Math.max(1, maxAbs(ref)), `${name} ${JSON.stringify(g)}`);
+      const passes = Object.entries(dnnl.implementations()).filter(([k]) => k.startsWith(JSON.stringify(shape)));
+      assert.equal(passes.length, weights ? 3 : 2);
+      for (const [k, impl] of passes) assert.match(impl, /blocked activations/, k);
+    };
+    check(squareGeometry({ batch: 2, h: 5, w: 5, ci: 128, co: 16, f: 3, s: 1, pad: 1, d: 1 }));
+    check(squareGeometry({ batch: 3, h: 9, w: 9, ci: 128, co: 24, f: 3, s: 2, pad: 1, d: 1 })); // grows the scratch
+    check(squareGeometry({ batch: 2, h: 9, w: 9, ci: 128, co: 8, f: 5, s: 1, pad: 2, d: 2 }), false); // dilated
+    check(squareGeometry({ batch: 2, h: 5, w: 5, ci: 128, co: 16, f: 3, s: 1, pad: 1, d: 1 })); // again, smaller
   },
 );
 
