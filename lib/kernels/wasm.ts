@@ -4,7 +4,7 @@
  * and, for the last two, naive: profiling one SqueezeNet-32 training step put 65 % of the time in
  * them. Where oneDNN has JIT kernels for the CPU, convolutions of at least 10 MFLOP and every
  * depthwise pass run on it (./dnnl-conv); the rest, and everything without oneDNN, run as im2col +
- * multi-threaded `sgemm` (oneDNN's, so one OpenMP pool serves both, else OpenBLAS'), the patch
+ * multi-threaded OpenBLAS `sgemm` (its OpenMP build beside oneDNN: one thread pool), the patch
  * transforms (im2col/col2im) running as wasm SIMD loops on the heap. Without either library only
  * the missing kernel is added (on the JS GEMM) and wasm keeps its own convolutions, which beat a JS
  * GEMM. Either way `MaxPoolGrad` is a SIMD loop (JS where SIMD is missing), and Identity and
@@ -17,7 +17,6 @@
  * allocates: no copies through JS arrays.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { oneDnn } from "../native/onednn";
 import { openBlas } from "../native/openblas";
 import { columnSums, reducesLeadingAxes } from "./column-sum";
 import { conv2dForward } from "./conv2d";
@@ -78,14 +77,14 @@ export interface WasmKernelReport {
 let report: WasmKernelReport | null = null;
 
 /**
- * The GEMM the native kernels use: oneDNN's where oneDNN runs the convolutions, so one OpenMP pool
- * serves both (OpenBLAS' threads spin for a while after each call, and an OpenMP region starting
- * meanwhile on two cores ran SqueezeNet-32 steps at 46–54 ms instead of 18–22), else OpenBLAS,
- * else JS.
+ * The GEMM the native kernels use: OpenBLAS, else JS. Not oneDNN's `dnnl_sgemm`, though it would
+ * share oneDNN's threads: its JIT kernels point the stack pointer into the heap, so any signal
+ * arriving meanwhile (a profiler's SIGPROF, SIGCHLD) writes its frame over heap memory — glibc
+ * aborts later ("corrupted size vs. prev_size"; oneDNN issue 4845, reproduced here with a C loop
+ * and with `node --cpu-prof`). OpenBLAS' OpenMP build shares the OpenMP pool instead (see
+ * `librarySonames`).
  */
 export function kernelGemm(): Gemm {
-  const dnnl = oneDnn();
-  if (dnnl) return { name: `onednn (${dnnl.library})`, sgemm: dnnl.sgemm };
   const blas = openBlas();
   return blas ? { name: `openblas (${blas.library})`, sgemm: blas.sgemm } : jsGemm;
 }

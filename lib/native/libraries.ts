@@ -15,10 +15,18 @@ export interface LibraryProbe {
   reason: string | null;
 }
 
-/** Known sonames per library family, most preferred first. */
+/** Debian's multiarch directory for this machine's libraries. */
+const multiarch = `/usr/lib/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`;
+
+/**
+ * Known sonames per library family, most preferred first. BLAS: OpenBLAS' OpenMP build first
+ * (`libopenblas0-openmp`, installed beside oneDNN on amd64), so its GEMMs share oneDNN's OpenMP
+ * threads; the pthread build's threads spin after each call and, beside oneDNN's, slowed
+ * SqueezeNet-32 steps 2–4×.
+ */
 export const librarySonames = {
   mpi: ["libmpich.so.12", "libmpi.so.40", "libmpi.so.12", "libmpi.so"],
-  blas: ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"],
+  blas: [`${multiarch}/openblas-openmp/libopenblas.so.0`, "libopenblas.so.0", "libopenblas.so", "libblas.so.3"],
   xgboost: ["libxgboost.so", "libxgboost.so.0"],
   dnnl: ["libdnnl.so.2"], // oneDNN 2.x: version 3 changed the C API
 } as const;
@@ -72,6 +80,28 @@ export function probeLibrary(family: keyof typeof librarySonames, extra: readonl
     library: null,
     reason: `none of ${candidates.join(", ")} could be loaded; install ${libraryPackages[family]} (npm run setup)`,
   };
+}
+
+const RTLD_NOW = 2;
+const RTLD_NOLOAD = 4;
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * Marks a loaded library, and the OpenMP runtime it may have loaded, as never to be unmapped.
+ * koffi closes libraries when the process exits; OpenMP worker threads (oneDNN's, OpenBLAS'
+ * OpenMP build's) are still parked inside libgomp then, and unmapping it under them crashes the
+ * exit (status 139). A no-op where the library or libgomp is not loaded (RTLD_NOLOAD).
+ */
+export function pinLibrary(soname: string): void {
+  try {
+    const koffi = requireHere("koffi") as {
+      load(path: string): { func(signature: string): (...args: unknown[]) => unknown };
+    };
+    const dlopen = koffi.load("libc.so.6").func("void *dlopen(const char *file, int mode)");
+    for (const name of [soname, "libgomp.so.1"]) dlopen(name, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  } catch {
+    // no koffi, or not glibc: nothing to pin with
+  }
 }
 
 /** Version of an installed npm package, or null when it is not installed. */

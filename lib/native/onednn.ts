@@ -1,7 +1,7 @@
 /**
  * oneDNN 2.x (Debian's `libdnnl2`, the library PyTorch's CPU convolutions run on) through koffi:
  * float32 convolutions — forward, data gradient and weight gradient, depthwise included — on NHWC
- * activations and tfjs' filter layouts, training-mode batch norm, SiLU and `sgemm`, reading and
+ * activations and tfjs' filter layouts, training-mode batch norm and SiLU, reading and
  * writing the caller's typed arrays in place (the wasm heap). oneDNN chooses its own blocked
  * weight layout; the weights are reordered into it and the weight gradient back out of it on every
  * call (weights are small next to activations). Large dense convolutions also run on oneDNN's
@@ -13,8 +13,7 @@
  * oneDNN 3 (`libdnnl.so.3`) changed this C API and is not bound.
  */
 import { createRequire } from "node:module";
-import { disabledLibrary, librarySonames } from "./libraries";
-import type { Sgemm } from "./openblas";
+import { disabledLibrary, librarySonames, pinLibrary } from "./libraries";
 
 const requireHere = createRequire(__filename);
 
@@ -90,11 +89,6 @@ export interface OneDnn {
   convolution(shape: DnnlConvShape): DnnlConvolution | null;
   /** Training-mode batch norm of `rows` × `channels` values (NHWC flattened), or null when rejected. */
   batchNorm(rows: number, channels: number, epsilon: number): DnnlBatchNorm | null;
-  /**
-   * C = α · op(A) · op(B) + β · C, row-major float32 (`dnnl_sgemm`): on the same OpenMP threads as
-   * the convolutions, so a step that uses both never has two thread pools spinning against each other.
-   */
-  sgemm: Sgemm;
   /** SiLU (x·σ(x), oneDNN's swish with α = 1) over `n` values, or null when rejected. */
   silu(n: number): DnnlEltwise | null;
   /** oneDNN's implementation names of the passes built so far, e.g. `jit:avx2`, by shape key. */
@@ -189,7 +183,7 @@ export function oneDnn(): OneDnn | null {
   for (const soname of librarySonames.dnnl) {
     try {
       const lib = koffi.load(soname);
-      pinLoaded(koffi, soname);
+      pinLibrary(soname);
       cached = bind(koffi, lib, soname);
       failure = null;
       return cached;
@@ -198,24 +192,6 @@ export function oneDnn(): OneDnn | null {
     }
   }
   return cached;
-}
-
-const RTLD_NOW = 2;
-const RTLD_NOLOAD = 4;
-const RTLD_NODELETE = 0x1000;
-
-/**
- * Marks `soname` and the OpenMP runtime it loaded as never to be unmapped. koffi closes a library
- * when the process exits; oneDNN's OpenMP worker threads are still parked inside libgomp then, and
- * unmapping it under them crashes the exit (status 139).
- */
-function pinLoaded(koffi: Koffi, soname: string): void {
-  try {
-    const dlopen = koffi.load("libc.so.6").func("void *dlopen(const char *file, int mode)");
-    for (const name of [soname, "libgomp.so.1"]) dlopen(name, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-  } catch {
-    // not glibc: nothing to pin with
-  }
 }
 
 /** 64-bit dims of up to 12 entries, as oneDNN's `dnnl_dims_t`. */
@@ -261,10 +237,6 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
   const primitiveDestroy = f("int dnnl_primitive_destroy(void *primitive)");
   const memoryDestroy = f("int dnnl_memory_destroy(void *memory)");
   const pdDestroy = f("int dnnl_primitive_desc_destroy(void *pd)");
-  const rawSgemm = f(
-    "int dnnl_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, _Inout_ float *c, int64_t ldc)",
-  );
-  const [NO, YES] = [78, 84]; // 'N', 'T'
   const eltForward = f(
     "int dnnl_eltwise_forward_desc_init(void *desc, int prop, int alg, const void *data, float alpha, float beta)",
   );
@@ -356,12 +328,17 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     const r = out();
     return queryStr(pd, QUERY_IMPL, 0, r) === 0 ? koffi.decode.string(r[0]) : "?";
   };
-  /** The primitive descriptor, or null when oneDNN has none or only a reference (scalar C++) one. */
+  /**
+   * The primitive descriptor, or null when oneDNN has none, only a reference (scalar C++) one, or
+   * one built on its GEMM: those JIT kernels point the stack pointer into the heap, where any signal
+   * delivered meanwhile writes its frame (oneDNN issue 4845; see `kernels/wasm`'s `kernelGemm`).
+   */
   const primitiveDesc = (desc: Buffer, hint: unknown): unknown => {
     const pd = out();
     if (pdCreate(pd, desc, null, engine, hint) !== 0) return null;
     current?.descs.push(pd[0]);
-    return implementation(pd[0]).startsWith("ref") ? null : pd[0];
+    const name = implementation(pd[0]);
+    return name.startsWith("ref") || name.includes("gemm") ? null : pd[0];
   };
   const primitive = (pd: unknown): unknown => {
     const p = out();
@@ -766,9 +743,6 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
 
   return {
     library: soname,
-    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
-      check(rawSgemm(transA ? YES : NO, transB ? YES : NO, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), "dnnl_sgemm");
-    },
     silu(n) {
       const key = `silu ${n}`;
       return eltwises(key, () => (n > 0 ? buildEltwise(ELTWISE_SWISH, 1, n, key) : null));

