@@ -406,7 +406,10 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     ]);
     return { prim: primitive(pd[0]), args };
   };
-  /** An activation a primitive reads or writes in oneDNN's layout, in a scratch slot, with the reorders from and to the user's tensor. */
+  /**
+   * An activation a primitive reads or writes in oneDNN's layout, in a scratch slot, with the
+   * reorders from and to the user's tensor.
+   */
   interface Relaid {
     inner: unknown;
     bytes: number;
@@ -426,7 +429,7 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
       toUser: reorderBetween(chosen, user, inner, userMem),
     };
   };
-  /** Points a relaid activation at its scratch slot (grown as needed); with `fill`, copies the user's tensor in. */
+  /** Points a relaid activation at its scratch slot (grown as needed); `fill` copies the user's tensor in. */
   const place = (a: Relaid | null, fill: boolean): void => {
     if (!a) return;
     setHandle(a.inner, workspace(a.slot, a.bytes));
