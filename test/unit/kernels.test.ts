@@ -823,17 +823,21 @@ test("wasm Slice, SplitV and Unpack read the heap in place and match tfjs' cpu k
   }
 });
 
+/** A convolution case: NHWC input and HWIO filter shapes, stride, padding, with or without bias. */
+interface BiasConvCase {
+  x: [number, number, number, number];
+  w: [number, number, number, number];
+  s: number;
+  pad: "same" | "valid" | number;
+  bias: boolean;
+}
+
 test("wasm FusedConv2D (the GEMM convolution, then bias and activation) matches tfjs' cpu kernel: padding kinds, strides, dilation, activations", async () => {
   registerWasmKernels();
-  const cases: {
-    x: [number, number, number, number];
-    w: [number, number, number, number];
-    s: number;
-    pad: "same" | "valid" | number;
+  const cases: (BiasConvCase & {
     d?: number;
     activation: "linear" | "relu" | "relu6" | "leakyrelu" | "prelu" | "sigmoid" | "elu";
-    bias: boolean;
-  }[] = [
+  })[] = [
     { x: [2, 9, 9, 3], w: [3, 3, 3, 8], s: 2, pad: 1, activation: "linear", bias: false }, // the zoo's strided conv
     { x: [2, 8, 8, 4], w: [3, 3, 4, 6], s: 1, pad: "same", activation: "relu", bias: true },
     { x: [1, 11, 7, 5], w: [7, 7, 5, 4], s: 2, pad: 3, activation: "relu6", bias: true },
@@ -867,13 +871,7 @@ test("wasm FusedConv2D (the GEMM convolution, then bias and activation) matches 
 
 test("conv2dOp: x, filter and bias gradients equal tfjs' fused.conv2d on cpu and wasm, and a gradient no variable needs is never computed", async () => {
   registerWasmKernels();
-  const cases: {
-    x: [number, number, number, number];
-    w: [number, number, number, number];
-    s: number;
-    pad: "same" | "valid" | number;
-    bias: boolean;
-  }[] = [
+  const cases: BiasConvCase[] = [
     { x: [2, 9, 9, 3], w: [3, 3, 3, 8], s: 2, pad: 1, bias: false }, // the zoo's strided stem
     { x: [1, 11, 7, 5], w: [7, 7, 5, 4], s: 2, pad: 3, bias: true },
     { x: [2, 8, 8, 4], w: [3, 3, 4, 6], s: 1, pad: "same", bias: true },
