@@ -498,20 +498,23 @@ test(
   "MPI_Init under mpiexec does not hot-patch glibc's memory functions (UCX memory hooks stay off unless the user asks)",
   { skip: !haveMpi && "MPICH is not installed" },
   () => {
-    const job = (env: Record<string, string | undefined>): string => {
+    const job = (env: Record<string, string | undefined>, mustSucceed: boolean): string => {
       const child = spawnSync(
         "mpiexec",
         ["-n", "2", process.execPath, join(repoRoot, "build", "test-workers", "mpi-fault.js"), "none"],
         { encoding: "utf8", timeout: 60_000, env: { ...process.env, UCX_MEM_LOG_LEVEL: "debug", ...env } },
       );
-      assert.equal(child.status, 0, child.stderr);
+      if (mustSucceed) assert.equal(child.status, 0, `mpiexec exited ${child.status}: ${child.stderr}`);
       return `${child.stdout}\n${child.stderr}`;
     };
     const hooks = /installing bistro hook|malloc hooks are ready/;
-    const defaults = job({ UCX_MEM_EVENTS: undefined });
+    const defaults = job({ UCX_MEM_EVENTS: undefined }, true);
     assert.doesNotMatch(defaults, hooks);
     assert.match(defaults, /rank 0 finished/);
-    const asked = job({ UCX_MEM_EVENTS: "yes" });
+    // With the hooks back on, the job may die of the very race edgelab avoids by default (UCX
+    // patching glibc under V8's threads: a segfault in about one run in 15 here), so only the
+    // user's choice being honoured is checked, not the job's exit status.
+    const asked = job({ UCX_MEM_EVENTS: "yes" }, false);
     if (/UCX/.test(asked)) assert.match(asked, hooks, "with UCX_MEM_EVENTS=yes the user gets UCX's hooks back");
   },
 );
