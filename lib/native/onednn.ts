@@ -562,10 +562,18 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     let forwardPass: Pass | null = null;
     let dataPass: Pass | null | undefined;
     let weightsPass: Pass | null | undefined;
-    const withGradientDesc = (init: (desc: Buffer) => unknown): unknown => {
-      const desc = Buffer.alloc(OP_DESC_BYTES);
-      return init(desc) === 0 ? primitiveDesc(desc, forwardPd) : null;
-    };
+    /** A gradient pass (hinted by the forward one), built on first use; null when oneDNN declines it. */
+    const gradientPass = (
+      name: string,
+      init: (desc: Buffer) => unknown,
+      query: number,
+      args: (weights: unknown) => [number, unknown][],
+    ): Pass | null =>
+      owning(own, () => {
+        const desc = Buffer.alloc(OP_DESC_BYTES);
+        const pd = init(desc) === 0 ? primitiveDesc(desc, forwardPd) : null;
+        return pd ? pass(name, pd, query, args) : null;
+      });
 
     return {
       forward(x, wValues, y) {
@@ -588,18 +596,16 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
       },
       backwardData(dy, wValues, dx) {
         if (dataPass === undefined)
-          dataPass = owning(own, () => {
-            const pd = withGradientDesc((d) =>
-              convData(d, CONVOLUTION_DIRECT, innerSrc, anyWeights, innerDst, ...geometry),
-            );
-            return pd
-              ? pass("backward data", pd, QUERY_WEIGHTS_MD, (weights) => [
-                  [ARG_DIFF_DST, dstArg],
-                  [ARG_WEIGHTS, weights],
-                  [ARG_DIFF_SRC, srcArg],
-                ])
-              : null;
-          });
+          dataPass = gradientPass(
+            "backward data",
+            (d) => convData(d, CONVOLUTION_DIRECT, innerSrc, anyWeights, innerDst, ...geometry),
+            QUERY_WEIGHTS_MD,
+            (weights) => [
+              [ARG_DIFF_DST, dstArg],
+              [ARG_WEIGHTS, weights],
+              [ARG_DIFF_SRC, srcArg],
+            ],
+          );
         if (!dataPass) return false;
         setHandle(userWeightsMem, wValues);
         runWeightsReorder(dataPass);
@@ -613,18 +619,16 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
       },
       backwardWeights(x, dy, dwValues) {
         if (weightsPass === undefined)
-          weightsPass = owning(own, () => {
-            const pd = withGradientDesc((d) =>
-              convWeights(d, CONVOLUTION_DIRECT, innerSrc, anyWeights, null, innerDst, ...geometry),
-            );
-            return pd
-              ? pass("backward weights", pd, QUERY_DIFF_WEIGHTS_MD, (weights) => [
-                  [ARG_SRC, srcArg],
-                  [ARG_DIFF_DST, dstArg],
-                  [ARG_DIFF_WEIGHTS, weights],
-                ])
-              : null;
-          });
+          weightsPass = gradientPass(
+            "backward weights",
+            (d) => convWeights(d, CONVOLUTION_DIRECT, innerSrc, anyWeights, null, innerDst, ...geometry),
+            QUERY_DIFF_WEIGHTS_MD,
+            (weights) => [
+              [ARG_SRC, srcArg],
+              [ARG_DIFF_DST, dstArg],
+              [ARG_DIFF_WEIGHTS, weights],
+            ],
+          );
         if (!weightsPass) return false;
         setHandle(srcMem, x);
         setHandle(dstMem, dy);
