@@ -4,7 +4,7 @@
  * and, for the last two, naive: profiling one SqueezeNet-32 training step put 65 % of the time in
  * them. Where oneDNN has JIT kernels for the CPU, convolutions of at least 10 MFLOP and every
  * depthwise pass run on it (./dnnl-conv); the rest, and everything without oneDNN, run as im2col +
- * multi-threaded OpenBLAS `sgemm` (its OpenMP build beside oneDNN: one thread pool), the patch
+ * multi-threaded `sgemm` (oneDNN's, so one OpenMP pool serves both, else OpenBLAS'), the patch
  * transforms (im2col/col2im) running as wasm SIMD loops on the heap. Without either library only
  * the missing kernel is added (on the JS GEMM) and wasm keeps its own convolutions, which beat a JS
  * GEMM. Either way `MaxPoolGrad` is a SIMD loop (JS where SIMD is missing), and Identity and
@@ -17,6 +17,7 @@
  * allocates: no copies through JS arrays.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { oneDnn } from "../native/onednn";
 import { openBlas } from "../native/openblas";
 import { jsBatchNormLoops } from "./batch-norm";
 import { wasmLoops } from "./batch-norm-op";
@@ -79,14 +80,14 @@ export interface WasmKernelReport {
 let report: WasmKernelReport | null = null;
 
 /**
- * The GEMM the native kernels use: OpenBLAS, else JS. Not oneDNN's `dnnl_sgemm`, though it would
- * share oneDNN's threads: its JIT kernels point the stack pointer into the heap, so any signal
- * arriving meanwhile (a profiler's SIGPROF, SIGCHLD) writes its frame over heap memory — glibc
- * aborts later ("corrupted size vs. prev_size"; oneDNN issue 4845, reproduced here with a C loop
- * and with `node --cpu-prof`). OpenBLAS' OpenMP build shares the OpenMP pool instead (see
- * `librarySonames`).
+ * The GEMM the native kernels use: oneDNN's `dnnl_sgemm` where oneDNN runs the convolutions (the
+ * same OpenMP threads, and 10–130 % faster than OpenBLAS on the small products of a SqueezeNet-32
+ * step), else OpenBLAS, else JS. oneDNN's JIT GEMM points the stack pointer into the heap while it
+ * runs, so the binding holds signals off around it (`native/signals`).
  */
 export function kernelGemm(): Gemm {
+  const dnnl = oneDnn();
+  if (dnnl) return { name: `onednn (${dnnl.library})`, sgemm: dnnl.sgemm };
   const blas = openBlas();
   return blas ? { name: `openblas (${blas.library})`, sgemm: blas.sgemm } : jsGemm;
 }

@@ -14,6 +14,8 @@
  */
 import { createRequire } from "node:module";
 import { disabledLibrary, librarySonames, pinLibrary } from "./libraries";
+import type { Sgemm } from "./openblas";
+import { guarded } from "./signals";
 
 const requireHere = createRequire(__filename);
 
@@ -89,6 +91,11 @@ export interface OneDnn {
   convolution(shape: DnnlConvShape): DnnlConvolution | null;
   /** Training-mode batch norm of `rows` × `channels` values (NHWC flattened), or null when rejected. */
   batchNorm(rows: number, channels: number, epsilon: number): DnnlBatchNorm | null;
+  /**
+   * C = α · op(A) · op(B) + β · C, row-major float32 (`dnnl_sgemm`): on the same OpenMP threads as
+   * the convolutions, so a step that uses both never has two thread pools spinning against each other.
+   */
+  sgemm: Sgemm;
   /** SiLU (x·σ(x), oneDNN's swish with α = 1) over `n` values, or null when rejected. */
   silu(n: number): DnnlEltwise | null;
   /** oneDNN's implementation names of the passes built so far, e.g. `jit:avx2`, by shape key. */
@@ -232,11 +239,18 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
   const setHandle = f("int dnnl_memory_set_data_handle(void *memory, void *handle)");
   const getHandle = f("int dnnl_memory_get_data_handle(void *memory, _Out_ void **handle)");
   const mdSize = f("size_t dnnl_memory_desc_get_size(const void *md)");
-  const execute = f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, const void *args)");
+  // Every call that runs kernels is guarded: the GEMM-based ones clobber the stack pointer (./signals).
+  const execute = guarded(f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, const void *args)"));
   const streamWait = f("int dnnl_stream_wait(void *stream)");
   const primitiveDestroy = f("int dnnl_primitive_destroy(void *primitive)");
   const memoryDestroy = f("int dnnl_memory_destroy(void *memory)");
   const pdDestroy = f("int dnnl_primitive_desc_destroy(void *pd)");
+  const rawSgemm = guarded(
+    f(
+      "int dnnl_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, _Inout_ float *c, int64_t ldc)",
+    ),
+  );
+  const [NO, YES] = [78, 84]; // 'N', 'T'
   const eltForward = f(
     "int dnnl_eltwise_forward_desc_init(void *desc, int prop, int alg, const void *data, float alpha, float beta)",
   );
@@ -329,16 +343,15 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
     return queryStr(pd, QUERY_IMPL, 0, r) === 0 ? koffi.decode.string(r[0]) : "?";
   };
   /**
-   * The primitive descriptor, or null when oneDNN has none, only a reference (scalar C++) one, or
-   * one built on its GEMM: those JIT kernels point the stack pointer into the heap, where any signal
-   * delivered meanwhile writes its frame (oneDNN issue 4845; see `kernels/wasm`'s `kernelGemm`).
+   * The primitive descriptor, or null when oneDNN has none or only a reference (scalar C++) one.
+   * GEMM-based ones are fine: `execute` holds signals off while their kernels run (./signals).
    */
   const primitiveDesc = (desc: Buffer, hint: unknown): unknown => {
     const pd = out();
     if (pdCreate(pd, desc, null, engine, hint) !== 0) return null;
     current?.descs.push(pd[0]);
     const name = implementation(pd[0]);
-    return name.startsWith("ref") || name.includes("gemm") ? null : pd[0];
+    return name.startsWith("ref") ? null : pd[0];
   };
   const primitive = (pd: unknown): unknown => {
     const p = out();
@@ -750,6 +763,9 @@ function bind(koffi: Koffi, lib: KoffiLib, soname: string): OneDnn {
 
   return {
     library: soname,
+    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      check(rawSgemm(transA ? YES : NO, transB ? YES : NO, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), "dnnl_sgemm");
+    },
     silu(n) {
       const key = `silu ${n}`;
       return eltwises(key, () => (n > 0 ? buildEltwise(ELTWISE_SWISH, 1, n, key) : null));

@@ -4,6 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { disabledLibrary, librarySonames, pinLibrary } from "./libraries";
+import { guarded } from "./signals";
 
 const requireHere = createRequire(__filename);
 
@@ -61,10 +62,13 @@ export function openBlas(): OpenBlas | null {
     try {
       const lib = koffi.load(name);
       pinLibrary(name);
-      const raw = lib.func(
-        "void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, _Inout_ float *, int)",
+      // Guarded so the OpenMP workers its first parallel region creates block signals (./signals).
+      const raw = guarded(
+        lib.func(
+          "void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, _Inout_ float *, int)",
+        ),
       );
-      const rawScal = lib.func("void cblas_sscal(int, float, _Inout_ float *, int)");
+      const rawScal = guarded(lib.func("void cblas_sscal(int, float, _Inout_ float *, int)"));
       let setThreads: (n: number) => void = () => undefined;
       try {
         const fn = lib.func("void openblas_set_num_threads(int)");

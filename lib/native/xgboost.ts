@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { disabledLibrary, librarySonames, libraryPackages } from "./libraries";
+import { guarded } from "./signals";
 
 const requireHere = createRequire(__filename);
 
@@ -74,7 +75,9 @@ export function xgboost(): XgbBinding | null {
     return cached;
   }
   koffi.pointer("XgbHandle", koffi.opaque("XgbOpaque"));
-  const f = (sig: string): ((...args: unknown[]) => number) => lib!.func(sig);
+  // Guarded: XGBoost shares libgomp's thread pool with oneDNN, so the workers its parallel
+  // regions create must block signals too (./signals).
+  const f = (sig: string): ((...args: unknown[]) => number) => guarded(lib!.func(sig));
   const lastError = lib.func("const char *XGBGetLastError()") as unknown as () => string;
   const check = (status: number, call: string): void => {
     if (status !== 0) throw new Error(`libxgboost ${call} failed: ${lastError()}`);
