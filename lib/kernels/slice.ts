@@ -5,12 +5,15 @@
  * read the heap in place and copy only the box, one contiguous run at a time. Pure.
  */
 
-/** Typed arrays a tensor lives in (float32, int32, bool). */
-export type TensorValues = Float32Array | Int32Array | Uint8Array;
+import { jsRowCopy, type RowCopy, type TensorValues } from "./row-copy";
+
+export type { TensorValues } from "./row-copy";
 
 /**
  * Copies the box starting at `begin` with extent `size` of a tensor of `shape` (values `src`) into
- * `out` (row-major, `size`'s shape). Trailing axes taken whole merge into one contiguous run.
+ * `out` (row-major, `size`'s shape). Trailing axes taken whole merge into one contiguous run; the
+ * runs along the axes before it (merged too where the axis after each is whole) go to `copyRows`
+ * in one call per position of the remaining outer axes.
  */
 export function sliceInto<V extends TensorValues>(
   src: V,
@@ -18,6 +21,7 @@ export function sliceInto<V extends TensorValues>(
   begin: readonly number[],
   size: readonly number[],
   out: V,
+  copyRows: RowCopy = jsRowCopy,
 ): void {
   const rank = shape.length;
   if (rank === 0) return void out.set(src.subarray(0, 1));
@@ -38,14 +42,20 @@ export function sliceInto<V extends TensorValues>(
     out.set(src.subarray(base, base + run));
     return;
   }
-  // Odometer over the axes before `inner`.
-  const index = new Array<number>(inner).fill(0);
+  // The row axis just before the run, merged with the axes before it while the axis after each is
+  // taken whole (then stepping past its end is one step of the row stride).
+  let rowAxis = inner - 1;
+  let rows = size[rowAxis];
+  const rowStride = strides[rowAxis];
+  while (rowAxis > 0 && size[rowAxis] === shape[rowAxis]) rows *= size[--rowAxis];
+  // Odometer over the axes before the row axis.
+  const index = new Array<number>(rowAxis).fill(0);
   let outOffset = 0;
   let offset = base;
   for (;;) {
-    out.set(src.subarray(offset, offset + run), outOffset);
-    outOffset += run;
-    let a = inner - 1;
+    copyRows(src, offset, rowStride, out, outOffset, run, rows, run);
+    outOffset += rows * run;
+    let a = rowAxis - 1;
     while (a >= 0) {
       index[a]++;
       offset += strides[a];

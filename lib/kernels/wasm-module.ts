@@ -64,6 +64,8 @@ export const op = {
   },
   f32Load: (offset = 0): number[] => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0): number[] => [0x38, 2, ...uleb(offset)],
+  /** memory.copy (bulk memory): pops destination, source and byte count. */
+  memoryCopy: [0xfc, 0x0a, 0x00, 0x00],
   f32Sqrt: [0x91],
   f32Add: [0x92],
   f32Mul: [0x94],

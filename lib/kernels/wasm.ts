@@ -11,7 +11,8 @@
  * bias-gradient Sum are replaced: tfjs' training loop calls them on every saved tensor and bias.
  * With a native GEMM, `BatchMatMul` and `_FusedMatMul` go to it too: wasm's run a transposed
  * operand (every dense and LSTM gradient) ~16× slower than a plain one. `Slice`, `SplitV` and
- * `Unpack` are replaced everywhere: wasm's copy the whole input out of the heap for every part.
+ * `Unpack` are replaced everywhere (wasm's copy the whole input out of the heap for every part), and
+ * `Concat` (wasm's copies one run at a time in JS): their runs go to a SIMD row copy on the heap.
  *
  * Kernels read inputs straight from the wasm heap and write into heap memory the backend
  * allocates: no copies through JS arrays.
@@ -29,6 +30,9 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise";
 import { depthwiseKernels, type DepthwiseKernels } from "./depthwise-simd";
 import { dnnlConvolution, dnnlName, type DnnlConvolution } from "./dnnl-conv";
 import { jsGemm, type Gemm } from "./gemm";
+import { concatInto } from "./concat";
+import { jsRowCopy, type RowCopy } from "./row-copy";
+import { rowCopyKernel } from "./row-copy-wasm";
 import { sliceInto, type TensorValues } from "./slice";
 import { repeatWhole, wholeCopies } from "./tile";
 import {
@@ -51,6 +55,7 @@ import {
 import { maxPoolGrad, type PoolGeometry } from "./max-pool-grad";
 import { patchKernels, type PatchKernels } from "./patches-simd";
 import { activeWasmHeap, type WasmHeap } from "./wasm-heap";
+import { perMemory } from "./wasm-module";
 
 interface HeapTensorInfo {
   dataId: object;
@@ -100,6 +105,15 @@ function simd(): { heap: WasmHeap; kernels: PatchKernels } | null {
   if (!heap) return null;
   simdPatches ??= patchKernels(heap.memory);
   return simdPatches instanceof Error ? null : { heap, kernels: simdPatches };
+}
+
+const heapRowCopy = perMemory(rowCopyKernel);
+
+/** The row copy on the active wasm heap (`memory.copy`s), else the JS one. Pass heap views only. */
+function rowCopy(): RowCopy {
+  const heap = activeWasmHeap();
+  const kernel = heap ? heapRowCopy(heap.memory) : null;
+  return kernel === null || kernel instanceof Error ? jsRowCopy : kernel;
 }
 
 let simdDepthwise: DepthwiseKernels | Error | undefined;
@@ -198,11 +212,15 @@ function install(kernelName: string, kernelFunc: tf.KernelFunc, replace: boolean
 }
 
 /**
- * Registers edgelab's kernels on the wasm backend (once per process).
+ * Registers edgelab's kernels on the wasm backend (once per process), after
+ * `@tensorflow/tfjs-backend-wasm` has registered its own (`runtime/backends`' `useBackend("wasm")`
+ * does both); called earlier it throws, rather than quietly replacing nothing.
  * Views on the heap are taken after `makeOutput`: allocating may grow (and so detach) the heap.
  */
 export function registerWasmKernels(): WasmKernelReport {
   if (report) return report;
+  if (!tf.findBackendFactory("wasm"))
+    throw new Error("registerWasmKernels: load @tensorflow/tfjs-backend-wasm first (useBackend('wasm') does)");
   const gemm = kernelGemm();
   const convolutions = dnnlName();
   // A native GEMM or oneDNN: either beats wasm's own single-threaded convolutions.
@@ -621,7 +639,7 @@ export function registerWasmKernels(): WasmKernelReport {
     const copyBox = (wasm: WasmBackend, x: HeapTensorInfo, begin: number[], size: number[], outShape = size) => {
       const out = wasm.makeOutput(outShape, x.dtype);
       const values = (t: HeapTensorInfo): TensorValues => wasm.typedArrayFromHeap(t) as unknown as TensorValues;
-      sliceInto(values(x), x.shape, begin, size, values(out));
+      sliceInto(values(x), x.shape, begin, size, values(out), rowCopy());
       return out as unknown as tf.TensorInfo;
     };
     const slice: tf.KernelFunc = (args) => {
@@ -671,6 +689,26 @@ export function registerWasmKernels(): WasmKernelReport {
       };
       note("Unpack", true, install("Unpack", unpack, true));
     }
+  }
+
+  // Concat in place on the heap, one memory.copy per run: wasm's own does a TypedArray.set per
+  // run in JS (a fire module's channel concat: one per pixel per input).
+  const wasmConcat = tf.getKernel("Concat", "wasm");
+  if (wasmConcat) {
+    const concat: tf.KernelFunc = (args) => {
+      const inputs = args.inputs as unknown as HeapTensorInfo[];
+      if (inputs.length === 0 || inputs[0].dtype === "string") return wasmConcat.kernelFunc(args);
+      const { axis } = args.attrs as unknown as { axis: number | number[] };
+      const shapes = inputs.map((t) => t.shape);
+      const along = tf.util.parseAxisParam(axis, shapes[0])[0];
+      tf.backend_util.assertParamsConsistent(shapes, along);
+      const wasm = args.backend as unknown as WasmBackend;
+      const out = wasm.makeOutput(tf.backend_util.computeOutShape(shapes, along), inputs[0].dtype);
+      const values = (t: HeapTensorInfo): TensorValues => wasm.typedArrayFromHeap(t) as unknown as TensorValues;
+      concatInto(inputs.map(values), shapes, along, values(out), rowCopy());
+      return out as unknown as tf.TensorInfo;
+    };
+    note("Concat", true, install("Concat", concat, true));
   }
 
   report = { registered, replaced, gemm: gemm.name, convolutions: convolutions ?? `im2col + ${gemm.name}` };

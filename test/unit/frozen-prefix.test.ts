@@ -3,7 +3,6 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "../../lib/runtime/tfjs";
-import { registerWasmKernels } from "../../lib/kernels";
 import { freezeAllBut, visionZoo } from "../../lib/models";
 import { useBackend } from "../../lib/runtime";
 import { splitFrozenPrefix } from "../../lib/train/frozen-prefix";
@@ -34,7 +33,6 @@ async function finetuneStep(
 }
 
 test("a finetune's frozen backbone runs outside the gradient scope: the same loss and head gradients, a fraction of the memory (MobileNetV3-Small)", async (t) => {
-  registerWasmKernels();
   await useBackend("wasm");
   const zoo = visionZoo.mobilenet_v3_small;
   const model = zoo.build({ inputShape: [64, 64, 3], classes: 10, seed: 2 });

@@ -3,7 +3,6 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "../../lib/runtime/tfjs";
-import { registerWasmKernels } from "../../lib/kernels";
 import { buildSentinelNet, sentinelNetDebugConfig } from "../../lib/models";
 import { FusedLSTM, fusedLstm } from "../../lib/models/fused-lstm";
 import { lstmLastHidden } from "../../lib/models/lstm-sequence";
@@ -62,7 +61,6 @@ const relativeError = (a: Float32Array, b: Float32Array): number => {
 };
 
 test("FusedLSTM equals tfjs' LSTM: output, input gradient and every weight gradient (cpu and wasm; forward, backward and bidirectional; two steps)", async () => {
-  registerWasmKernels();
   for (const backend of ["cpu", "wasm"] as const) {
     await useBackend(backend);
     for (const [steps, options] of [
@@ -114,7 +112,6 @@ test("FusedLSTM falls back to tfjs' step loop when sequences are returned, and r
 });
 
 test("SentinelNet's BiLSTM is fused, and a training step leaves no tensor behind", async () => {
-  registerWasmKernels();
   await useBackend("wasm");
   const model = buildSentinelNet({ ...sentinelNetDebugConfig, seed: 3 });
   const bilstm = model.getLayer("bilstm") as unknown as { forwardLayer: unknown; backwardLayer: unknown };
@@ -141,7 +138,6 @@ test("SentinelNet's BiLSTM is fused, and a training step leaves no tensor behind
 
 test("lstmLastHidden outside a gradient scope keeps nothing per step: the same output, a peak below what the backward pass would keep", async () => {
   for (const backend of ["cpu", "wasm"] as const) {
-    if (backend === "wasm") registerWasmKernels();
     await useBackend(backend);
     const [batch, steps, features, units] = [8, 40, 5, 32];
     const x = random([batch, steps, features]) as tf.Tensor3D;

@@ -6,6 +6,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/runtime/tfjs";
 import { col2imAdd, im2col, jsGemm, patchSize, registerWasmKernels, type ConvGeometry } from "../../lib/kernels";
 import { patchKernels } from "../../lib/kernels/patches-simd";
+import { concatInto } from "../../lib/kernels/concat";
+import { jsRowCopy } from "../../lib/kernels/row-copy";
+import { sliceInto } from "../../lib/kernels/slice";
 import { copyTensorsInto, tensorsFrom } from "../../lib/kernels/tensor-copy";
 import { depthwiseKernels } from "../../lib/kernels/depthwise-simd";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "../../lib/kernels/depthwise";
@@ -636,7 +639,6 @@ test(
 );
 
 test("whole-model gradients on wasm match the cpu backend (SqueezeNet, SentinelNet, MobileNetV3-Small, ShuffleNetV2)", async () => {
-  registerWasmKernels();
   const check = async (
     build: () => ReturnType<typeof buildSqueezeNet>,
     shape: number[],
@@ -780,7 +782,6 @@ test("SIMD depthwise gradients on a wasm memory equal the JS reference (padding,
 });
 
 test("wasm Tile: whole-copy tiles (batch-norm gradients) and every other tile match tfjs' cpu kernel", async () => {
-  registerWasmKernels();
   const cases: [number[], number[]][] = [
     [
       [1, 1, 1, 5],
@@ -812,7 +813,6 @@ test("wasm Tile: whole-copy tiles (batch-norm gradients) and every other tile ma
 });
 
 test("wasm Slice, SplitV and Unpack read the heap in place and match tfjs' cpu kernels (contiguous and strided boxes, int32, bool, empty)", async () => {
-  registerWasmKernels();
   const cases: { shape: number[]; begin: number[]; size: number[] }[] = [
     { shape: [39, 4, 8], begin: [7, 0, 0], size: [1, 4, 8] }, // one time step of a time-major tensor
     { shape: [4, 16], begin: [0, 4], size: [4, 4] }, // one gate of four
@@ -821,11 +821,19 @@ test("wasm Slice, SplitV and Unpack read the heap in place and match tfjs' cpu k
     { shape: [3, 4], begin: [1, 0], size: [-1, -1] }, // −1: to the end
     { shape: [6], begin: [2], size: [3] },
     { shape: [3, 4], begin: [1, 1], size: [0, 2] }, // empty
+    { shape: [2, 5, 6, 8], begin: [0, 0, 0, 3], size: [2, 5, 6, 4] }, // channels of NHWC: one run per pixel
+    { shape: [3, 4, 5, 6], begin: [1, 0, 0, 2], size: [2, 4, 5, 3] }, // rows merged over two axes, then an outer one
+    { shape: [3, 4, 5, 6], begin: [0, 1, 2, 0], size: [3, 2, 3, 6] }, // rows not mergeable (axis 2 cut)
   ];
   for (const { shape, begin, size } of cases) {
     const x = random(shape.reduce((a, b) => a * b, 1));
     const [reference, ours] = await onBoth(() => tf.slice(tf.tensor(x, shape), begin, size));
     assert.deepEqual(Array.from(ours), Array.from(reference), `slice ${JSON.stringify({ shape, begin, size })}`);
+    // The pure function with the JS row copy (what runs off the wasm heap).
+    const whole = size.map((d, i) => (d === -1 ? shape[i] - begin[i] : d));
+    const js = new Float32Array(whole.reduce((a, b) => a * b, 1));
+    sliceInto(x, shape, begin, whole, js, jsRowCopy);
+    assert.deepEqual(Array.from(js), Array.from(reference), `sliceInto ${JSON.stringify({ shape, begin, size })}`);
   }
   // Made in their dtype (wasm's cast to bool keeps non-zero values as they are).
   const ints = Int32Array.from(random(24), (v) => Math.round(v * 3));
@@ -856,6 +864,73 @@ test("wasm Slice, SplitV and Unpack read the heap in place and match tfjs' cpu k
   }
 });
 
+test("wasm Concat writes the heap in place and matches tfjs' cpu kernel (every axis, uneven parts, empty parts, int32, bool)", async () => {
+  await useBackend("wasm");
+  assert.ok(registerWasmKernels().replaced.includes("Concat"));
+  const parts = (shapes: number[][]): Float32Array[] => shapes.map((s) => random(s.reduce((a, b) => a * b, 1)));
+  const cases: { shapes: number[][]; axis: number }[] = [
+    {
+      shapes: [
+        [4, 7, 7, 16],
+        [4, 7, 7, 16],
+      ],
+      axis: 3,
+    }, // a fire module's expand outputs
+    {
+      shapes: [
+        [2, 3, 4],
+        [2, 3, 1],
+        [2, 3, 5],
+      ],
+      axis: -1,
+    },
+    {
+      shapes: [
+        [2, 3, 4],
+        [2, 1, 4],
+      ],
+      axis: 1,
+    },
+    {
+      shapes: [
+        [2, 3, 4],
+        [5, 3, 4],
+      ],
+      axis: 0,
+    },
+    {
+      shapes: [
+        [2, 0, 4],
+        [2, 3, 4],
+      ],
+      axis: 1,
+    }, // an empty part
+    { shapes: [[6], [2]], axis: 0 },
+  ];
+  for (const { shapes, axis } of cases) {
+    const values = parts(shapes);
+    const [reference, ours] = await onBoth(() =>
+      tf.concat(
+        values.map((v, i) => tf.tensor(v, shapes[i])),
+        axis,
+      ),
+    );
+    assert.deepEqual(Array.from(ours), Array.from(reference), `concat ${JSON.stringify({ shapes, axis })}`);
+    const js = new Float32Array(reference.length);
+    const along = axis < 0 ? axis + shapes[0].length : axis;
+    concatInto(values, shapes, along, js, jsRowCopy);
+    assert.deepEqual(Array.from(js), Array.from(reference), `concatInto ${JSON.stringify({ shapes, axis })}`);
+  }
+  const ints = Int32Array.from(random(24), (v) => Math.round(v * 3));
+  for (const dtype of ["int32", "bool"] as const) {
+    const values = dtype === "bool" ? ints.map((v) => (v > 0 ? 1 : 0)) : ints;
+    const [reference, ours] = await onBoth(() =>
+      tf.concat([tf.tensor(values.slice(0, 12), [2, 3, 2], dtype), tf.tensor(values.slice(12), [2, 3, 2], dtype)], 2),
+    );
+    assert.deepEqual(Array.from(ours), Array.from(reference), dtype);
+  }
+});
+
 /** A convolution case: NHWC input and HWIO filter shapes, stride, padding, with or without bias. */
 interface BiasConvCase {
   x: [number, number, number, number];
@@ -866,7 +941,6 @@ interface BiasConvCase {
 }
 
 test("wasm FusedConv2D (the GEMM convolution, then bias and activation) matches tfjs' cpu kernel: padding kinds, strides, dilation, activations", async () => {
-  registerWasmKernels();
   const cases: (BiasConvCase & {
     d?: number;
     activation: "linear" | "relu" | "relu6" | "leakyrelu" | "prelu" | "sigmoid" | "elu";
@@ -903,7 +977,6 @@ test("wasm FusedConv2D (the GEMM convolution, then bias and activation) matches 
 });
 
 test("conv2dOp: x, filter and bias gradients equal tfjs' fused.conv2d on cpu and wasm, and a gradient no variable needs is never computed", async () => {
-  registerWasmKernels();
   const cases: BiasConvCase[] = [
     { x: [2, 9, 9, 3], w: [3, 3, 3, 8], s: 2, pad: 1, bias: false }, // the zoo's strided stem
     { x: [1, 11, 7, 5], w: [7, 7, 5, 4], s: 2, pad: 3, bias: true },
