@@ -1,6 +1,7 @@
 """PyTorch peer for the SqueezeNet training benchmark: SqueezeNet v1.1 adapted to 32x32 exactly as
 lib/models/squeezenet.ts builds it, Adam lr 5e-4, same batch and thread count, synthetic data.
-Prints one JSON object (img/s over the timed steps, after warm-up)."""
+Prints one JSON object (img/s over the timed steps, after warm-up).
+Usage: torch_squeezenet.py BATCH STEPS THREADS [WARMUP_SECONDS]"""
 import sys
 
 import torch
@@ -8,6 +9,7 @@ import torch.nn as nn
 from torch_timing import report_training
 
 batch, steps, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+warmup_seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
 torch.set_num_threads(threads)
 torch.set_num_interop_threads(1)
 torch.manual_seed(0)
@@ -28,4 +30,4 @@ model = nn.Sequential(
     Fire(128, 32, 128), Fire(256, 32, 128), nn.MaxPool2d(3, 2),
     Fire(256, 48, 192), Fire(384, 48, 192), Fire(384, 64, 256), Fire(512, 64, 256),
     nn.Dropout(0.5), nn.Conv2d(512, 10, 1), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
-report_training(model, torch.rand(batch, 3, 32, 32), torch.randint(0, 10, (batch,)), steps)
+report_training(model, torch.rand(batch, 3, 32, 32), torch.randint(0, 10, (batch,)), steps, warmup_seconds)

@@ -16,6 +16,8 @@ export interface PeerResult {
   /** Samples (images, flows) per second. */
   imgPerSec: number;
   peakRssMB: number | null;
+  /** Untimed steps before the timed ones, where the peer reports them. */
+  warmupSteps?: number | null;
 }
 
 /** A peer that ran, or why it did not. */
@@ -55,9 +57,15 @@ const torchTrainPeers: Record<string, { script: string; args: string[] }> = {
 
 /**
  * PyTorch training the same architecture, batch, optimiser (Adam, lr 5e-4) and thread count
- * (Debian `python3-torch`).
+ * (Debian `python3-torch`), after warm-up steps: at least 3, and at least `warmupSeconds` of them.
  */
-export function torchTrainingPeer(model: string, batch: number, steps: number, threads: number): PeerOutcome {
+export function torchTrainingPeer(
+  model: string,
+  batch: number,
+  steps: number,
+  threads: number,
+  warmupSeconds = 0,
+): PeerOutcome {
   const peer = torchTrainPeers[model];
   if (!peer)
     return {
@@ -69,7 +77,13 @@ export function torchTrainingPeer(model: string, batch: number, steps: number, t
       ok: false,
       reason: `${systemPython()} cannot import torch (Debian: apt-get install python3-torch, or npm run setup -- --peers)`,
     };
-  const run = runPythonJson(peer.script, [String(batch), String(steps), String(threads), ...peer.args]);
+  const run = runPythonJson(peer.script, [
+    String(batch),
+    String(steps),
+    String(threads),
+    ...peer.args,
+    String(warmupSeconds),
+  ]);
   if (!run.ok) return run;
   const v = run.value;
   return {
@@ -78,6 +92,7 @@ export function torchTrainingPeer(model: string, batch: number, steps: number, t
       name: String(v.name),
       imgPerSec: Number(v.imgPerSec),
       peakRssMB: typeof v.peakRssMB === "number" ? v.peakRssMB : null,
+      warmupSteps: typeof v.warmupSteps === "number" ? v.warmupSteps : null,
     },
   };
 }

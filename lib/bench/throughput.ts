@@ -1,7 +1,9 @@
 /**
  * Training throughput of a registered model on the active backend: Adam (lr 5e-4, as the paper
- * and the PyTorch peer), synthetic inputs of the model's shape, a few warm-up steps, then timed
- * segments of steps. The same optimizer.minimize path the training engine drives.
+ * and the PyTorch peer), synthetic inputs of the model's shape, warm-up steps, then timed
+ * segments of steps. The same optimizer.minimize path the training engine drives. Steady-state
+ * throughput needs seconds of warm-up on a JIT: V8 keeps compiling tfjs' per-op JavaScript for the
+ * first ~100 steps of SqueezeNet-32 (20-step means 35 → 19 → 14 ms), so `warmupSeconds` exists.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../random";
@@ -14,8 +16,10 @@ export interface ThroughputConfig {
   batch: number;
   /** Timed steps (default 20). */
   steps?: number;
-  /** Untimed steps first (default 3). */
+  /** Untimed steps first: at least this many (default 3)… */
   warmup?: number;
+  /** …and at least this many seconds of them (default 0). */
+  warmupSeconds?: number;
   learningRate?: number;
 }
 
@@ -44,6 +48,8 @@ export interface TrainingBench {
   readonly parameters: number;
   /** Floating-point work of one training step per sample (`models.trainingFlops`). */
   readonly flopsPerSample: number;
+  /** The warm-up that ran: steps, seconds, and the first step's milliseconds (kernel set-up included). */
+  readonly warmup: { steps: number; seconds: number; firstStepMs: number | null };
   /** Runs and times `steps` training steps. */
   measure(steps: number): Promise<ThroughputSegment>;
   /** Frees the model, data and optimizer state. */
@@ -57,9 +63,12 @@ export interface TrainingBench {
  */
 export async function openTrainingBench(config: ThroughputConfig): Promise<TrainingBench> {
   const warmup = config.warmup ?? 3;
+  const warmupSeconds = config.warmupSeconds ?? 0;
   if (!Number.isInteger(config.batch) || config.batch < 1)
     throw new Error(`batch must be a positive integer, got ${config.batch}`);
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`warmup must be a non-negative integer, got ${warmup}`);
+  if (!Number.isFinite(warmupSeconds) || warmupSeconds < 0)
+    throw new Error(`warmupSeconds must be a non-negative number, got ${warmupSeconds}`);
   const shape = benchInputs[config.model];
   if (!shape)
     throw new Error(
@@ -90,8 +99,16 @@ export async function openTrainingBench(config: ThroughputConfig): Promise<Train
     await cost?.data();
     cost?.dispose();
   };
-  for (let i = 0; i < warmup; i++) await step();
+  const start = performance.now();
+  let warmed = 0;
+  let firstStepMs: number | null = null;
+  while (warmed < warmup || performance.now() - start < warmupSeconds * 1000) {
+    await step();
+    if (warmed++ === 0) firstStepMs = performance.now() - start;
+  }
+  const warmedUp = { steps: warmed, seconds: (performance.now() - start) / 1000, firstStepMs };
   return {
+    warmup: warmedUp,
     model: config.model,
     batch: config.batch,
     backend: tf.getBackend(),

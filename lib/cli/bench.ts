@@ -1,9 +1,11 @@
 /**
- * `edgelab bench train --model squeezenet --batch 24 [--steps N] [--rounds R] [--backend NAME]
- *   [--threads T] [--no-peer] [--json]`: training throughput on one backend, side by side with the
- * PyTorch peer (same architecture, batch, Adam lr 5e-4, thread count) in the same run. edgelab and
- * the peer alternate for R rounds of N steps (default 3 × 20), so machine noise hits both; the
- * ratio is the median of the per-round ratios.
+ * `edgelab bench train --model squeezenet --batch 24 [--steps N] [--rounds R] [--warmup-seconds S]
+ *   [--backend NAME] [--threads T] [--no-peer] [--json]`: steady-state training throughput on one
+ * backend, side by side with the PyTorch peer (same architecture, batch, Adam lr 5e-4, thread
+ * count) in the same run. Each side warms up for at least S seconds (default 3) and 3 steps before
+ * it is timed — edgelab once, the peer in each of its processes; edgelab's JIT needs it, see
+ * `bench/throughput`. Then they alternate for R rounds of N steps (default 3 × 20), so machine
+ * noise hits both; the ratio is the median of the per-round ratios.
  */
 import { parseArgs } from "node:util";
 import { median, summarizePaired } from "../bench/paired";
@@ -33,6 +35,7 @@ async function benchTrain(argv: string[]): Promise<void> {
     batch: { type: "string" },
     steps: { type: "string" },
     rounds: { type: "string" },
+    "warmup-seconds": { type: "string" },
     backend: { type: "string" },
     threads: { type: "string" },
     "no-peer": { type: "boolean" },
@@ -47,6 +50,11 @@ async function benchTrain(argv: string[]): Promise<void> {
   const batch = positiveInt(values.batch, "--batch", 24);
   const steps = positiveInt(values.steps, "--steps", 20);
   const roundCount = positiveInt(values.rounds, "--rounds", 3);
+  const warmupSeconds = values["warmup-seconds"] === undefined ? 3 : Number(values["warmup-seconds"]);
+  if (!Number.isFinite(warmupSeconds) || warmupSeconds < 0)
+    throw new UsageError(
+      `bench train: --warmup-seconds must be a non-negative number, got "${values["warmup-seconds"]}"`,
+    );
   const threads = configureThreads(
     values.threads === undefined ? {} : { intraOp: positiveInt(values.threads, "--threads", 1) },
   );
@@ -58,14 +66,14 @@ async function benchTrain(argv: string[]): Promise<void> {
     : await useBackend((await trainingBackend(modelEntry(model).trainingKernels)).backend);
   // The hardware's ceiling first, in the same run: the step's GFLOP/s is reported against it.
   const sgemmPeak = sgemmPeakGflops();
-  const bench = await openTrainingBench({ model, batch });
+  const bench = await openTrainingBench({ model, batch, warmupSeconds });
   const segments: ThroughputSegment[] = [];
   const peers: PeerResult[] = [];
   let peerNote: string | null = values["no-peer"] ? "peer skipped (--no-peer)" : null;
   for (let round = 0; round < roundCount; round++) {
     segments.push(await bench.measure(steps));
     if (peerNote !== null) continue;
-    const outcome = torchTrainingPeer(model, batch, steps, threads.intraOp);
+    const outcome = torchTrainingPeer(model, batch, steps, threads.intraOp, warmupSeconds);
     if (outcome.ok) peers.push(outcome.peer);
     else peerNote = outcome.reason;
   }
@@ -91,6 +99,8 @@ async function benchTrain(argv: string[]): Promise<void> {
     peerPeakRssMB: peers.length ? Math.max(...peers.map((p) => p.peakRssMB ?? 0)) || null : null,
     peerNote,
     steps,
+    warmup: bench.warmup,
+    peerWarmupSteps: peers.length ? peers.map((p) => p.warmupSteps ?? null) : null,
     meanStepMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length,
     medianStepMs: median(stepMs),
     parameters: bench.parameters,
@@ -122,7 +132,7 @@ async function benchTrain(argv: string[]): Promise<void> {
 /** `edgelab bench --help`. */
 export const benchUsage = `usage: edgelab bench train|onnx|spb|memory [options] [--json]
   bench train --model squeezenet|sentinelnet|sentinelnet-debug|mlp (default squeezenet) [--batch B (24)]
-              [--steps N (20)] [--rounds R (3)] [--backend NAME] [--threads T] [--no-peer]
+              [--steps N (20)] [--rounds R (3)] [--warmup-seconds S (3)] [--backend NAME] [--threads T] [--no-peer]
   bench onnx M.onnx [--batch 1] [--threads T] [--target-ms 50] [--iterations N]
   bench spb   --model M,…|all (all) --mode train|finetune|train,finetune (both) [--batch 16] [--size 224]
               [--batches 20] [--rounds R (1)] [--threads T] [--no-peer]

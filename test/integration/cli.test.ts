@@ -303,6 +303,8 @@ test("edgelab bench train: the --json contract (edgelab measured; the peer or th
     "2",
     "--rounds",
     "2",
+    "--warmup-seconds",
+    "0.3",
     "--backend",
     "wasm",
     "--no-peer",
@@ -310,6 +312,8 @@ test("edgelab bench train: the --json contract (edgelab measured; the peer or th
   for (const key of ["model", "batch", "backend", "imgPerSec", "peakRssMB", "peer", "ratio", "rounds", "medianStepMs"])
     assert.ok(key in r, key);
   assert.equal(r.rounds.length, 2);
+  // Warm-up: at least 3 steps and at least the seconds asked for, before any timed step.
+  assert.ok(r.warmup.steps >= 3 && r.warmup.seconds >= 0.3 && r.warmup.firstStepMs > 0, JSON.stringify(r.warmup));
   assert.ok(
     r.rounds.every(
       (round: { imgPerSec: number; peerImgPerSec: number | null }) =>
@@ -329,6 +333,7 @@ test("edgelab bench train: the --json contract (edgelab measured; the peer or th
   assert.equal(r.parameters, 727626);
   fails(/--backend must be one of/, "bench", "train", "--backend", "gpu");
   fails(/--rounds must be a positive integer/, "bench", "train", "--rounds", "0");
+  fails(/--warmup-seconds must be a non-negative number/, "bench", "train", "--warmup-seconds=-1");
   fails(/no benchmark for model "resnet"/, "bench", "train", "--model", "resnet");
 });
 
