@@ -1,7 +1,7 @@
 /**
  * Copying equally spaced runs of values — the inner loop of slicing, splitting and concatenating a
  * row-major tensor along an axis (a fire module's channel concat: one run per pixel). A plug-in:
- * the JS one here, a wasm `memory.copy` one on tfjs' heap (./row-copy-wasm). Pure.
+ * the JS one here, a wasm SIMD one on tfjs' heap (./row-copy-wasm). Pure.
  */
 
 /** Typed arrays a tensor lives in (float32, int32, bool). */

@@ -109,7 +109,7 @@ function simd(): { heap: WasmHeap; kernels: PatchKernels } | null {
 
 const heapRowCopy = perMemory(rowCopyKernel);
 
-/** The row copy on the active wasm heap (`memory.copy`s), else the JS one. Pass heap views only. */
+/** The SIMD row copy on the active wasm heap, else the JS one. Pass heap views only. */
 function rowCopy(): RowCopy {
   const heap = activeWasmHeap();
   const kernel = heap ? heapRowCopy(heap.memory) : null;
@@ -691,7 +691,7 @@ export function registerWasmKernels(): WasmKernelReport {
     }
   }
 
-  // Concat in place on the heap, one memory.copy per run: wasm's own does a TypedArray.set per
+  // Concat in place on the heap through the SIMD row copy: wasm's own does a TypedArray.set per
   // run in JS (a fire module's channel concat: one per pixel per input).
   const wasmConcat = tf.getKernel("Concat", "wasm");
   if (wasmConcat) {

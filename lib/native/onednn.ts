@@ -1,7 +1,7 @@
 /**
  * oneDNN 2.x (Debian's `libdnnl2`, the library PyTorch's CPU convolutions run on) through koffi:
  * float32 convolutions — forward, data gradient and weight gradient, depthwise included — on NHWC
- * activations and tfjs' filter layouts, training-mode batch norm and SiLU, reading and
+ * activations and tfjs' filter layouts, training-mode batch norm, SiLU and `sgemm`, reading and
  * writing the caller's typed arrays in place (the wasm heap). oneDNN chooses its own blocked
  * weight layout; the weights are reordered into it and the weight gradient back out of it on every
  * call (weights are small next to activations). Large dense convolutions also run on oneDNN's
