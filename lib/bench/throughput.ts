@@ -2,8 +2,10 @@
  * Training throughput of a registered model on the active backend: Adam (lr 5e-4, as the paper
  * and the PyTorch peer), synthetic inputs of the model's shape, warm-up steps, then timed
  * segments of steps. The same optimizer.minimize path the training engine drives. Steady-state
- * throughput needs seconds of warm-up on a JIT: V8 keeps compiling tfjs' per-op JavaScript for the
- * first ~100 steps of SqueezeNet-32 (20-step means 35 → 19 → 14 ms), so `warmupSeconds` exists.
+ * throughput needs seconds of warm-up: over SqueezeNet-32's first ~100 steps (20-step means 35 →
+ * 19 → 14 ms) V8 is still optimising tfjs' per-op JavaScript (a CPU profile puts tfjs-core at
+ * 5.2 ms a step over steps 2–62 against 2.6 ms over 140–200) and the native kernels run ~30 %
+ * slower (8.3 against 6.2 ms), so `warmupSeconds` exists.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../random";
