@@ -5,7 +5,6 @@
  * (I − 1 1ᵀ/|S|), so dL/dz = s ⊙ (v − Σ_S v / |S|) for upstream v, s the support indicator.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { hasSparsemaxKernels, sparsemaxOp } from "../kernels/sparsemax-op";
 
 /** Reference sparsemax of one vector in float64 (the closed form, for tests and explanations). */
 export function sparsemaxReference(z: ArrayLike<number>): Float64Array {
@@ -50,29 +49,19 @@ function forward(z: tf.Tensor): tf.Tensor {
   return tf.relu(tf.sub(z, tau));
 }
 
-/** Sparsemax from tfjs ops (a sort, a cumulative sum), differentiable: where edgelab has no kernels. */
-export const sparsemaxComposed: (z: tf.Tensor) => tf.Tensor = tf.customGrad(
-  (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const z = args[0] as tf.Tensor;
-    const save = args[1] as tf.GradSaveFunc;
-    const p = forward(z);
-    save([p]);
-    return {
-      value: p,
-      gradFunc: (dy, saved) => {
-        const [out] = saved;
-        const s = tf.cast(tf.greater(out, 0), "float32");
-        const mean = tf.div(tf.sum(tf.mul(dy as tf.Tensor, s), -1, true), tf.sum(s, -1, true));
-        return [tf.mul(s, tf.sub(dy as tf.Tensor, mean))];
-      },
-    };
-  },
-) as (z: tf.Tensor) => tf.Tensor;
-
-/**
- * Sparsemax over the last axis, differentiable: edgelab's two kernels where the backend has them
- * (cpu, wasm), else composed from tfjs ops.
- */
-export function sparsemax(z: tf.Tensor): tf.Tensor {
-  return hasSparsemaxKernels() && z.dtype === "float32" ? sparsemaxOp(z) : sparsemaxComposed(z);
-}
+/** Sparsemax over the last axis, differentiable (custom gradient). */
+export const sparsemax: (z: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const z = args[0] as tf.Tensor;
+  const save = args[1] as tf.GradSaveFunc;
+  const p = forward(z);
+  save([p]);
+  return {
+    value: p,
+    gradFunc: (dy, saved) => {
+      const [out] = saved;
+      const s = tf.cast(tf.greater(out, 0), "float32");
+      const mean = tf.div(tf.sum(tf.mul(dy as tf.Tensor, s), -1, true), tf.sum(s, -1, true));
+      return [tf.mul(s, tf.sub(dy as tf.Tensor, mean))];
+    },
+  };
+}) as (z: tf.Tensor) => tf.Tensor;
