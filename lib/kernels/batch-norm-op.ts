@@ -2,10 +2,8 @@
  * `batchNormTraining`: a differentiable tfjs op for batch normalisation in training mode, backed by
  * two kernels (forward; backward) registered on the cpu and wasm backends, which run the
  * two-pass loops of ./batch-norm on the tensors' own memory — on wasm, oneDNN's multi-threaded
- * batch norm instead when it is installed (~10× the SIMD loops on MobileNetV2's largest layers).
- * Returns the normalised tensor and the batch statistics (for the running averages). With
- * `groups` > 1 it is ghost batch norm: each run of rows/groups consecutive rows normalised on its
- * own statistics (TabNet's virtual batches), still two kernels in all.
+ * batch norm instead when it is installed (~10× the SIMD loops on MobileNetV2's largest layers). Returns the normalised tensor and the
+ * batch statistics (for the running averages).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { batchNormBackward, batchNormForward, jsBatchNormLoops, type BatchNormLoops } from "./batch-norm";
@@ -59,22 +57,17 @@ function register(backendName: string, memory: (backend: unknown) => Memory): vo
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, gamma, beta } = inputs as unknown as Record<string, tf.TensorInfo>;
-      const { epsilon, groups } = attrs as { epsilon: number; groups: number };
+      const { epsilon } = attrs as { epsilon: number };
       const m = memory(backend);
-      const C = gamma.shape[0];
-      const stats = groups > 1 ? [groups, C] : [C];
-      const outs = [m.output(x.shape), m.output(stats), m.output(stats), m.output(stats)];
-      const native = m.native(rows(x.shape) / groups, C, epsilon);
-      const loops = native ? jsBatchNormLoops : m.loops(C);
+      const channels = [gamma.shape[0]];
+      const outs = [m.output(x.shape), m.output(channels), m.output(channels), m.output(channels)];
+      const native = m.native(rows(x.shape), channels[0], epsilon);
+      const loops = native ? jsBatchNormLoops : m.loops(channels[0]);
       const [y, mean, variance, invStd] = outs.map((t) => m.view(t));
-      const [xs, g, b] = [m.view(x), m.view(gamma), m.view(beta)];
-      for (const [[at, end], [from, to]] of groupViews(xs.length / groups, C, groups)) {
-        const [mu, v, inv] = [mean, variance, invStd].map((a) => a.subarray(from, to));
-        if (native) {
-          native.forward(xs.subarray(at, end), g, b, y.subarray(at, end), mu, v);
-          inverseStd(v, epsilon, inv);
-        } else batchNormForward(xs.subarray(at, end), g, b, epsilon, y.subarray(at, end), mu, v, inv, loops);
-      }
+      if (native) {
+        native.forward(m.view(x), m.view(gamma), m.view(beta), y, mean, variance);
+        inverseStd(variance, epsilon, invStd);
+      } else batchNormForward(m.view(x), m.view(gamma), m.view(beta), epsilon, y, mean, variance, invStd, loops);
       return outs;
     },
   });
@@ -83,42 +76,18 @@ function register(backendName: string, memory: (backend: unknown) => Memory): vo
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { dy, x, gamma, mean, variance, invStd } = inputs as unknown as Record<string, tf.TensorInfo>;
-      const { epsilon, groups } = attrs as { epsilon: number; groups: number };
       const m = memory(backend);
-      const C = gamma.shape[0];
       const outs = [m.output(x.shape), m.output(gamma.shape), m.output(gamma.shape)];
-      const native = m.native(rows(x.shape) / groups, C, epsilon);
-      const loops = native ? jsBatchNormLoops : m.loops(C);
+      const native = m.native(rows(x.shape), gamma.shape[0], (attrs as { epsilon: number }).epsilon);
+      const loops = native ? jsBatchNormLoops : m.loops(gamma.shape[0]);
       const [dx, dGamma, dBeta] = outs.map((t) => m.view(t));
-      const [dys, xs, g, mu, v, inv] = [dy, x, gamma, mean, variance, invStd].map((t) => m.view(t));
-      // γ and β serve every group: their gradients are the groups' sums.
-      const [partGamma, partBeta] = groups === 1 ? [dGamma, dBeta] : [new Float32Array(C), new Float32Array(C)];
-      if (groups > 1) {
-        dGamma.fill(0);
-        dBeta.fill(0);
-      }
-      for (const [[at, end], [from, to]] of groupViews(xs.length / groups, C, groups)) {
-        const [dyg, xg, dxg] = [dys, xs, dx].map((a) => a.subarray(at, end));
-        if (native) native.backward(dyg, xg, g, mu.subarray(from, to), v.subarray(from, to), dxg, partGamma, partBeta);
-        else
-          batchNormBackward(dyg, xg, g, mu.subarray(from, to), inv.subarray(from, to), dxg, partGamma, partBeta, loops);
-        if (groups > 1)
-          for (let c = 0; c < C; c++) {
-            dGamma[c] += partGamma[c];
-            dBeta[c] += partBeta[c];
-          }
-      }
+      if (native)
+        native.backward(m.view(dy), m.view(x), m.view(gamma), m.view(mean), m.view(variance), dx, dGamma, dBeta);
+      else
+        batchNormBackward(m.view(dy), m.view(x), m.view(gamma), m.view(mean), m.view(invStd), dx, dGamma, dBeta, loops);
       return outs;
     },
   });
-}
-
-/** Per group: [start, end) of its values (`size` each) and of its statistics (C each). */
-function groupViews(size: number, C: number, groups: number): [[number, number], [number, number]][] {
-  return Array.from({ length: groups }, (_, k) => [
-    [k * size, (k + 1) * size],
-    [k * C, (k + 1) * C],
-  ]);
 }
 
 /** The rows of a tensor normalised over its last axis. */
@@ -137,43 +106,33 @@ export function hasBatchNormKernels(): boolean {
 /**
  * Batch norm in training mode over the last axis: returns y and the batch mean and biased
  * variance. Differentiable with respect to x, gamma and beta. The statistics are kept (outside
- * any tidy): the caller disposes them. With `groups` > 1 (which must divide the rows), ghost batch
- * norm: each run of rows/groups consecutive rows on its own statistics, returned as [groups, C].
+ * any tidy): the caller disposes them.
  */
 export function batchNormTraining(
   x: tf.Tensor,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
-  groups = 1,
-): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
-  const n = rows(x.shape);
-  if (!Number.isInteger(groups) || groups < 1 || n % groups !== 0)
-    throw new Error(`batchNormTraining: ${groups} groups do not divide ${n} rows`);
-  const attrs = { epsilon, groups } as unknown as tf.NamedAttrMap;
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   let stats: tf.Tensor[] = [];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
-    const [y, mean, variance, invStd] = tf
-      .engine()
-      .runKernel(FORWARD, { x: xs, gamma: g, beta: b }, attrs) as tf.Tensor[];
+    const [y, mean, variance, invStd] = tf.engine().runKernel(FORWARD, { x: xs, gamma: g, beta: b }, {
+      epsilon,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor[];
     stats = [tf.keep(mean), tf.keep(variance)]; // outlive the op's scope; the caller disposes them
     save([xs, g, mean, variance, invStd]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sg, smean, svar, sinv] = saved;
-        return tf
-          .engine()
-          .runKernel(
-            BACKWARD,
-            { dy, x: sx, gamma: sg, mean: smean, variance: svar, invStd: sinv },
-            attrs,
-          ) as tf.Tensor[];
+        return tf.engine().runKernel(BACKWARD, { dy, x: sx, gamma: sg, mean: smean, variance: svar, invStd: sinv }, {
+          epsilon,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor[];
       },
     };
   });
   const y = op(x, gamma, beta);
-  return { y, mean: stats[0], variance: stats[1] };
+  return { y, mean: stats[0] as tf.Tensor1D, variance: stats[1] as tf.Tensor1D };
 }

@@ -13,7 +13,6 @@
  * that API); `train/tabnet` trains it, `explain` returns masks and global importances.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { batchNormTraining, hasBatchNormKernels } from "../kernels/batch-norm-op";
 import { Rng } from "../random";
 import { sparsemax } from "./sparsemax";
 
@@ -235,13 +234,25 @@ export class TabNet {
   private batchNorm(x: tf.Tensor2D, b: BatchNorm, training: boolean): tf.Tensor2D {
     if (!training)
       return tf.add(tf.mul(tf.div(tf.sub(x, b.mean), tf.sqrt(tf.add(b.variance, TABNET_BN_EPSILON))), b.gamma), b.beta);
-    return this.trainingNorm(x, b, 1);
+    const { mean, variance } = tf.moments(x, 0);
+    const n = x.shape[0];
+    // PyTorch: running = (1 − m)·running + m·batch, with the unbiased batch variance, once per
+    // virtual batch in order (so each update starts from the previous chunk's)
+    const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+    const previous = this.pending.get(b) ?? { mean: b.mean, variance: b.variance };
+    this.pending.set(b, {
+      mean: tf.keep(tf.add(tf.mul(previous.mean, 1 - b.momentum), tf.mul(mean, b.momentum))),
+      variance: tf.keep(tf.add(tf.mul(previous.variance, 1 - b.momentum), tf.mul(unbiased, b.momentum))),
+    });
+    if (previous.mean !== b.mean) tf.dispose([previous.mean, previous.variance]);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, TABNET_BN_EPSILON))), b.gamma), b.beta);
   }
 
   /**
-   * Ghost batch norm: when training, virtual batches (as PyTorch's `chunk` splits them: equal
-   * ones, then a shorter last one) normalised separately — the equal ones as one grouped batch norm
-   * rather than a loop over chunks.
+   * Ghost batch norm: when training, virtual batches (as PyTorch's `chunk` splits them) normalised
+   * separately — as one [chunks, rows, channels] computation rather than a loop over chunks, with
+   * the running statistics' chain of per-chunk updates in closed form:
+   * r_K = (1 − m)^K · r_0 + Σ_j m (1 − m)^(K−1−j) · s_j.
    */
   private ghostBatchNorm(x: tf.Tensor2D, b: BatchNorm, training: boolean): tf.Tensor2D {
     const [n, channels] = x.shape;
@@ -249,61 +260,41 @@ export class TabNet {
     const size = ghostBatchSizes(n, this.config.virtualBatchSize)[0];
     const chunks = Math.floor(n / size);
     const rest = n - chunks * size; // the last, shorter virtual batch (PyTorch's order: it comes last)
-    if (!rest) return this.trainingNorm(x, b, chunks);
-    const head = this.trainingNorm(tf.slice(x, [0, 0], [chunks * size, channels]), b, chunks);
-    return tf.concat([head, this.trainingNorm(tf.slice(x, [chunks * size, 0], [rest, channels]), b, 1)], 0);
-  }
-
-  /**
-   * Training-mode batch norm of `groups` equal runs of rows, each on its own statistics, which
-   * update the running averages. edgelab's fused kernels where the backend has them (two kernels
-   * a layer instead of ~30 element-wise ones and their gradients), else tfjs ops.
-   */
-  private trainingNorm(x: tf.Tensor2D, b: BatchNorm, groups: number): tf.Tensor2D {
-    const [n, channels] = x.shape;
-    const size = n / groups;
-    if (hasBatchNormKernels()) {
-      const { y, mean, variance } = batchNormTraining(
-        x,
-        b.gamma as tf.Tensor1D,
-        b.beta as tf.Tensor1D,
-        TABNET_BN_EPSILON,
-        groups,
+    if (chunks === 1)
+      return tf.concat(
+        [
+          this.batchNorm(tf.slice(x, [0, 0], [size, channels]), b, true),
+          this.batchNorm(tf.slice(x, [size, 0], [rest, channels]), b, true),
+        ],
+        0,
       );
-      this.recordStatistics(b, mean, variance, groups, size);
-      tf.dispose([mean, variance]); // kept by the op
-      return y as tf.Tensor2D;
-    }
-    const grouped = tf.reshape(x, [groups, size, channels]);
-    const { mean, variance } = tf.moments(grouped, 1, true);
-    this.recordStatistics(b, mean, variance, groups, size);
-    return tf.reshape(
-      tf.add(tf.mul(tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, TABNET_BN_EPSILON))), b.gamma), b.beta),
-      [n, channels],
+    const head = tf.reshape(rest ? tf.slice(x, [0, 0], [chunks * size, channels]) : x, [chunks, size, channels]);
+    const { mean, variance } = tf.moments(head, 1, true);
+    const normalized = tf.reshape(
+      tf.add(tf.mul(tf.div(tf.sub(head, mean), tf.sqrt(tf.add(variance, TABNET_BN_EPSILON))), b.gamma), b.beta),
+      [chunks * size, channels],
     ) as tf.Tensor2D;
-  }
-
-  /**
-   * PyTorch's running statistics after `groups` virtual batches in order, each update starting from
-   * the previous: running = (1 − m)·running + m·batch (unbiased variance), in closed form
-   * r_K = (1 − m)^K · r_0 + Σ_j m (1 − m)^(K−1−j) · s_j. Pending until {@link commitStatistics}.
-   */
-  private recordStatistics(b: BatchNorm, mean: tf.Tensor, variance: tf.Tensor, groups: number, size: number): void {
-    const channels = b.gamma.shape[0];
     const m = b.momentum;
     const weights = tf.tensor2d(
-      Float32Array.from({ length: groups }, (_, j) => m * (1 - m) ** (groups - 1 - j)),
-      [groups, 1],
+      Float32Array.from({ length: chunks }, (_, j) => m * (1 - m) ** (chunks - 1 - j)),
+      [chunks, 1],
     );
-    const chain = (stats: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.reshape(stats, [groups, channels]), weights), 0);
-    const decay = (1 - m) ** groups;
-    const unbiased = size > 1 ? tf.mul(variance, size / (size - 1)) : variance;
+    const decay = (1 - m) ** chunks;
+    const chain = (stats: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.reshape(stats, [chunks, channels]), weights), 0);
     const previous = this.pending.get(b) ?? { mean: b.mean, variance: b.variance };
     this.pending.set(b, {
       mean: tf.keep(tf.add(tf.mul(previous.mean, decay), chain(mean))),
-      variance: tf.keep(tf.add(tf.mul(previous.variance, decay), chain(unbiased))),
+      variance: tf.keep(
+        tf.add(tf.mul(previous.variance, decay), chain(size > 1 ? tf.mul(variance, size / (size - 1)) : variance)),
+      ),
     });
     if (previous.mean !== b.mean) tf.dispose([previous.mean, previous.variance]);
+    return rest
+      ? (tf.concat(
+          [normalized, this.batchNorm(tf.slice(x, [chunks * size, 0], [rest, channels]), b, true)],
+          0,
+        ) as tf.Tensor2D)
+      : normalized;
   }
 
   private gluLayer(x: tf.Tensor2D, g: GluLayer, training: boolean): tf.Tensor2D {

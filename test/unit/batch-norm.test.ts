@@ -68,57 +68,6 @@ for (const backend of ["cpu", "wasm"] as const) {
   });
 }
 
-for (const backend of ["cpu", "wasm"] as const) {
-  test(`${backend}: ghost batch norm (groups) equals each group normalised on its own: output, [groups, C] statistics, gradients (C 78 and 16, oneDNN or the loops)`, async () => {
-    await useBackend(backend);
-    for (const [rows, c, groups] of [
-      [512, 78, 4], // TabNet's attention width: oneDNN on wasm where installed, else the JS loops
-      [96, 16, 8], // a GLU layer's: the SIMD loops on wasm
-      [20, 3, 1],
-    ]) {
-      const x = tf.tensor2d(random(rows * c, 2, 0.5), [rows, c]);
-      const gamma = tf.tensor1d(random(c, 0.3, 1));
-      const beta = tf.tensor1d(random(c, 0.1));
-      const probe = tf.tensor2d(random(rows * c), [rows, c]);
-      const size = rows / groups;
-      const reference = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-        const grouped = tf.reshape(xs, [groups, size, c]);
-        const { mean, variance } = tf.moments(grouped, 1, true);
-        return tf.reshape(tf.add(tf.mul(tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b), [
-          rows,
-          c,
-        ]);
-      };
-      const ours = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-        const r = batchNormTraining(xs, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, groups);
-        tf.dispose([r.mean, r.variance]);
-        return r.y;
-      };
-      const values = [reference, ours].map((f) => {
-        const loss = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.mul(f(xs, g, b), probe));
-        const grads = tf.grads(loss)([x, gamma, beta]);
-        return [f(x, gamma, beta), ...grads].map((t) => t.dataSync() as Float32Array);
-      });
-      ["y", "dx", "dγ", "dβ"].forEach((what, i) =>
-        assert.ok(
-          maxRelDiff(values[0][i], values[1][i]) < 1e-4,
-          `${rows}×${c}/${groups} ${what}: ${maxRelDiff(values[0][i], values[1][i])}`,
-        ),
-      );
-      const { mean, variance } = batchNormTraining(x, gamma, beta, 1e-5, groups);
-      assert.deepEqual(mean.shape, groups > 1 ? [groups, c] : [c]);
-      const moments = tf.moments(tf.reshape(x, [groups, size, c]), 1);
-      assert.ok(maxRelDiff(moments.mean.dataSync(), mean.dataSync()) < 1e-5);
-      assert.ok(maxRelDiff(moments.variance.dataSync(), variance.dataSync()) < 1e-5);
-      tf.dispose([x, gamma, beta, probe, mean, variance, moments.mean, moments.variance]);
-    }
-    assert.throws(
-      () => batchNormTraining(tf.zeros([10, 2]), tf.ones([2]), tf.zeros([2]), 1e-5, 3),
-      /3 groups do not divide 10 rows/,
-    );
-  });
-}
-
 test("BatchNorm2d updates running statistics as PyTorch does (momentum on the new batch, unbiased variance) and infers with them", async () => {
   await useBackend("wasm");
   const input = tfl.input({ shape: [3, 3, 2] });
